@@ -1,0 +1,73 @@
+# Mail Cutover -- build, test, demo.
+# `make` builds build/libmcxmlrpc.a and ./mailcutover.
+# `make test` and `make demo` first install missing Debian packages (as root).
+
+CC	?= cc
+PKGS	 = libxml-2.0 libcurl openssl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+WARN	 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=c11 -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS) -Ixmlrpc -Iplugin/helper
+LDLIBS	+= $(PKG_LIBS)
+SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+B	 = build
+LIB_SRC	 = $(wildcard xmlrpc/*.c)
+LIB_OBJ	 = $(LIB_SRC:%.c=$(B)/%.o)
+HELPER_SRC = $(wildcard plugin/helper/*.c)
+HELPER_OBJ = $(HELPER_SRC:%.c=$(B)/%.o)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
+SAN_BIN	 = $(UNIT_SRC:tests/unit/%.c=$(B)/san/%)
+
+.PHONY: all deps test test-unit test-system sanitize demo clean check-deps
+
+all: $(B)/libmcxmlrpc.a mailcutover
+
+$(B)/%.o: %.c $(wildcard xmlrpc/*.h plugin/helper/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/libmcxmlrpc.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+mailcutover: $(HELPER_OBJ) $(B)/libmcxmlrpc.a
+	$(CC) $(CFLAGS) -o $@ $(HELPER_OBJ) $(B)/libmcxmlrpc.a $(LDLIBS)
+
+$(B)/unit/%: tests/unit/%.c $(B)/libmcxmlrpc.a tests/unit/unit.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(B)/libmcxmlrpc.a $(LDLIBS) -lcmocka
+
+$(B)/san/%: tests/unit/%.c $(LIB_SRC) tests/unit/unit.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) -O1 -Itests/unit -o $@ $< $(LIB_SRC) $(LDLIBS) -lcmocka
+
+# Install what the build and the tests need (Debian 12), as root.
+deps:
+	@sh tests/deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all unit-bins
+	@sh tests/run.sh
+
+unit-bins: $(UNIT_BIN)
+
+test-unit: all unit-bins
+	@sh tests/run.sh unit conformance
+
+test-system: all
+	@sh tests/run.sh system
+
+sanitize: deps
+	@$(MAKE) --no-print-directory $(SAN_BIN)
+	@sh tests/run.sh --sanitize unit
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/demo.sh
+
+clean:
+	rm -rf $(B) mailcutover

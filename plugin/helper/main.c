@@ -1,0 +1,202 @@
+/* main.c -- mailcutover: command line, dispatch and exit codes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "json.h"
+#include "panel.h"
+#include "raw.h"
+#include "transport.h"
+#include "valid.h"
+
+/* Exit codes (design.md section 4). */
+enum exit_code {
+	EXIT_DONE = 0,		/* everything asked for is done */
+	EXIT_FAILED = 1,	/* some domain or operation failed */
+	EXIT_USAGE = 2,		/* usage or configuration error */
+	EXIT_GATE = 3,		/* a time gate is not reached yet */
+	EXIT_PANEL = 4,		/* panel unreachable or refused auth */
+};
+
+static void
+usage(FILE *f)
+{
+	fputs(
+"usage: mailcutover [--config FILE] [--json] COMMAND [ARG...]\n"
+"\n"
+"commands:\n"
+"  servers                 check each configured panel: reachable,\n"
+"                          authenticated, protocol and Plesk version\n"
+"  pin URL                 print the public-key pin of https://HOST:8443\n"
+"                          for the config's pin = line (confirm it first)\n"
+"  raw [--panel source|target] OP ARG...\n"
+"                          one XML API operation, for tests and repairs:\n"
+"    resolve DOMAIN...       get-rec SITE-ID...     get-rec-id REC-ID...\n"
+"    add-rec SITE-ID TYPE HOST VALUE [OPT]         del-rec REC-ID...\n"
+"    soa SITE-ID...          soa-set FIELD=N... SITE-ID...\n"
+"    zone-enable SITE-ID...  zone-disable SITE-ID...\n"
+"    mail-prefs SITE-ID...   mail-enable SITE-ID... mail-disable SITE-ID...\n"
+"    mail-info SITE-ID       protos                 info\n"
+"\n"
+"exit codes: 0 done, 1 some operation failed, 2 usage or config error,\n"
+"            3 gate not reached yet, 4 panel unreachable or auth refused\n",
+	    f);
+}
+
+static int
+fail_usage(const char *fmt, const char *arg)
+{
+	fputs("mailcutover: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\n(see mailcutover --help)\n", stderr);
+	return EXIT_USAGE;
+}
+
+static int
+cmd_pin(int argc, char **argv, int json)
+{
+	struct mc_err err = { 0 };
+	struct json j;
+	char pin[128];
+
+	if (argc != 2)
+		return fail_usage("pin takes exactly one URL%s", "");
+	if (strncmp(argv[1], "https://", 8) != 0 || strlen(argv[1]) > 512)
+		return fail_usage("pin: '%.100s' is not an https:// URL",
+		    argv[1]);
+	if (transport_fetch_pin(argv[1], 15000, pin, sizeof(pin), &err)) {
+		fprintf(stderr, "mailcutover: %s\n", err.msg);
+		return err.code == MC_E_USAGE ? EXIT_USAGE : EXIT_PANEL;
+	}
+	if (json) {
+		json_init(&j, stdout);
+		json_obj_open(&j, NULL);
+		json_str(&j, "url", argv[1]);
+		json_str(&j, "pin", pin);
+		json_obj_close(&j);
+		json_end(&j);
+	} else {
+		printf("%s\n", pin);
+		fprintf(stderr, "mailcutover: this key was read without "
+		    "verification. Confirm it on the panel server itself:\n"
+		    "  openssl x509 -in /usr/local/psa/admin/conf/httpsd.pem "
+		    "-pubkey -noout | openssl pkey -pubin -outform der | "
+		    "openssl dgst -sha256 -binary | base64\n"
+		    "then put `pin = %s` in the panel's section.\n", pin);
+	}
+	return EXIT_DONE;
+}
+
+static void
+servers_one(struct json *j, const struct panel_conf *pc, int json, int *rc)
+{
+	struct mc_err err = { 0 };
+	struct plesk *p = NULL;
+	struct batch *b = NULL;
+	struct op *o = NULL;
+	enum mc_result r;
+
+	if (!pc->present)
+		return;
+	r = panel_open(pc, &p, &err);
+	if (r == MC_OK && ((b = batch_new()) == NULL ||
+	    (o = batch_add(b, OP_SERVER_INFO)) == NULL))
+		r = mc_err_set(&err, MC_E_NOMEM, "out of memory");
+	if (r == MC_OK)
+		r = plesk_send(p, b, &err);
+	if (json) {
+		json_obj_open(j, NULL);
+		json_str(j, "panel", pc->role);
+		json_str(j, "url", pc->url);
+		json_bool(j, "reachable", r == MC_OK || (r != MC_E_CONNECT &&
+		    r != MC_E_TLS && r != MC_E_SECRET && r != MC_E_CONFIG));
+		json_bool(j, "authenticated", r == MC_OK);
+		json_str(j, "protocol", p != NULL ? p->version : NULL);
+		json_str(j, "plesk_version", r == MC_OK && o->result == MC_OK ?
+		    o->plesk_version : NULL);
+		json_str(j, "error", r == MC_OK ? NULL : err.msg);
+		json_str(j, "error_kind", r == MC_OK ? NULL : mc_strerror(r));
+		json_obj_close(j);
+	} else if (r == MC_OK) {
+		printf("%s: %s ok: protocol %s, Plesk %s\n", pc->role, pc->url,
+		    p->version, o->result == MC_OK && o->plesk_version ?
+		    o->plesk_version : "(unknown)");
+	} else
+		printf("%s: %s FAILED: %s\n", pc->role, pc->url, err.msg);
+	if (r != MC_OK) {
+		int code = mc_exit_code(r);
+		if (code == 1)
+			code = EXIT_PANEL;
+		if (code > *rc)
+			*rc = code;
+	}
+	batch_free(b);
+	plesk_free(p);
+}
+
+static int
+cmd_servers(const struct config *c, int argc, int json)
+{
+	struct json j;
+	int rc = EXIT_DONE;
+
+	if (argc != 1)
+		return fail_usage("servers takes no arguments%s", "");
+	if (json) {
+		json_init(&j, stdout);
+		json_obj_open(&j, NULL);
+		json_arr_open(&j, "panels");
+	}
+	servers_one(&j, &c->source, json, &rc);
+	servers_one(&j, &c->target, json, &rc);
+	if (json) {
+		json_arr_close(&j);
+		json_num(&j, "exit", rc);
+		json_obj_close(&j);
+		json_end(&j);
+	}
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *config_path = CONFIG_DEFAULT_PATH, *cmd;
+	struct config *c = NULL;
+	struct mc_err err = { 0 };
+	int json = 0, i, rc;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			config_path = argv[++i];
+		else if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return EXIT_DONE;
+		} else if (argv[i][0] == '-')
+			return fail_usage("unknown option '%.60s'", argv[i]);
+		else
+			break;
+	}
+	if (i == argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[i];
+	if (!strcmp(cmd, "pin"))
+		return cmd_pin(argc - i, argv + i, json);
+	if (strcmp(cmd, "servers") != 0 && strcmp(cmd, "raw") != 0)
+		return fail_usage("unknown command '%.60s'", cmd);
+	if (config_load(config_path, &c, &err) != MC_OK) {
+		fprintf(stderr, "mailcutover: %s\n", err.msg);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "servers"))
+		rc = cmd_servers(c, argc - i, json);
+	else
+		rc = raw_main(c, argc - i, argv + i, json);
+	config_free(c);
+	return rc;
+}

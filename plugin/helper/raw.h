@@ -1,0 +1,10 @@
+/* raw.h -- `mailcutover raw`: one XML API operation kind per call. */
+#ifndef MC_RAW_H
+#define MC_RAW_H
+
+#include "config.h"
+
+/* argv[0] is "raw". Returns the exit code. */
+int	raw_main(const struct config *, int argc, char **argv, int json);
+
+#endif

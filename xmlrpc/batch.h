@@ -1,0 +1,41 @@
+/* batch.h -- many operations queued, sent in packets, correlated by position. */
+#ifndef MC_BATCH_H
+#define MC_BATCH_H
+
+#include "op.h"
+#include "packet.h"
+#include "response.h"
+
+struct batch {
+	struct op	**ops;	/* owned */
+	size_t		  n, cap;
+};
+
+struct batch	*batch_new(void);
+void		 batch_free(struct batch *);
+
+/* Queue a new operation (owned by the batch); NULL on ENOMEM. */
+struct op	*batch_add(struct batch *, enum op_kind);
+
+/*
+ * Build the packet for ops [from, from+n) with the given protocol
+ * version (NULL: none). Any refused operation fails the whole packet,
+ * so nothing is sent.
+ */
+enum mc_result	 batch_build(const struct batch *, size_t from, size_t n,
+		    const char *version, struct packet **, struct mc_err *);
+
+/*
+ * Correlate a reply with ops [from, from+n): the reply must hold exactly n
+ * operation elements with the same operator and operation names in the
+ * same order, or every op of the packet gets MC_E_MISMATCH. Then each op
+ * takes its element; its own errors stay with it (the return is MC_OK).
+ */
+enum mc_result	 batch_take(struct batch *, size_t from, size_t n,
+		    const struct response *, struct mc_err *);
+
+/* Mark ops [from, from+n) with a packet-level failure. */
+void		 batch_fail(struct batch *, size_t from, size_t n, int sent,
+		    const struct mc_err *);
+
+#endif

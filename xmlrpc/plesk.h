@@ -1,0 +1,83 @@
+/* plesk.h -- a Plesk XML API client: transport, protocol, batches, resolve. */
+#ifndef MC_PLESK_H
+#define MC_PLESK_H
+
+#include "batch.h"
+#include "transport.h"
+
+#define PLESK_BATCH_DEFAULT	100
+
+struct plesk_conf {
+	struct transport_conf	 tc;
+	size_t			 batch_max;	/* ops per packet; 0: 100 */
+	const char		*version;	/* force one; NULL: negotiate */
+};
+
+struct plesk {
+	struct transport	*t;
+	char			 name[64];
+	char			*version;	/* sent in every packet */
+	char			*server_newest;	/* from the reply root */
+	char			**protos;	/* from get_protos */
+	size_t			 nprotos;
+	size_t			 batch_max;
+	long			 requests;	/* packets sent */
+	long			 ops;		/* operations sent */
+};
+
+enum mc_result	 plesk_open(const struct plesk_conf *, struct plesk **,
+		    struct mc_err *);
+void		 plesk_free(struct plesk *);
+
+/*
+ * Ask the server which protocols it speaks (server get_protos, sent with
+ * no version so any Plesk answers) and choose the highest one within
+ * [PROTO_MIN, PROTO_MAX]. MC_E_VERSION if there is none, or if a forced
+ * version is not among them.
+ */
+enum mc_result	 plesk_negotiate(struct plesk *, struct mc_err *);
+
+/*
+ * Send every queued operation in packets of at most batch_max operations.
+ * Per-operation outcomes are in each op. Returns MC_OK when every packet
+ * got a reply that lines up; otherwise the first packet-level failure
+ * (its ops and all later, unsent ops are marked; op->sent tells which may
+ * have reached the panel).
+ */
+enum mc_result	 plesk_send(struct plesk *, struct batch *, struct mc_err *);
+
+/* One round trip: send a single prepared packet body (for `raw`). */
+enum mc_result	 plesk_post_raw(struct plesk *, const char *, size_t,
+		    char **reply, size_t *, struct mc_err *);
+
+enum site_kind {
+	SITE_NONE,
+	SITE_WEBSPACE,
+	SITE_SITE,
+	SITE_SUBDOMAIN,
+	SITE_ALIAS,
+	SITE__MAX
+};
+
+const char	*site_kind_name(enum site_kind);
+
+struct site_ref {
+	const char	*name;		/* as asked; not owned */
+	enum site_kind	 kind;
+	unsigned long	 id;		/* site-id, or site-alias-id */
+	unsigned long	 parent_id;	/* webspace of a site; site of alias */
+	int		 manage_dns;	/* alias only: has its own zone */
+	enum mc_result	 result;
+	char		 msg[256];
+};
+
+/*
+ * Resolve names to ids: webspace by name first, then site, subdomain and
+ * site-alias, each step one batch for all names still unresolved. A name
+ * found nowhere gets MC_E_NOTFOUND in its ref. The return value is the
+ * first packet-level failure, or MC_OK.
+ */
+enum mc_result	 plesk_resolve(struct plesk *, const char *const *names,
+		    size_t n, struct site_ref *out, struct mc_err *);
+
+#endif
