@@ -1,0 +1,532 @@
+#!/usr/bin/python3
+"""System tests: the mailcutover helper and its XML API library against the
+Plesk emulator over HTTPS with a pinned key, backed by real BIND 9 servers.
+Ends with one line: "N passed, N failed"."""
+import copy
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from simlib import (KEY, OUT, PASSWORD, ROOT, XSD_DIR, Runner, Sim, Skip,  # noqa: E402
+                    check, dig, helper, soa_serial, wait_for, write_config,
+                    write_secret)
+
+FIXTURE = os.path.join(ROOT, "tests", "fixtures", "system.json")
+OLD, NEW = "127.0.2.10", "127.0.3.20"
+P, S = "127.0.53.1", "127.0.53.2"
+
+
+def setup_dir(name):
+    d = os.path.join(OUT, "cases", name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    return d
+
+
+class Env:
+    """The main emulator (Obsidian) with a key and a login config."""
+
+    def __init__(self, sim):
+        self.sim = sim
+        self.d = setup_dir("main")
+        self.key = os.path.join(self.d, "key.secret")
+        self.pw = os.path.join(self.d, "pw.secret")
+        write_secret(self.key, KEY)
+        write_secret(self.pw, PASSWORD)
+        self.conf = write_config(os.path.join(self.d, "key.conf"), sim,
+                                 secret_file=self.key)
+        self.conf_login = write_config(os.path.join(self.d, "login.conf"),
+                                       sim, secret_file=self.pw,
+                                       auth="login", login="admin")
+
+
+def records(env, site):
+    r = helper(env.conf, "raw", "get-rec", str(site))
+    check(r.rc == 0, "get-rec failed", r)
+    return r.json["ops"][0]["records"]
+
+
+def find(recs, host, rtype="A"):
+    return [x for x in recs if x["type"] == rtype and
+            x["host"].rstrip(".").lower() == host]
+
+
+def zone_snapshot(env):
+    st = env.sim.state()
+    return [(d["name"], d.get("zone")) for d in st["domains"]], \
+        [(d["name"], d.get("mail")) for d in st["domains"]]
+
+
+# ---------------------------------------------------------------- tests
+
+def t_servers_key(env):
+    r = helper(env.conf, "servers")
+    check(r.rc == 0, "servers failed", r)
+    p = r.json["panels"][0]
+    check(p["reachable"] and p["authenticated"], "not ok", r)
+    check(p["protocol"] == "1.6.9.1", "Obsidian speaks 1.6.9.1", p)
+    check(p["plesk_version"], "no Plesk version", p)
+
+
+def t_servers_login(env):
+    r = helper(env.conf_login, "servers")
+    check(r.rc == 0, "servers with login/password failed", r)
+
+
+def t_secret_stdin(env):
+    conf = write_config(os.path.join(env.d, "stdin.conf"), env.sim,
+                        secret_file="-")
+    r = helper(conf, "servers", stdin=KEY + "\n")
+    check(r.rc == 0, "secret from stdin refused", r)
+
+
+def t_secret_never_printed(env):
+    for conf in (env.conf, env.conf_login):
+        for args in (["servers"], ["raw", "get-rec", "1"],
+                     ["raw", "resolve", "nosuch.test"]):
+            r = helper(conf, *args)
+            for s in (KEY, PASSWORD):
+                check(s not in r.out and s not in r.err,
+                      "secret appears in output", args)
+
+
+def t_resolve(env):
+    r = helper(env.conf, "raw", "resolve", "example.com", "addon.test",
+               "sub.example.com", "alias.test", "xn--bcher-kva.example",
+               "EXAMPLE.COM")
+    check(r.rc == 0, "resolve failed", r)
+    got = {d["name"]: (d["kind"], d["id"]) for d in r.json["domains"]}
+    check(got["example.com"] == ("subscription", 1), "webspace", got)
+    check(got["addon.test"] == ("site", 5), "site", got)
+    check(got["sub.example.com"] == ("subdomain", 7), "subdomain", got)
+    check(got["alias.test"] == ("alias", 3), "alias", got)
+    check(got["xn--bcher-kva.example"] == ("subscription", 3), "IDN", got)
+    check(got["EXAMPLE.COM"] == ("subscription", 1), "case", got)
+    # four steps at most, each one packet for all names
+    check(r.json["requests"] <= 5, "requests grow with names", r.json)
+
+
+def t_resolve_unknown(env):
+    r = helper(env.conf, "raw", "resolve", "example.com", "nosuch.test")
+    check(r.rc == 1, "unknown domain must exit 1", r)
+    d = {x["name"]: x for x in r.json["domains"]}
+    check(d["example.com"]["result"] == "ok", "known one resolved", d)
+    check(d["nosuch.test"]["result"] == "not_found", "not found", d)
+    check("nosuch.test" in d["nosuch.test"]["error"], "names it", d)
+
+
+def t_bad_arguments(env):
+    before = zone_snapshot(env)
+    for args, what in ((["raw", "resolve", "exa mple.com"], "exa mple.com"),
+                       (["raw", "get-rec", "12x"], "12x"),
+                       (["raw", "add-rec", "1", "A", "mail", "999.1.1.1"],
+                        "999.1.1.1"),
+                       (["raw", "add-rec", "1", "BOGUS", "x", "y"], "BOGUS"),
+                       (["raw", "del-rec", "0"], "'0'"),
+                       (["frobnicate"], "frobnicate")):
+        r = helper(env.conf, *args)
+        check(r.rc == 2, "bad argument must exit 2", args, r)
+        check(what in r.err, "message must name the bad thing", what, r)
+    check(zone_snapshot(env) == before, "bad input changed something")
+
+
+def t_read_zone(env):
+    recs = records(env, 1)
+    mail = find(recs, "mail.example.com")
+    check(len(mail) == 1 and mail[0]["value"] == OLD, "mail A", recs)
+    check(all(x["host"].endswith(".") for x in recs), "FQDN hosts", recs)
+    ns = [x["value"] for x in recs if x["type"] == "NS"]
+    check("ns1.example.com." in ns, "NS values with dots", ns)
+
+
+def t_get_rec_many_sites(env):
+    r = helper(env.conf, "raw", "get-rec", "1", "2", "5")
+    check(r.rc == 0, "get-rec failed", r)
+    sites = {x["site_id"] for x in r.json["ops"][0]["records"]}
+    check(sites == {1, 2, 5}, "records of three sites in one op", sites)
+    check(r.json["requests"] == 2, "negotiate + one packet", r.json)
+
+
+def t_replace_records(env):
+    """Make-before-break switch of mail.shop.test; dig both servers."""
+    sim = env.sim
+    old = find(records(env, 2), "mail.shop.test")
+    check(len(old) == 1, "one old record", old)
+    serial0 = soa_serial(P, "shop.test")
+    r = helper(env.conf, "raw", "add-rec", "2", "A", "mail", NEW)
+    check(r.rc == 0, "add failed", r)
+    new_id = r.json["ops"][0]["id"]
+    check(new_id not in (o["id"] for o in old), "new id")
+    r = helper(env.conf, "raw", "del-rec", str(old[0]["id"]))
+    check(r.rc == 0, "del failed", r)
+    check(dig(P, "mail.shop.test") == [NEW], "primary serves new",
+          dig(P, "mail.shop.test"))
+    check(soa_serial(P, "shop.test") > serial0, "serial grew")
+    check(wait_for(lambda: dig(S, "mail.shop.test") == [NEW], 20),
+          "secondary got the transfer", dig(S, "mail.shop.test"))
+    check(soa_serial(S, "shop.test") == soa_serial(P, "shop.test"),
+          "serials agree")
+    # deleting again: the record is gone, Plesk answers 1013
+    r = helper(env.conf, "raw", "del-rec", str(old[0]["id"]))
+    check(r.rc == 1, "second delete must fail", r)
+    check(r.json["ops"][0]["items"][0]["errcode"] == 1013, "1013", r.json)
+    check(sim.state() is not None, "state readable")
+
+
+def t_soa_set(env):
+    r = helper(env.conf, "raw", "soa", "2")
+    before = r.json["ops"][0]["items"][0]["soa"]
+    r = helper(env.conf, "raw", "soa-set", "ttl=600", "2", "999")
+    check(r.rc == 1, "unknown site must fail its item", r)
+    items = r.json["ops"][0]["items"]
+    check(items[0]["result"] == "ok" and items[1]["result"] == "not_found",
+          "per-site results", items)
+    check(items[1]["errcode"] == 1015, "1015 for unknown site", items)
+    after = helper(env.conf, "raw", "soa", "2").json["ops"][0]["items"][0]
+    after = after["soa"]
+    check(after["ttl"] == 600, "ttl set", after)
+    for k in ("refresh", "retry", "expire", "minimum"):
+        check(after[k] == before[k], "other SOA fields untouched", k)
+    out = subprocess.run(["dig", "+norec", "@" + P, "www.shop.test", "A"],
+                         capture_output=True, text=True).stdout
+    check("\t600\tIN\tA" in out, "BIND serves TTL 600", out)
+    helper(env.conf, "raw", "soa-set", "ttl=86400", "2")
+
+
+def t_mail_toggle(env):
+    r = helper(env.conf, "raw", "mail-disable", "2")
+    check(r.rc == 0, "disable", r)
+    r = helper(env.conf, "raw", "mail-prefs", "2", "1")
+    items = r.json["ops"][0]["items"]
+    check(items[0]["mailservice"] is False and items[1]["mailservice"],
+          "prefs", items)
+    r = helper(env.conf, "raw", "mail-disable", "2")
+    check(r.rc == 0, "disable twice is fine", r)
+    r = helper(env.conf, "raw", "mail-enable", "2")
+    check(r.rc == 0, "enable", r)
+    r = helper(env.conf, "raw", "mail-info", "1")
+    check(sorted(r.json["ops"][0]["mailnames"]) == ["info", "sales"],
+          "mailnames", r.json)
+    r = helper(env.conf, "raw", "mail-info", "3")
+    check(r.rc == 0 and r.json["ops"][0]["mailnames"] == [], "none", r)
+
+
+def t_zone_disable_enable(env):
+    r = helper(env.conf, "raw", "zone-disable", "5")
+    check(r.rc == 0, "zone disable", r)
+    check(dig(P, "www.addon.test") == [], "primary stops serving")
+    r = helper(env.conf, "raw", "soa", "5")
+    check(r.json["ops"][0]["items"][0]["zone_enabled"] is False, "status")
+    r = helper(env.conf, "raw", "zone-enable", "5")
+    check(r.rc == 0, "zone enable", r)
+    check(wait_for(lambda: dig(P, "www.addon.test") == [OLD], 10),
+          "primary serves again")
+
+
+def t_batching_keepalive(env):
+    conf = write_config(os.path.join(env.d, "b2.conf"), env.sim,
+                        secret_file=env.key, extra="batch_size = 2")
+    before = env.sim.counters()
+    r = helper(conf, "raw", "mail-disable", "1", "2", "3", "5", "1")
+    after = env.sim.counters()
+    check(r.rc == 0, "5 disables", r)
+    check(r.json["requests"] == 4, "1 negotiate + ceil(5/2) packets",
+          r.json)
+    check(after["requests"] - before["requests"] == 4, "emulator agrees",
+          before, after)
+    check(after["ops"] - before["ops"] == 6, "ops counted", before, after)
+    check(r.json["connections"] == 1, "one kept-alive connection", r.json)
+    check(after["connections"] - before["connections"] == 1,
+          "emulator saw one connection", before, after)
+    helper(env.conf, "raw", "mail-enable", "1", "2", "3", "5")
+
+
+def fault_case(env, kind, args, expect_rc, expect_kind, **fault):
+    sim = env.sim
+    snap = zone_snapshot(env)
+    sim.fault(kind=kind, count=1, **fault)
+    r = helper(env.conf, *args)
+    sim.ctl("POST", "/__sim/fault/clear")
+    check(r.rc == expect_rc, "exit code for %s" % kind, r)
+    check(r.json and r.json.get("error_kind") == expect_kind,
+          "error kind for %s" % kind, r)
+    return snap, r
+
+
+def t_fault_http500(env):
+    snap, r = fault_case(env, "http500", ["raw", "add-rec", "1", "A",
+                         "lists", NEW], 1, "unexpected HTTP status",
+                         match="dns.add_rec")
+    check("HTTP 500" in r.json["error"], "says HTTP 500", r)
+    check(zone_snapshot(env) == snap, "nothing changed")
+
+
+def t_fault_system(env):
+    snap, r = fault_case(env, "system", ["raw", "add-rec", "1", "A",
+                         "lists", NEW], 1, "panel system error",
+                         match="dns.add_rec", errcode=1003)
+    check("1003" in r.json["error"], "names the code", r)
+    check(zone_snapshot(env) == snap, "nothing changed")
+
+
+def t_fault_drop_before(env):
+    snap, r = fault_case(env, "drop_before", ["raw", "add-rec", "1", "A",
+                         "lists", NEW], 1, "answer lost, outcome unknown",
+                         match="dns.add_rec")
+    check(r.json["maybe_applied"], "outcome unknown flagged", r)
+    check(zone_snapshot(env) == snap, "nothing changed")
+
+
+def t_fault_drop_after_no_resend(env):
+    """Applied, answer lost on a reused connection: never sent twice."""
+    before = find(records(env, 1), "lists.example.com")
+    snap, r = fault_case(env, "drop_after", ["raw", "add-rec", "1", "A",
+                         "lists", NEW], 1, "answer lost, outcome unknown",
+                         match="dns.add_rec")
+    check(r.json["maybe_applied"], "outcome unknown flagged", r)
+    after = find(records(env, 1), "lists.example.com")
+    added = [x for x in after if x["value"] == NEW]
+    check(len(added) == 1, "applied exactly once", before, after)
+    r = helper(env.conf, "raw", "del-rec", str(added[0]["id"]))
+    check(r.rc == 0, "cleanup", r)
+
+
+def t_fault_truncated(env):
+    fault_case(env, "truncate", ["raw", "get-rec", "1"], 1,
+               "malformed reply", match="dns.get_rec")
+
+
+def t_fault_malformed(env):
+    fault_case(env, "malformed", ["raw", "get-rec", "1"], 1,
+               "malformed reply", match="dns.get_rec")
+
+
+def t_fault_slow(env):
+    conf = write_config(os.path.join(env.d, "t2.conf"), env.sim,
+                        secret_file=env.key, extra="timeout = 2")
+    env.sim.fault(kind="slow", count=1, match="dns.get_rec", delay_s=5)
+    t0 = time.time()
+    r = helper(conf, "raw", "get-rec", "1")
+    env.sim.ctl("POST", "/__sim/fault/clear")
+    check(r.rc == 1, "timeout must fail", r)
+    check(r.json["error_kind"] == "answer lost, outcome unknown", "kind", r)
+    check(time.time() - t0 < 5, "client gave up at its timeout")
+    time.sleep(3.5)   # let the slow request finish on the emulator
+
+
+def t_wrong_pin(env):
+    conf = write_config(os.path.join(env.d, "pin.conf"), env.sim,
+                        secret_file=env.key,
+                        pin="sha256//" + "A" * 43 + "=")
+    before = env.sim.counters()["requests"]
+    r = helper(conf, "servers")
+    check(r.rc == 4, "wrong pin must exit 4", r)
+    check("pin" in r.json["panels"][0]["error"], "says pin", r)
+    check(env.sim.counters()["requests"] == before, "nothing was sent")
+
+
+def t_self_signed_no_pin(env):
+    conf = write_config(os.path.join(env.d, "nopin.conf"), env.sim,
+                        secret_file=env.key, pin="")
+    before = env.sim.counters()["requests"]
+    r = helper(conf, "servers")
+    check(r.rc == 4, "self-signed without pin must exit 4", r)
+    check("TLS" in r.json["panels"][0]["error"], "says TLS", r)
+    check(env.sim.counters()["requests"] == before, "nothing was sent")
+
+
+def t_pin_command(env):
+    r = helper(env.conf, "pin", env.sim.url)
+    check(r.rc == 0 and r.json["pin"] == env.sim.pin, "pin matches", r)
+
+
+def t_cafile(env):
+    conf = write_config(os.path.join(env.d, "ca.conf"), env.sim,
+                        secret_file=env.key, pin="",
+                        extra="cafile = %s" % os.path.join(env.sim.dir,
+                                                           "cert.pem"))
+    r = helper(conf, "servers")
+    check(r.rc == 0, "CA file verifies the emulator's certificate", r)
+
+
+def t_insecure_warns(env):
+    conf = write_config(os.path.join(env.d, "insecure.conf"), env.sim,
+                        secret_file=env.key, pin="", extra="insecure = yes")
+    r = helper(conf, "servers")
+    check(r.rc == 0 and "WARNING" in r.err, "insecure works but warns", r)
+
+
+def t_wrong_credentials(env):
+    bad = os.path.join(env.d, "bad.secret")
+    write_secret(bad, "00000000-0000-0000-0000-000000000000")
+    conf = write_config(os.path.join(env.d, "bad.conf"), env.sim,
+                        secret_file=bad)
+    r = helper(conf, "raw", "get-rec", "1")
+    check(r.rc == 4, "bad key must exit 4", r)
+    check("11003" in r.err, "names the Plesk code", r)
+    write_secret(bad, "wrong")
+    conf = write_config(os.path.join(env.d, "badpw.conf"), env.sim,
+                        secret_file=bad, auth="login", login="admin")
+    r = helper(conf, "servers")
+    check(r.rc == 4 and "1001" in r.out, "bad password exit 4, 1001", r)
+
+
+def t_secret_file_checks(env):
+    cases = []
+    loose = os.path.join(env.d, "loose.secret")
+    write_secret(loose, KEY, 0o644)
+    cases.append((loose, "others"))
+    grp = os.path.join(env.d, "grp.secret")
+    write_secret(grp, KEY, 0o640)
+    cases.append((grp, "group"))
+    link = os.path.join(env.d, "link.secret")
+    if os.path.lexists(link):
+        os.unlink(link)
+    os.symlink(env.key, link)
+    cases.append((link, "symbolic link"))
+    other = os.path.join(env.d, "other.secret")
+    write_secret(other, KEY)
+    os.chown(other, 65534, 65534)
+    cases.append((other, "owned by uid 65534"))
+    cases.append((os.path.join(env.d, "missing.secret"), "No such file"))
+    for path, why in cases:
+        conf = write_config(os.path.join(env.d, "s.conf"), env.sim,
+                            secret_file=path)
+        r = helper(conf, "raw", "get-rec", "1")
+        check(r.rc == 2, "secret file refused with exit 2", path, r)
+        check(path in r.err and why in r.err, "names file and reason",
+              path, why, r.err)
+
+
+def t_unreachable(env):
+    conf = write_config(os.path.join(env.d, "unreach.conf"),
+                        url="https://127.0.2.99:8443", pin=env.sim.pin,
+                        secret_file=env.key,
+                        extra="connect_timeout = 2")
+    r = helper(conf, "servers")
+    check(r.rc == 4, "unreachable panel exits 4", r)
+    check("127.0.2.99" in r.out, "names the host", r)
+
+
+def t_bad_config(env):
+    conf = os.path.join(env.d, "broken.conf")
+    with open(conf, "w") as f:
+        f.write("[source]\nurl = https://127.0.2.10:8443\nfrobnicate = 1\n")
+    r = helper(conf, "servers")
+    check(r.rc == 2 and "broken.conf:3" in r.err and "frobnicate" in r.err,
+          "names file, line and key", r)
+    r = helper(os.path.join(env.d, "nonexistent.conf"), "servers")
+    check(r.rc == 2 and "nonexistent.conf" in r.err, "missing config", r)
+
+
+def t_replies_validate(env):
+    xsd = os.path.join(XSD_DIR, "agent_output.xsd")
+    if not os.path.exists(xsd):
+        raise Skip("no %s" % XSD_DIR)
+    files = sorted(glob.glob(os.path.join(env.sim.trace, "*-resp.xml")))
+    check(files, "trace has replies")
+    bad = []
+    for i in range(0, len(files), 50):
+        chunk = files[i:i + 50]
+        r = subprocess.run(["xmllint", "--noout", "--schema", xsd] + chunk,
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            bad += [l for l in r.stderr.splitlines()
+                    if "fails to validate" in l or "error" in l][:5]
+    # replies cut or damaged on purpose by the fault tests do not count
+    bad = [b for b in bad if "truncat" not in b]
+    check(not bad or all("parser error" in b or "Premature" in b
+                         or "Couldn't find" in b or "malformed" in b
+                         for b in bad), "replies validate", bad[:5])
+
+
+def t_versions():
+    d = setup_dir("versions")
+    key = os.path.join(d, "key.secret")
+    write_secret(key, KEY)
+    for plesk, proto, listen in (("11", "1.6.4.0", "127.0.2.11:8443"),
+                                 ("12.5", "1.6.7.0", "127.0.2.12:8443")):
+        sim = Sim("v" + plesk, FIXTURE, listen=listen, plesk=plesk,
+                  primary="127.0.53.11", secondary=None, trace=False)
+        try:
+            conf = write_config(os.path.join(d, plesk + ".conf"), sim,
+                                secret_file=key)
+            r = helper(conf, "servers")
+            check(r.rc == 0, "servers on Plesk %s" % plesk, r)
+            check(r.json["panels"][0]["protocol"] == proto, "protocol",
+                  plesk, r.json)
+            r = helper(conf, "raw", "get-rec", "1")
+            check(r.rc == 0 and r.json["ops"][0]["records"], "works", r)
+            if plesk == "11":
+                conf = write_config(os.path.join(d, "force.conf"), sim,
+                                    secret_file=key,
+                                    extra="protocol = 1.6.9.1")
+                r = helper(conf, "servers")
+                check(r.rc == 4 and "1.6.9.1" in r.out,
+                      "forced newer protocol refused", r)
+        finally:
+            sim.down()
+
+
+def t_lagging_secondary():
+    """NOTIFY off: the secondary keeps the old zone until refreshed."""
+    d = setup_dir("lag")
+    key = os.path.join(d, "key.secret")
+    write_secret(key, KEY)
+    sim = Sim("lag", FIXTURE, listen="127.0.2.13:8443",
+              primary="127.0.53.21", secondary="127.0.53.22", notify=False,
+              trace=False)
+    try:
+        conf = write_config(os.path.join(d, "c.conf"), sim, secret_file=key)
+        r = helper(conf, "raw", "add-rec", "2", "A", "lists", NEW)
+        check(r.rc == 0, "add", r)
+        check(NEW in dig("127.0.53.21", "lists.shop.test"), "primary new")
+        time.sleep(2)
+        check(NEW not in dig("127.0.53.22", "lists.shop.test"),
+              "secondary lags without NOTIFY")
+        check(soa_serial("127.0.53.22", "shop.test") <
+              soa_serial("127.0.53.21", "shop.test"), "serial behind")
+    finally:
+        sim.down()
+
+
+def t_no_process_left():
+    r = subprocess.run(["pgrep", "-f", "plesk-sim|named -c .*tests/out"],
+                       capture_output=True, text=True)
+    check(r.stdout.strip() == "", "processes left behind", r.stdout)
+
+
+def main():
+    run = Runner()
+    if not os.access(os.path.join(ROOT, "mailcutover"), os.X_OK):
+        print("mailcutover is not built (run make)")
+        print("0 passed, 1 failed")
+        return 1
+    try:
+        sim = Sim("main", FIXTURE)
+    except Exception as e:  # noqa: BLE001
+        print("FAIL - emulator start: %s" % e)
+        print("0 passed, 1 failed")
+        return 1
+    try:
+        env = Env(sim)
+        for name, fn in sorted((n, f) for n, f in globals().items()
+                               if n.startswith("t_") and
+                               f.__code__.co_argcount == 1 and
+                               n != "t_replies_validate"):
+            run.run(name[2:], fn, env)
+        run.run("replies_validate", t_replies_validate, env)
+    finally:
+        sim.down()
+    run.run("versions", t_versions)
+    run.run("lagging_secondary", t_lagging_secondary)
+    run.run("no_process_left", t_no_process_left)
+    return run.summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

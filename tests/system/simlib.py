@@ -1,0 +1,206 @@
+"""Helpers for system tests: the Plesk emulator, the helper binary, dig.
+
+Everything runs on loopback test hosts (127.0.2.10 old server's panel,
+127.0.53.1 primary DNS, 127.0.53.2 secondary DNS) and is stopped by the
+test that started it.
+"""
+import json
+import os
+import shutil
+import ssl
+import subprocess
+import sys
+import time
+import urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+SIM = os.path.join(ROOT, "tests", "plesk-sim", "plesk-sim")
+HELPER = os.path.join(ROOT, "mailcutover")
+OUT = os.path.join(ROOT, "tests", "out", "system")
+KEY = "24f8c5e5-fcb5-bdfc-aac0-7bff0e800334"
+PASSWORD = "s3cret&<pw>"
+XSD_DIR = os.environ.get("PLESK_XSD_DIR",
+                         os.path.join(ROOT, "..", "shared", "plesk-xsd"))
+
+
+class Sim:
+    """One emulator with its BIND primary (and secondary)."""
+
+    def __init__(self, name, fixture, listen="127.0.2.10:8443",
+                 plesk="obsidian", primary="127.0.53.1",
+                 secondary="127.0.53.2", notify=True, trace=True):
+        self.dir = os.path.join(OUT, name)
+        shutil.rmtree(self.dir, ignore_errors=True)
+        os.makedirs(self.dir)
+        self.listen = listen
+        self.url = "https://" + listen
+        self.primary = primary
+        self.secondary = secondary
+        self.trace = os.path.join(self.dir, "trace") if trace else None
+        args = [SIM, "up", "--dir", self.dir, "--fixture", fixture,
+                "--listen", listen, "--plesk", plesk,
+                "--primary", primary]
+        if secondary:
+            args += ["--secondary", secondary]
+        else:
+            args += ["--no-secondary"]
+        if not notify:
+            args += ["--no-notify"]
+        if self.trace:
+            args += ["--trace-dir", self.trace]
+        r = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            self.down()
+            raise RuntimeError("plesk-sim up failed: %s %s" %
+                               (r.stdout, r.stderr))
+        with open(os.path.join(self.dir, "pin")) as f:
+            self.pin = f.read().strip()
+        self.ctx = ssl.create_default_context(
+            cafile=os.path.join(self.dir, "cert.pem"))
+        self.ctx.check_hostname = False
+
+    def down(self):
+        subprocess.run([SIM, "down", "--dir", self.dir],
+                       capture_output=True, timeout=60)
+
+    def ctl(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url + path, data=data,
+                                     method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(req, context=self.ctx, timeout=30) as r:
+            raw = r.read()
+        return json.loads(raw) if raw else None
+
+    def state(self):
+        return self.ctl("GET", "/__sim/state")
+
+    def counters(self):
+        return self.ctl("GET", "/__sim/counters")
+
+    def fault(self, **kw):
+        return self.ctl("POST", "/__sim/fault", kw)
+
+    def config(self, **kw):
+        return self.ctl("POST", "/__sim/config", kw)
+
+    def serial(self, zone):
+        return self.ctl("GET", "/__sim/serial?zone=" + zone)["serial"]
+
+
+def write_secret(path, value, mode=0o600):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    os.write(fd, (value + "\n").encode())
+    os.close(fd)
+    os.chmod(path, mode)
+
+
+def write_config(path, sim=None, url=None, pin=None, secret_file=None,
+                 extra="", auth="key", login=None, section="source",
+                 target=None):
+    lines = ["# written by the system tests", "[%s]" % section]
+    lines.append("url = %s" % (url or sim.url))
+    lines.append("auth = %s" % auth)
+    if login:
+        lines.append("login = %s" % login)
+    lines.append("secret_file = %s" % secret_file)
+    if pin is None and sim is not None:
+        pin = sim.pin
+    if pin:
+        lines.append("pin = %s" % pin)
+    lines.append(extra)
+    if target:
+        lines.append(target)
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+class Result:
+    def __init__(self, rc, out, err):
+        self.rc = rc
+        self.out = out
+        self.err = err
+        try:
+            self.json = json.loads(out) if out.strip() else None
+        except ValueError:
+            self.json = None
+
+    def __repr__(self):
+        return "rc=%d out=%r err=%r" % (self.rc, self.out[:800],
+                                         self.err[:800])
+
+
+def helper(config, *args, stdin=None, timeout=120, env=None, prefix=()):
+    cmd = list(prefix) + [HELPER, "--config", config, "--json"] + list(args)
+    r = subprocess.run(cmd, capture_output=True, text=True, input=stdin,
+                       timeout=timeout, env=env)
+    return Result(r.returncode, r.stdout, r.stderr)
+
+
+def dig(server, name, rtype="A", tcp=False):
+    """Answer data of NAME/RTYPE from SERVER (authoritative, no recursion)."""
+    args = ["dig", "+norec", "+short", "+time=2", "+tries=2", "@" + server,
+            name, rtype]
+    if tcp:
+        args.insert(1, "+tcp")
+    r = subprocess.run(args, capture_output=True, text=True, timeout=30)
+    return sorted(l.strip() for l in r.stdout.splitlines() if l.strip())
+
+
+def soa_serial(server, zone):
+    out = dig(server, zone, "SOA")
+    return int(out[0].split()[2]) if out else None
+
+
+def wait_for(pred, timeout=20.0, step=0.2):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return pred()
+
+
+class Runner:
+    """Tiny test runner: each test is a function; asserts fail it."""
+
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+        self.skipped = 0
+
+    def run(self, name, fn, *args):
+        t0 = time.time()
+        try:
+            fn(*args)
+        except Skip as e:
+            self.skipped += 1
+            print("skip - %s: %s" % (name, e), flush=True)
+            return
+        except Exception as e:  # noqa: BLE001 - report every failure
+            self.failed += 1
+            print("FAIL - %s: %s: %s" % (name, type(e).__name__, e),
+                  flush=True)
+            return
+        self.passed += 1
+        print("ok   - %s (%.1fs)" % (name, time.time() - t0), flush=True)
+
+    def summary(self):
+        line = "%d passed, %d failed" % (self.passed, self.failed)
+        if self.skipped:
+            line += ", %d skipped" % self.skipped
+        print(line)
+        return 1 if self.failed else 0
+
+
+class Skip(Exception):
+    pass
+
+
+def check(cond, msg, *extra):
+    if not cond:
+        raise AssertionError(msg + ("" if not extra else
+                                    " | " + " | ".join(map(repr, extra))))
