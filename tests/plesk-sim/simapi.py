@@ -1,0 +1,1174 @@
+"""plesk-sim: state model and Plesk XML API packet handling (no I/O here).
+
+The HTTPS server (simrun.py) calls Api.handle_packet(); zone changes are
+reported to a BIND backend object with commit(zones) / zone_status_changed().
+"""
+import copy
+import ipaddress
+import re
+import threading
+import time
+import uuid
+
+from lxml import etree
+
+PROTOS = ("1.0.0.0 1.1.0.0 1.2.0.0 1.3.0.0 1.3.1.0 1.3.2.0 1.3.3.0 1.3.4.0 "
+          "1.4.0.0 1.4.1.0 1.4.1.1 1.4.1.2 1.4.2.0 1.5.0.0 1.5.1.0 1.5.2.0 "
+          "1.5.2.1 1.6.0.0 1.6.0.1 1.6.0.2 1.6.1.0 1.6.2.0 1.6.3.0 1.6.3.1 "
+          "1.6.3.2 1.6.3.3 1.6.3.4 1.6.3.5 1.6.4.0 1.6.5.0 1.6.6.0 1.6.7.0 "
+          "1.6.8.0 1.6.9.0 1.6.9.1").split()
+
+# release -> (newest protocol, plesk_version, plesk_build)
+RELEASES = {
+    "11": ("1.6.4.0", "11.0.9", "110120608.16"),
+    "12.5": ("1.6.7.0", "12.5.30", "1205150826.14"),
+    "obsidian": ("1.6.9.1", "18.0.60", "1800240410.11"),
+}
+
+DEFAULT_SOA = {"ttl": 86400, "refresh": 10800, "retry": 3600,
+               "expire": 604800, "minimum": 10800}
+SOA_FIELDS = ("ttl", "refresh", "retry", "expire", "minimum")
+NAME_VALUE_TYPES = ("NS", "CNAME", "MX", "PTR")
+ADDABLE_TYPES = ("A", "AAAA", "CNAME", "MX", "NS", "TXT", "PTR", "SRV", "DS", "CAA")
+
+SYSTEM_TEXT = {
+    1001: "Authentication failed - wrong password.",
+    1003: "Agent initialization failed.",
+    1005: "XML API protocol version not supported.",
+    1014: "Parser error: Request is invalid.",
+    1017: "Feature not supported by the current version of API RPC.",
+    1029: "Authentication method is not specified",
+    11003: "Secret key validation failed.",
+}
+
+HOST_RE = re.compile(r"^(\*|[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*$")
+DS_RE = re.compile(r"^\d{1,5}\s+\d{1,3}\s+\d{1,3}\s+[0-9A-Fa-f\s]+$")
+CAA_RE = re.compile(r'^\d{1,3}\s+[A-Za-z0-9]+\s+(".*"|\S+)$')
+
+
+class OpError(Exception):
+    def __init__(self, code, text):
+        Exception.__init__(self, text)
+        self.code = code
+        self.text = text
+
+
+class SystemError_(Exception):
+    def __init__(self, code, text=None):
+        Exception.__init__(self, text or SYSTEM_TEXT.get(code, "error"))
+        self.code = code
+        self.text = text or SYSTEM_TEXT.get(code, "error")
+
+
+def fqdn(host, zone):
+    return (host + "." + zone if host else zone) + "."
+
+
+class Zone:
+    def __init__(self, name, owner_kind, owner_id, spec):
+        self.name = name.lower()                 # ASCII (punycode) zone name
+        self.owner_kind = owner_kind             # "site" | "alias"
+        self.owner_id = owner_id
+        self.status = spec.get("status", "enabled")
+        soa = dict(DEFAULT_SOA)
+        soa.update(spec.get("soa", {}))
+        self.soa = {k: int(soa[k]) for k in SOA_FIELDS}
+        self.records = []                        # dicts id,type,host(rel),value,opt
+        for r in spec.get("records", []):
+            self.records.append({"id": int(r["id"]), "type": r["type"].upper(),
+                                 "host": (r.get("host") or "").rstrip(".").lower(),
+                                 "value": normalize_value(r["type"].upper(), r["value"]),
+                                 "opt": "" if r.get("opt") is None else str(r.get("opt"))})
+        self.serial = int(spec.get("serial", 0)) or int(time.time())
+
+    def bump_serial(self):
+        self.serial = max(int(time.time()), self.serial + 1)
+        return self.serial
+
+
+def normalize_value(rtype, value):
+    value = (value or "").strip() if rtype != "TXT" else (value or "")
+    if rtype in NAME_VALUE_TYPES and value and not value.endswith("."):
+        value += "."
+    if rtype == "SRV":
+        parts = value.split()
+        if parts and not parts[-1].endswith("."):
+            parts[-1] += "."
+            value = " ".join(parts) if len(parts) > 1 else parts[-1]
+    if rtype == "AAAA":
+        try:
+            value = str(ipaddress.IPv6Address(value))
+        except ValueError:
+            pass
+    return value
+
+
+class State:
+    """Everything the emulated Plesk knows. Not thread safe: callers hold .lock."""
+
+    def __init__(self, fixture):
+        self.lock = threading.RLock()
+        self.fixture = fixture
+        self.auth = fixture.get("auth", {})
+        self.server = fixture.get("server", {})
+        self.domains = {}
+        self.aliases = {}
+        self.zones = {}          # zone name -> Zone
+        self.template = [dict(r) for r in fixture.get("template", {}).get("records", [])]
+        self.template_soa = dict(DEFAULT_SOA)
+        self.template_soa.update(fixture.get("template", {}).get("soa", {}))
+        max_id = 0
+        for d in fixture.get("domains", []):
+            d = copy.deepcopy(d)
+            d["id"] = int(d["id"])
+            d.setdefault("kind", "webspace")
+            d.setdefault("ascii_name", d["name"])
+            d["ascii_name"] = d["ascii_name"].lower()
+            mail = d.setdefault("mail", {})
+            mail.setdefault("enabled", True)
+            mail.setdefault("mailnames", [])
+            mail.setdefault("prefs", {})
+            if "zone" in d:
+                z = Zone(d["ascii_name"], "site", d["id"], d["zone"])
+                self.zones[z.name] = z
+            self.domains[d["id"]] = d
+        for a in fixture.get("aliases", []):
+            a = copy.deepcopy(a)
+            a["id"] = int(a["id"])
+            a["site_id"] = int(a["site_id"])
+            a.setdefault("ascii_name", a["name"])
+            a["ascii_name"] = a["ascii_name"].lower()
+            a.setdefault("manage_dns", False)
+            if "zone" in a:
+                z = Zone(a["ascii_name"], "alias", a["id"], a["zone"])
+                self.zones[z.name] = z
+            self.aliases[a["id"]] = a
+        for z in self.zones.values():
+            for r in z.records:
+                max_id = max(max_id, r["id"])
+        for r in self.template:
+            r["id"] = int(r["id"])
+            max_id = max(max_id, r["id"])
+        self.next_rec_id = max_id + 1
+
+    # --- lookups -------------------------------------------------------
+    def domain_by_name(self, name, kinds):
+        n = (name or "").strip().rstrip(".").lower()
+        for d in self.domains.values():
+            if d["kind"] in kinds and (d["name"].lower() == n or d["ascii_name"] == n):
+                return d
+        return None
+
+    def alias_by_name(self, name):
+        n = (name or "").strip().rstrip(".").lower()
+        for a in self.aliases.values():
+            if a["name"].lower() == n or a["ascii_name"] == n:
+                return a
+        return None
+
+    def webspace_of(self, d):
+        seen = 0
+        while d.get("parent_id") and seen < 20:
+            d = self.domains.get(int(d["parent_id"]), d)
+            seen += 1
+        return d
+
+    def site_zone(self, site_id):
+        """site-id -> (zone, prefix) or None. A subdomain without its own zone
+        lives in its parent's zone under a host prefix."""
+        d = self.domains.get(site_id)
+        if d is None:
+            return None
+        z = self.zones.get(d["ascii_name"])
+        if z is not None and z.owner_kind == "site" and z.owner_id == d["id"]:
+            return z, ""
+        if d.get("parent_id"):
+            parent = self.domains.get(int(d["parent_id"]))
+            if parent is None:
+                return None
+            pz = self.site_zone(parent["id"])
+            if pz is None:
+                return None
+            zone, _ = pz
+            if d["ascii_name"].endswith("." + zone.name):
+                return zone, d["ascii_name"][:-len(zone.name) - 1]
+        return None
+
+    def alias_zone(self, alias_id):
+        a = self.aliases.get(alias_id)
+        if a is None:
+            return None
+        z = self.zones.get(a["ascii_name"])
+        if z is not None and z.owner_kind == "alias" and z.owner_id == alias_id:
+            return z, ""
+        return None
+
+    def find_record(self, rec_id):
+        for z in self.zones.values():
+            for r in z.records:
+                if r["id"] == rec_id:
+                    return z, r
+        return None, None
+
+    def to_json(self):
+        out = {"auth": self.auth, "server": self.server, "domains": [], "aliases": []}
+        for d in self.domains.values():
+            dd = copy.deepcopy({k: v for k, v in d.items() if k != "zone"})
+            z = self.zones.get(d["ascii_name"])
+            if z is not None and z.owner_kind == "site" and z.owner_id == d["id"]:
+                dd["zone"] = self.zone_json(z)
+            out["domains"].append(dd)
+        for a in self.aliases.values():
+            aa = copy.deepcopy({k: v for k, v in a.items() if k != "zone"})
+            z = self.zones.get(a["ascii_name"])
+            if z is not None and z.owner_kind == "alias" and z.owner_id == a["id"]:
+                aa["zone"] = self.zone_json(z)
+            out["aliases"].append(aa)
+        out["template"] = {"soa": self.template_soa, "records": self.template}
+        out["next_record_id"] = self.next_rec_id
+        return out
+
+    @staticmethod
+    def zone_json(z):
+        return {"name": z.name, "status": z.status, "serial": z.serial,
+                "soa": dict(z.soa), "records": [dict(r) for r in z.records]}
+
+
+def sub(parent, tag, text=None):
+    e = etree.SubElement(parent, tag)
+    if text is not None:
+        e.text = str(text)
+    return e
+
+
+def ok(res):
+    sub(res, "status", "ok")
+
+
+def err(res, code, text):
+    sub(res, "status", "error")
+    sub(res, "errcode", code)
+    sub(res, "errtext", text)
+
+
+def texts(el, tag):
+    return [(c.text or "").strip() for c in el if c.tag == tag]
+
+
+def child(el, tag):
+    for c in el:
+        if c.tag == tag:
+            return c
+    return None
+
+
+def ctext(el, tag, default=None):
+    c = child(el, tag)
+    if c is None:
+        return default
+    return c.text if c.text is not None else ""
+
+
+def parse_version(v):
+    return tuple(int(x) for x in v.split("."))
+
+
+class Api:
+    def __init__(self, state, release="obsidian", backend=None, log=None):
+        self.state = state
+        self.release = release
+        self.newest = RELEASES[release][0]
+        self.protos = [p for p in PROTOS if parse_version(p) <= parse_version(self.newest)]
+        self.backend = backend
+        self.log = log or (lambda *a: None)
+        self.latency_op_ms = 0
+        self.dirty = set()
+        self.status_changed = set()
+
+    # ------------------------------------------------------------------
+    def resolve_version(self, v):
+        """Returns the protocol used, or None (-> 1005)."""
+        if v is None or v.strip() == "":
+            return self.newest
+        v = v.strip()
+        if v in self.protos:
+            return v
+        if not re.match(r"^\d+(\.\d+){0,3}$", v):
+            return None
+        want = v.split(".")
+        matches = [p for p in self.protos if p.split(".")[:len(want)] == want]
+        return matches[-1] if matches else None
+
+    @staticmethod
+    def operations(root):
+        """[(operator_el, [operation_el...])] skipping request-settings."""
+        out = []
+        for opr in root:
+            if not isinstance(opr.tag, str) or opr.tag == "request-settings":
+                continue
+            out.append((opr, [op for op in opr if isinstance(op.tag, str)]))
+        return out
+
+    def unsupported(self, root):
+        for opr, ops in self.operations(root):
+            for op in ops:
+                if (opr.tag, op.tag) not in HANDLERS:
+                    return "%s/%s" % (opr.tag, op.tag)
+        return None
+
+    def run_packet(self, root, version, counters):
+        """Execute an authenticated, validated packet. Returns the reply root."""
+        reply = etree.Element("packet", version=version)
+        self.dirty = set()
+        self.status_changed = set()
+        try:
+            for opr, ops in self.operations(root):
+                ropr = sub(reply, opr.tag)
+                for op in ops:
+                    key = "%s.%s" % (opr.tag, op.tag)
+                    counters["ops"] += 1
+                    counters["by_op"][key] = counters["by_op"].get(key, 0) + 1
+                    if self.latency_op_ms:
+                        time.sleep(self.latency_op_ms / 1000.0)
+                    rop = sub(ropr, op.tag)
+                    HANDLERS[(opr.tag, op.tag)](self, op, rop)
+        finally:
+            self.flush()
+        return reply
+
+    def flush(self):
+        if not self.dirty:
+            return
+        zones = [z for z in self.dirty]
+        for z in zones:
+            z.bump_serial()
+        if self.backend is not None:
+            try:
+                self.backend.commit(zones, reconfig=bool(self.status_changed))
+            except Exception as e:  # keep serving; the log tells
+                self.log("BIND commit failed: %s" % e)
+        self.dirty = set()
+        self.status_changed = set()
+
+    def touch(self, zone, status=False):
+        self.dirty.add(zone)
+        if status:
+            self.status_changed.add(zone)
+
+    # --- helpers ----------------------------------------------------------
+    def gen_info_common(self, d, e):
+        sub(e, "cr_date", d.get("cr_date", "2020-01-01"))
+        sub(e, "name", d["name"])
+        sub(e, "ascii-name", d["ascii_name"])
+        sub(e, "status", d.get("status", 0))
+        sub(e, "real_size", 0)
+
+    def guid(self, kind, ident):
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, "plesk-sim:%s:%s" % (kind, ident)))
+
+    def ip_of(self, d):
+        return d.get("ip", self.state.server.get("ip", "127.0.2.10"))
+
+
+# ======================================================================
+# server
+def server_get_protos(api, op, rop):
+    res = sub(rop, "result")
+    ok(res)
+    protos = sub(res, "protos")
+    for p in api.protos:
+        sub(protos, "proto", p)
+
+
+def server_get(api, op, rop):
+    res = sub(rop, "result")
+    ok(res)
+    st = api.state
+    rel = RELEASES[api.release]
+    for flag in op:
+        if flag.tag == "gen_info":
+            g = sub(res, "gen_info")
+            sub(g, "server_name", st.server.get("name", "plesk-sim.test"))
+            sub(g, "server_guid", st.server.get("guid", api.guid("server", "1")))
+            sub(g, "mode", "standard")
+        elif flag.tag == "stat":
+            s = sub(res, "stat")
+            o = sub(s, "objects")
+            nd = len(st.domains)
+            nmb = sum(len(d["mail"]["mailnames"]) for d in st.domains.values())
+            for k, v in (("clients", 1), ("domains", nd), ("active_domains", nd),
+                         ("mail_boxes", nmb), ("mail_redirects", 0), ("mail_groups", 0),
+                         ("mail_responders", 0), ("web_users", 0), ("databases", 0),
+                         ("database_users", 0), ("problem_clients", 0), ("problem_domains", 0)):
+                sub(o, k, v)
+            v = sub(s, "version")
+            sub(v, "plesk_name", "psa")
+            sub(v, "plesk_version", rel[1])
+            sub(v, "plesk_os", st.server.get("os", "Debian"))
+            sub(v, "plesk_os_version", st.server.get("os_version", "12"))
+            sub(v, "plesk_build", rel[2])
+            sub(v, "os_release", st.server.get("os_release", "6.1.0"))
+            ot = sub(s, "other")
+            sub(ot, "cpu", "plesk-sim virtual CPU")
+            sub(ot, "uptime", int(time.monotonic()))
+            sub(ot, "inside_vz", "false")
+            la = sub(s, "load_avg")
+            for k in ("l1", "l5", "l15"):
+                sub(la, k, "0.01")
+            m = sub(s, "mem")
+            for k, val in (("total", 4294967296), ("used", 1073741824), ("free", 3221225472),
+                           ("shared", 0), ("buffer", 0), ("cached", 0)):
+                sub(m, k, val)
+            sw = sub(s, "swap")
+            for k, val in (("total", 0), ("used", 0), ("free", 0)):
+                sub(sw, k, val)
+            ds = sub(s, "diskspace")
+            dev = sub(ds, "device")
+            for k, val in (("name", "/"), ("total", 53687091200), ("used", 10737418240),
+                           ("free", 42949672960)):
+                sub(dev, k, val)
+        elif flag.tag == "services_state":
+            ss = sub(res, "services_state")
+            for sid, title in (("dns", "DNS Server (BIND)"), ("smtp", "SMTP Server (Postfix)"),
+                               ("web", "Web Server (Apache)")):
+                srv = sub(ss, "srv")
+                sub(srv, "id", sid)
+                sub(srv, "title", title)
+                sub(srv, "state", "running")
+        # other flags: silently not returned (documented)
+
+
+# ======================================================================
+# webspace / site / subdomain / site-alias
+def _filter_items(filt):
+    """[(kind, value)] from a filter element; [] for an empty filter."""
+    if filt is None:
+        return []
+    return [(c.tag, (c.text or "").strip()) for c in filt if isinstance(c.tag, str)]
+
+
+def webspace_get(api, op, rop):
+    st = api.state
+    items = _filter_items(child(op, "filter"))
+    webspaces = [d for d in st.domains.values() if d["kind"] == "webspace"]
+    if not items:
+        for d in webspaces:
+            _webspace_result(api, rop, d, None)
+        return
+    for kind, val in items:
+        found = []
+        if kind == "name":
+            d = st.domain_by_name(val, ("webspace",))
+            found = [d] if d else []
+        elif kind == "id":
+            found = [d for d in webspaces if str(d["id"]) == val]
+        elif kind == "guid":
+            found = [d for d in webspaces if api.guid("domain", d["id"]) == val]
+        elif kind == "owner-login":
+            found = webspaces if val == st.auth.get("login", "admin") else []
+        elif kind == "owner-id":
+            found = webspaces if val == "1" else []
+        if not found:
+            res = sub(rop, "result")
+            err(res, 1013, "Webspace does not exist")
+            sub(res, "filter-id", val)
+        for d in found:
+            _webspace_result(api, rop, d, val)
+
+
+def _webspace_result(api, rop, d, filter_id):
+    res = sub(rop, "result")
+    ok(res)
+    if filter_id is not None:
+        sub(res, "filter-id", filter_id)
+    sub(res, "id", d["id"])
+    data = sub(res, "data")
+    g = sub(data, "gen_info")
+    api.gen_info_common(d, g)
+    sub(g, "owner-id", 1)
+    sub(g, "owner-login", api.state.auth.get("login", "admin"))
+    sub(g, "dns_ip_address", api.ip_of(d))
+    sub(g, "htype", "vrt_hst")
+    sub(g, "guid", api.guid("domain", d["id"]))
+    sub(g, "vendor-guid", api.guid("vendor", 1))
+    sub(g, "external-id", "")
+
+
+SITE_KINDS = ("site", "subdomain")
+
+
+def site_get(api, op, rop):
+    st = api.state
+    items = _filter_items(child(op, "filter"))
+    sites = [d for d in st.domains.values() if d["kind"] in SITE_KINDS]
+    if not items:
+        for d in sites:
+            _site_result(api, rop, d, None)
+        return
+    for kind, val in items:
+        if kind == "name":
+            d = st.domain_by_name(val, SITE_KINDS)
+            found = [d] if d else []
+        elif kind == "id":
+            found = [d for d in sites if str(d["id"]) == val]
+        elif kind == "guid":
+            found = [d for d in sites if api.guid("domain", d["id"]) == val]
+        elif kind in ("parent-id", "parent-site-id"):
+            found = [d for d in sites if str(d.get("parent_id", "")) == val]
+        elif kind in ("parent-name", "parent-site-name"):
+            p = st.domain_by_name(val, ("webspace", "site"))
+            found = [d for d in sites if p and d.get("parent_id") == p["id"]]
+        else:
+            found = []
+        if not found:
+            res = sub(rop, "result")
+            err(res, 1013, "Site does not exist")
+            sub(res, "filter-id", val)
+        for d in found:
+            _site_result(api, rop, d, val)
+
+
+def _site_result(api, rop, d, filter_id):
+    st = api.state
+    res = sub(rop, "result")
+    ok(res)
+    if filter_id is not None:
+        sub(res, "filter-id", filter_id)
+    sub(res, "id", d["id"])
+    data = sub(res, "data")
+    g = sub(data, "gen_info")
+    api.gen_info_common(d, g)
+    sub(g, "dns_ip_address", api.ip_of(d))
+    sub(g, "htype", "vrt_hst")
+    sub(g, "guid", api.guid("domain", d["id"]))
+    ws = st.webspace_of(d)
+    sub(g, "webspace-guid", api.guid("domain", ws["id"]))
+    sub(g, "webspace-id", ws["id"])
+
+
+def subdomain_get(api, op, rop):
+    st = api.state
+    items = _filter_items(child(op, "filter"))
+    subs = [d for d in st.domains.values() if d["kind"] == "subdomain"]
+    if not items:
+        for d in subs:
+            _subdomain_result(api, rop, d, None)
+        return
+    for kind, val in items:
+        if kind == "name":
+            d = st.domain_by_name(val, ("subdomain",))
+            found = [d] if d else []
+        elif kind == "id":
+            found = [d for d in subs if str(d["id"]) == val]
+        elif kind == "parent-name":
+            p = st.domain_by_name(val, ("webspace", "site"))
+            found = [d for d in subs if p and d.get("parent_id") == p["id"]]
+        else:
+            found = []
+        if not found:
+            res = sub(rop, "result")
+            err(res, 1013, "Subdomain does not exist")
+            sub(res, "filter-id", val)
+        for d in found:
+            _subdomain_result(api, rop, d, val)
+
+
+def _subdomain_result(api, rop, d, filter_id):
+    st = api.state
+    parent = st.domains.get(int(d.get("parent_id", 0) or 0))
+    pname = parent["name"] if parent else ""
+    res = sub(rop, "result")
+    ok(res)
+    if filter_id is not None:
+        sub(res, "filter-id", filter_id)
+    sub(res, "id", d["id"])
+    data = sub(res, "data")
+    sub(data, "parent", pname)
+    short = d["name"]
+    if parent and short.lower().endswith("." + parent["name"].lower()):
+        short = short[:-len(parent["name"]) - 1]
+    sub(data, "name", short)
+    sub(data, "home", "/" + d["ascii_name"])
+
+
+def alias_get(api, op, rop):
+    st = api.state
+    items = _filter_items(child(op, "filter"))
+    if not items:
+        for a in st.aliases.values():
+            _alias_result(api, rop, a, None)
+        return
+    for kind, val in items:
+        if kind == "name":
+            a = st.alias_by_name(val)
+            found = [a] if a else []
+        elif kind == "id":
+            found = [a for a in st.aliases.values() if str(a["id"]) == val]
+        elif kind == "site-id":
+            found = [a for a in st.aliases.values() if str(a["site_id"]) == val]
+        else:
+            found = []
+        if not found:
+            res = sub(rop, "result")
+            err(res, 1013, "Domain alias does not exist")
+            sub(res, "filter-id", val)
+        for a in found:
+            _alias_result(api, rop, a, val)
+
+
+def _alias_result(api, rop, a, filter_id):
+    res = sub(rop, "result")
+    ok(res)
+    if filter_id is not None:
+        sub(res, "filter-id", filter_id)
+    sub(res, "id", a["id"])
+    info = sub(res, "info")
+    sub(info, "status", 0)
+    pref = sub(info, "pref")
+    sub(pref, "web", "true")
+    sub(pref, "mail", "true" if a.get("mail", True) else "false")
+    sub(pref, "tomcat", "false")
+    sub(info, "manage-dns", "true" if a.get("manage_dns") else "false")
+    sub(info, "site-id", a["site_id"])
+    sub(info, "name", a["name"])
+    sub(info, "ascii-name", a["ascii_name"])
+
+
+# ======================================================================
+# dns
+def _validate_record(rtype, host, value, opt):
+    """Raises OpError(1019) for values Plesk would refuse (codes are [U])."""
+    if rtype not in ADDABLE_TYPES:
+        raise OpError(1019, "Incorrect DNS record type: %s" % rtype)
+    if host and not HOST_RE.match(host):
+        raise OpError(1019, "Incorrect host name: %s" % host)
+    if rtype == "A":
+        try:
+            ipaddress.IPv4Address(value)
+        except ValueError:
+            raise OpError(1019, "Incorrect IP address: %s" % value)
+    elif rtype == "AAAA":
+        try:
+            ipaddress.IPv6Address(value)
+        except ValueError:
+            raise OpError(1019, "Incorrect IPv6 address: %s" % value)
+    elif rtype in NAME_VALUE_TYPES:
+        v = value.rstrip(".")
+        if not v or not HOST_RE.match(v):
+            raise OpError(1019, "Incorrect domain name: %s" % value)
+        if rtype == "MX" and opt not in (None, ""):
+            if not re.match(r"^\d{1,5}$", opt) or int(opt) > 65535:
+                raise OpError(1019, "Incorrect MX priority: %s" % opt)
+    elif rtype == "TXT":
+        if value == "":
+            raise OpError(1019, "TXT record value is empty")
+    elif rtype == "DS":
+        if not DS_RE.match(value):
+            raise OpError(1019, "Incorrect DS record value: %s" % value)
+    elif rtype == "CAA":
+        if not CAA_RE.match(value):
+            raise OpError(1019, "Incorrect CAA record value: %s" % value)
+    elif rtype == "SRV":
+        if not value.strip():
+            raise OpError(1019, "Incorrect SRV target")
+
+
+def _rel_host(host, zone, prefix):
+    h = (host or "").strip().lower()
+    if h.endswith("."):
+        h = h.rstrip(".")
+        if h == zone.name:
+            h = ""
+        elif h.endswith("." + zone.name):
+            h = h[:-len(zone.name) - 1]
+        else:
+            raise OpError(1019, "Host %s is outside of zone %s" % (host, zone.name))
+        return h
+    if prefix:
+        h = h + "." + prefix if h else prefix
+    return h
+
+
+def dns_add_rec(api, op, rop):
+    st = api.state
+    res = sub(rop, "result")
+    site = ctext(op, "site-id")
+    alias = ctext(op, "site-alias-id")
+    rtype = (ctext(op, "type") or "").strip().upper()
+    host = ctext(op, "host") or ""
+    value = ctext(op, "value") or ""
+    opt = ctext(op, "opt")
+    opt = "" if opt is None else opt.strip()
+    def check():
+        _validate_record(rtype, host.strip().rstrip("."), value.strip() if rtype != "TXT" else value, opt)
+    try:
+        if site is None and alias is None:      # server-wide DNS template
+            check()
+            value = normalize_value(rtype, value)
+            if rtype == "MX" and opt == "":
+                opt = "10"
+            rec = {"id": st.next_rec_id, "type": rtype, "host": host.strip(),
+                   "value": value, "opt": opt}
+            for r in st.template:
+                if (r["type"], r["host"], r["value"], r["opt"]) == (rtype, rec["host"], value, opt):
+                    raise OpError(1007, "DNS record already exists.")
+            st.next_rec_id += 1
+            st.template.append(rec)
+            ok(res)
+            sub(res, "id", rec["id"])
+            return
+        zp = st.site_zone(int(site)) if site is not None else st.alias_zone(int(alias))
+        if zp is None:
+            if site is not None:
+                raise OpError(1015, "Domain does not exist")
+            raise OpError(1015, "Domain alias does not exist")
+        zone, prefix = zp
+        check()
+        value = normalize_value(rtype, value)
+        if rtype == "MX" and opt == "":
+            opt = "10"
+        h = _rel_host(host, zone, prefix)
+        for r in zone.records:
+            if (r["type"] == rtype and r["host"] == h and
+                    r["value"].lower() == value.lower() and (r["opt"] or "") == opt):
+                raise OpError(1007, "DNS record already exists.")
+        if rtype == "CNAME" and any(r["host"] == h for r in zone.records):
+            raise OpError(1007, "A CNAME record cannot coexist with other records for %s" % fqdn(h, zone.name))
+        if rtype != "CNAME" and any(r["host"] == h and r["type"] == "CNAME" for r in zone.records):
+            raise OpError(1007, "A CNAME record already exists for %s" % fqdn(h, zone.name))
+        rec = {"id": st.next_rec_id, "type": rtype, "host": h, "value": value, "opt": opt}
+        st.next_rec_id += 1
+        zone.records.append(rec)
+        api.touch(zone)
+        ok(res)
+        sub(res, "id", rec["id"])
+    except OpError as e:
+        err(res, e.code, e.text)
+
+
+def _rec_result(api, rop, zone, r, site_tag, site_val):
+    res = sub(rop, "result")
+    ok(res)
+    sub(res, "id", r["id"])
+    data = sub(res, "data")
+    if site_tag:
+        sub(data, site_tag, site_val)
+    sub(data, "type", r["type"])
+    sub(data, "host", fqdn(r["host"], zone.name) if zone else r["host"])
+    sub(data, "value", r["value"])
+    sub(data, "opt", r.get("opt") or "")
+
+
+def _owner_tag(zone):
+    return ("site-id" if zone.owner_kind == "site" else "site-alias-id"), zone.owner_id
+
+
+def _select_records(api, filt, include_subdomains=False):
+    """-> list of (zone, record, site_tag, site_val) in filter order."""
+    st = api.state
+    items = _filter_items(filt)
+    out = []
+    if not items:
+        for z in st.zones.values():
+            tag, val = _owner_tag(z)
+            out.extend((z, r, tag, val) for r in z.records)
+        return out
+    for kind, val in items:
+        if kind == "id":
+            z, r = st.find_record(int(val))
+            if r is not None:
+                tag, oid = _owner_tag(z)
+                out.append((z, r, tag, oid))
+        elif kind == "site-id":
+            sid = int(val)
+            zp = st.site_zone(sid)
+            if zp is not None:
+                z, prefix = zp
+                for r in z.records:
+                    if not prefix or r["host"] == prefix or r["host"].endswith("." + prefix):
+                        out.append((z, r, "site-id", sid))
+            if include_subdomains:
+                for d in st.domains.values():
+                    if d["kind"] == "subdomain" and d.get("parent_id") == sid:
+                        zz = st.zones.get(d["ascii_name"])
+                        if zz is not None and zz.owner_kind == "site" and zz.owner_id == d["id"]:
+                            out.extend((zz, r, "site-id", d["id"]) for r in zz.records)
+        elif kind == "site-alias-id":
+            aid = int(val)
+            zp = st.alias_zone(aid)
+            if zp is not None:
+                out.extend((zp[0], r, "site-alias-id", aid) for r in zp[0].records)
+        elif kind == "dns-zone-name":
+            z = st.zones.get(val.strip().rstrip(".").lower())
+            if z is None:
+                d = st.domain_by_name(val, ("webspace", "site", "subdomain"))
+                z = st.zones.get(d["ascii_name"]) if d else None
+            if z is not None:
+                tag, oid = _owner_tag(z)
+                out.extend((z, r, tag, oid) for r in z.records)
+    return out
+
+
+def dns_get_rec(api, op, rop):
+    st = api.state
+    filt = child(op, "filter")
+    if child(op, "template") is not None:
+        ids = [int(v) for k, v in _filter_items(filt) if k == "id"]
+        for r in st.template:
+            if not ids or r["id"] in ids:
+                _rec_result(api, rop, None, r, None, None)
+        return
+    for z, r, tag, val in _select_records(api, filt, child(op, "include-subdomains") is not None):
+        _rec_result(api, rop, z, r, tag, val)
+
+
+def dns_del_rec(api, op, rop):
+    st = api.state
+    filt = child(op, "filter")
+    items = _filter_items(filt)
+    if child(op, "template") is not None:
+        ids = [int(v) for k, v in items if k == "id"]
+        if not items:
+            for r in list(st.template):
+                st.template.remove(r)
+                res = sub(rop, "result")
+                ok(res)
+                sub(res, "id", r["id"])
+            return
+        for i in ids:
+            r = next((x for x in st.template if x["id"] == i), None)
+            res = sub(rop, "result")
+            if r is None:
+                err(res, 1013, "DNS record does not exist.")
+            else:
+                st.template.remove(r)
+                ok(res)
+            sub(res, "id", i)
+        return
+    if items and all(k == "id" for k, _ in items):
+        for _, v in items:
+            i = int(v)
+            z, r = st.find_record(i)
+            res = sub(rop, "result")
+            if r is None:
+                err(res, 1013, "DNS record does not exist.")
+            else:
+                z.records.remove(r)
+                api.touch(z)
+                ok(res)
+            sub(res, "id", i)
+        return
+    # site-id / site-alias-id / dns-zone-name / EMPTY filter (= everything!)
+    for z, r, _, _ in _select_records(api, filt):
+        if r in z.records:
+            z.records.remove(r)
+            api.touch(z)
+            res = sub(rop, "result")
+            ok(res)
+            sub(res, "id", r["id"])
+
+
+def _site_targets(api, op):
+    """For simpleFilterType ops: [(tag, id, zone_or_None)]; [] = no filter."""
+    st = api.state
+    out = []
+    for kind, val in _filter_items(child(op, "filter")):
+        i = int(val)
+        zp = st.site_zone(i) if kind == "site-id" else st.alias_zone(i)
+        out.append((kind, i, zp[0] if zp else None))
+    return out
+
+
+def _no_such(kind):
+    return "Domain does not exist" if kind == "site-id" else "Domain alias does not exist"
+
+
+def dns_get(api, op, rop):
+    targets = _site_targets(api, op)
+    want_soa = child(op, "soa") is not None
+    if child(op, "filter") is None:
+        res = sub(rop, "result")
+        ok(res)
+        if want_soa:
+            soa = sub(res, "soa")
+            for k in SOA_FIELDS:
+                sub(soa, k, api.state.template_soa[k])
+        sub(res, "zone_type", "master")
+        sub(res, "zone_status", "enabled")
+        return
+    for kind, i, z in targets:
+        res = sub(rop, "result")
+        if z is None:
+            err(res, 1015, _no_such(kind))
+            sub(res, kind, i)
+            continue
+        ok(res)
+        sub(res, kind, i)
+        if want_soa:
+            soa = sub(res, "soa")
+            for k in SOA_FIELDS:
+                sub(soa, k, z.soa[k])
+        sub(res, "zone_type", "master")
+        sub(res, "zone_status", z.status)
+
+
+def dns_set(api, op, rop):
+    soa_el = child(op, "soa")
+    new = {}
+    for k in SOA_FIELDS:
+        v = ctext(soa_el, k)
+        if v is not None:
+            new[k] = int(v.strip())
+    if child(op, "filter") is None:
+        api.state.template_soa.update(new)
+        res = sub(rop, "result")
+        ok(res)
+        return
+    for kind, i, z in _site_targets(api, op):
+        res = sub(rop, "result")
+        if z is None:
+            err(res, 1015, _no_such(kind))
+        else:
+            z.soa.update(new)
+            api.touch(z)
+            ok(res)
+        sub(res, kind, i)
+
+
+def _dns_status(api, op, rop, status):
+    if child(op, "filter") is None:
+        res = sub(rop, "result")
+        ok(res)
+        return
+    for kind, i, z in _site_targets(api, op):
+        res = sub(rop, "result")
+        if z is None:
+            err(res, 1015, _no_such(kind))
+        else:
+            if z.status != status:
+                z.status = status
+                api.touch(z, status=True)
+            ok(res)
+        sub(res, kind, i)
+
+
+def dns_enable(api, op, rop):
+    _dns_status(api, op, rop, "enabled")
+
+
+def dns_disable(api, op, rop):
+    _dns_status(api, op, rop, "disabled")
+
+
+def dns_switch(api, op, rop):
+    for kind, i, z in _site_targets(api, op):
+        res = sub(rop, "result")
+        if z is None:
+            err(res, 1015, _no_such(kind))
+        else:
+            err(res, 1017, "Switching zone type is not supported by plesk-sim")
+        sub(res, kind, i)
+
+
+def dns_remote(api, op, rop):
+    res = sub(rop, "result")
+    err(res, 1017, "operator %s is not supported" % op.tag)
+
+
+# ======================================================================
+# mail
+def _mail_domain(api, sid):
+    d = api.state.domains.get(sid)
+    return d
+
+
+def mail_enable_disable(api, op, rop):
+    sid = int(ctext(op, "site-id"))
+    res = sub(rop, "result")
+    d = _mail_domain(api, sid)
+    if d is None:
+        err(res, 1013, "Domain does not exist")
+        return
+    d["mail"]["enabled"] = (op.tag == "enable")
+    ok(res)
+
+
+def mail_get_prefs(api, op, rop):
+    st = api.state
+    sids = [int(v) for k, v in _filter_items(child(op, "filter")) if k == "site-id"]
+    if not sids:
+        sids = [d["id"] for d in st.domains.values()]
+    for sid in sids:
+        res = sub(rop, "result")
+        d = _mail_domain(api, sid)
+        if d is None:
+            err(res, 1013, "Domain does not exist")   # no site-id: schema needs prefs with it
+            continue
+        ok(res)
+        sub(res, "site-id", sid)
+        p = sub(res, "prefs")
+        prefs = d["mail"]["prefs"]
+        nu = sub(p, "nonexistent-user")
+        nuk = prefs.get("nonexistent-user", {"bounce": "This address no longer accepts mail."})
+        for k, v in nuk.items():
+            sub(nu, k, v if k != "reject" else None)
+        sub(p, "webmail", prefs.get("webmail", "roundcube"))
+        sub(p, "spam-protect-sign", "true" if prefs.get("spam-protect-sign") else "false")
+        sub(p, "greylisting", "false" if prefs.get("greylisting") is False else "true")
+        sub(p, "mailservice", "true" if d["mail"]["enabled"] else "false")
+
+
+def mail_set_prefs(api, op, rop):
+    st = api.state
+    sids = [int(v) for k, v in _filter_items(child(op, "filter")) if k == "site-id"]
+    if not sids:
+        sids = [d["id"] for d in st.domains.values()]
+    pe = child(op, "prefs")
+    for sid in sids:
+        res = sub(rop, "result")
+        d = _mail_domain(api, sid)
+        if d is None:
+            err(res, 1013, "Domain does not exist")
+            sub(res, "site-id", sid)
+            continue
+        prefs = d["mail"]["prefs"]
+        for c in (pe if pe is not None else []):
+            t = (c.text or "").strip()
+            if c.tag == "mailservice":
+                d["mail"]["enabled"] = t in ("true", "1")
+            elif c.tag in ("spam-protect-sign", "greylisting"):
+                prefs[c.tag] = t in ("true", "1")
+            elif c.tag == "webmail":
+                prefs["webmail"] = t
+            elif c.tag == "nonexistent-user":
+                for cc in c:
+                    prefs["nonexistent-user"] = {cc.tag: (cc.text or "")}
+        ok(res)
+        sub(res, "site-id", sid)
+
+
+def mail_get_info(api, op, rop):
+    filt = child(op, "filter")
+    sid = int(ctext(filt, "site-id"))
+    names = texts(filt, "name")
+    flags = set(c.tag for c in op if c.tag != "filter")
+    d = _mail_domain(api, sid)
+    if d is None:
+        res = sub(rop, "result")
+        err(res, 1013, "Domain does not exist")
+        return
+    mns = d["mail"]["mailnames"]
+    if names:
+        sel = []
+        for n in names:
+            m = next((m for m in mns if m["name"].lower() == n.lower()), None)
+            sel.append((n, m))
+    else:
+        sel = [(m["name"], m) for m in mns]
+    if not sel:
+        ok(sub(rop, "result"))
+        return
+    for n, m in sel:
+        res = sub(rop, "result")
+        if m is None:
+            err(res, 1013, "Mailname does not exist")
+            mn = sub(res, "mailname")
+            sub(mn, "name", n)
+            continue
+        ok(res)
+        mn = sub(res, "mailname")
+        sub(mn, "id", m["id"])
+        sub(mn, "name", m["name"])
+        if "mailbox" in flags or "mailbox-usage" in flags:
+            mb = sub(mn, "mailbox")
+            if "mailbox" in flags:
+                sub(mb, "enabled", "true" if m.get("mailbox", True) else "false")
+                sub(mb, "quota", m.get("quota", -1))
+            if "mailbox-usage" in flags:
+                sub(mb, "usage", m.get("usage", 0))
+        if "forwarding" in flags:
+            fw = sub(mn, "forwarding")
+            addrs = m.get("forwarding", [])
+            sub(fw, "enabled", "true" if addrs else "false")
+            for a in addrs:
+                sub(fw, "address", a)
+        if "aliases" in flags:
+            for a in m.get("aliases", []):
+                sub(mn, "alias", a)
+        if "autoresponder" in flags:
+            ar = sub(mn, "autoresponder")
+            sub(ar, "enabled", "false")
+
+
+HANDLERS = {
+    ("server", "get_protos"): server_get_protos,
+    ("server", "get"): server_get,
+    ("webspace", "get"): webspace_get,
+    ("site", "get"): site_get,
+    ("subdomain", "get"): subdomain_get,
+    ("site-alias", "get"): alias_get,
+    ("dns", "add_rec"): dns_add_rec,
+    ("dns", "get_rec"): dns_get_rec,
+    ("dns", "del_rec"): dns_del_rec,
+    ("dns", "get"): dns_get,
+    ("dns", "set"): dns_set,
+    ("dns", "enable"): dns_enable,
+    ("dns", "disable"): dns_disable,
+    ("dns", "switch"): dns_switch,
+    ("dns", "enable-remote-dns"): dns_remote,
+    ("dns", "disable-remote-dns"): dns_remote,
+    ("dns", "get-status-remote-dns"): dns_remote,
+    ("mail", "enable"): mail_enable_disable,
+    ("mail", "disable"): mail_enable_disable,
+    ("mail", "get_prefs"): mail_get_prefs,
+    ("mail", "set_prefs"): mail_set_prefs,
+    ("mail", "get_info"): mail_get_info,
+}
+
+
+# ======================================================================
+# zone file rendering
+def _txt_chunks(value):
+    raw = value.encode("utf-8")
+    chunks = [raw[i:i + 255] for i in range(0, len(raw), 255)] or [b""]
+    out = []
+    for c in chunks:
+        s = []
+        for b in c:
+            ch = chr(b)
+            if ch in '"\\':
+                s.append("\\" + ch)
+            elif 0x20 <= b < 0x7f:
+                s.append(ch)
+            else:
+                s.append("\\%03d" % b)
+        out.append('"' + "".join(s) + '"')
+    return " ".join(out)
+
+
+def render_zone(z):
+    lines = ["; generated by plesk-sim -- zone %s" % z.name,
+             "$TTL %d" % z.soa["ttl"],
+             "%s. IN SOA ns1.%s. hostmaster.%s. ( %d %d %d %d %d )" % (
+                 z.name, z.name, z.name, z.serial, z.soa["refresh"], z.soa["retry"],
+                 z.soa["expire"], z.soa["minimum"])]
+    for r in z.records:
+        owner = fqdn(r["host"], z.name)
+        t, v, opt = r["type"], r["value"], (r.get("opt") or "").strip()
+        if t == "MX":
+            rdata = "%s %s" % (opt or "10", v)
+        elif t == "TXT":
+            rdata = _txt_chunks(v)
+        elif t == "SRV":
+            parts = v.split()
+            if len(parts) >= 4:
+                rdata = v
+            else:
+                nums = re.findall(r"\d+", opt)
+                if len(nums) < 3:
+                    nums = (nums + ["0", "0", "0"])[:3]
+                rdata = "%s %s %s %s" % (nums[0], nums[1], nums[2], v)
+        else:
+            rdata = v
+        lines.append("%s IN %s %s" % (owner, t, rdata))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,971 @@
+"""plesk-sim: CLI (up/down/ctl), the HTTPS server and the BIND 9 backend."""
+import argparse
+import base64
+import hashlib
+import http.client
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import ssl
+import struct
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+from lxml import etree
+
+import simapi
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCRIPT = os.path.join(HERE, "plesk-sim")
+PY = "/usr/bin/python3"
+NAMED = shutil.which("named") or "/usr/sbin/named"
+RNDC = shutil.which("rndc") or "/usr/sbin/rndc"
+
+
+def die(msg, code=1):
+    sys.stderr.write("plesk-sim: %s\n" % msg)
+    sys.exit(code)
+
+
+def now_s():
+    return time.strftime("%Y-%m-%d %H:%M:%S")
+
+
+_log_lock = threading.Lock()
+
+
+def log(msg):
+    with _log_lock:
+        sys.stderr.write("%s %s\n" % (now_s(), msg))
+        sys.stderr.flush()
+
+
+# ----------------------------------------------------------------------
+# process helpers (zombie aware: the container's PID 1 reaps lazily)
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        return state not in ("Z", "X")
+    except (FileNotFoundError, IndexError):
+        return False
+
+
+def cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().replace(b"\0", b" ").decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def read_pid(path):
+    try:
+        with open(path) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def stop_pid(pid, expect, timeout=5.0):
+    """SIGTERM, wait, SIGKILL. Only if the cmdline contains `expect`."""
+    if pid is None or not alive(pid):
+        return
+    if expect and expect not in cmdline(pid):
+        return
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    t_end = time.time() + timeout
+    while time.time() < t_end:
+        if not alive(pid):
+            return
+        time.sleep(0.02)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    t_end = time.time() + 2
+    while time.time() < t_end and alive(pid):
+        time.sleep(0.02)
+
+
+# ----------------------------------------------------------------------
+# minimal DNS SOA query (avoids spawning dig on every change)
+def _skip_name(buf, off):
+    while True:
+        ln = buf[off]
+        if ln & 0xC0 == 0xC0:
+            return off + 2
+        if ln == 0:
+            return off + 1
+        off += ln + 1
+
+
+def soa_query(server, zone, timeout=0.3):
+    """-> (rcode, serial or None); (None, None) on timeout."""
+    qid = random.randint(0, 0xFFFF)
+    q = struct.pack(">HHHHHH", qid, 0, 1, 0, 0, 0)
+    for label in zone.rstrip(".").split("."):
+        b = label.encode("ascii")
+        q += bytes([len(b)]) + b
+    q += b"\0" + struct.pack(">HH", 6, 1)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.settimeout(timeout)
+        s.sendto(q, (server, 53))
+        t_end = time.time() + timeout
+        while True:
+            buf, _ = s.recvfrom(4096)
+            if len(buf) >= 12 and struct.unpack(">H", buf[:2])[0] == qid:
+                break
+            if time.time() > t_end:
+                return None, None
+    except (socket.timeout, OSError):
+        return None, None
+    finally:
+        s.close()
+    _, flags, qd, an, _, _ = struct.unpack(">HHHHHH", buf[:12])
+    rcode = flags & 0xF
+    off = 12
+    for _ in range(qd):
+        off = _skip_name(buf, off) + 4
+    for _ in range(an):
+        off = _skip_name(buf, off)
+        rtype, _, _, rdlen = struct.unpack(">HHIH", buf[off:off + 10])
+        off += 10
+        if rtype == 6:
+            p = _skip_name(buf, off)
+            p = _skip_name(buf, p)
+            return rcode, struct.unpack(">I", buf[p:p + 4])[0]
+        off += rdlen
+    return rcode, None
+
+
+# ----------------------------------------------------------------------
+class Bind:
+    """A real BIND 9 primary (zone files written here) and secondary."""
+
+    def __init__(self, d, cfg, state):
+        self.dir = d
+        self.primary = cfg["primary"]
+        self.secondary = None if cfg.get("no_secondary") else cfg["secondary"]
+        self.notify = not cfg.get("no_notify")
+        self.state = state
+        self.procs = {}
+        self.secondary_zones = set()
+        self.lock = threading.RLock()
+        self.secret = base64.b64encode(os.urandom(32)).decode()
+        self.errors = 0
+
+    # paths
+    def sdir(self, role):
+        return os.path.join(self.dir, role)
+
+    def zfile(self, role, name):
+        return os.path.join(self.sdir(role), "zones", name + ".db")
+
+    def key_block(self):
+        return 'key "plesk-sim-rndc" { algorithm hmac-sha256; secret "%s"; };\n' % self.secret
+
+    def write_rndc_conf(self):
+        p = os.path.join(self.dir, "rndc.conf")
+        with open(p, "w") as f:
+            f.write(self.key_block())
+            f.write('options { default-key "plesk-sim-rndc"; default-port 953; };\n')
+        os.chmod(p, 0o600)
+        kp = os.path.join(self.dir, "rndc.key")
+        with open(kp, "w") as f:
+            f.write(self.key_block())
+        os.chmod(kp, 0o600)
+
+    def options(self, role, ip):
+        d = self.sdir(role)
+        o = ['options {',
+             '  directory "%s";' % d,
+             '  pid-file none;',
+             '  session-keyfile none;',
+             '  managed-keys-directory "%s";' % d,
+             '  listen-on port 53 { %s; };' % ip,
+             '  listen-on-v6 { none; };',
+             '  recursion no;',
+             '  dnssec-validation no;',
+             '  allow-query { any; };',
+             '  allow-transfer { 127.0.0.0/8; };',
+             '  notify-source %s;' % ip,
+             '  transfer-source %s;' % ip]
+        if role == "primary" and self.notify and self.secondary:
+            o.append('  notify explicit;')
+            o.append('  also-notify { %s; };' % self.secondary)
+        else:
+            o.append('  notify no;')
+        o.append('};')
+        o.append('controls { inet %s port 953 allow { 127.0.0.0/8; } keys { "plesk-sim-rndc"; }; };' % ip)
+        return self.key_block() + "\n".join(o) + "\n"
+
+    def write_conf(self, role):
+        ip = self.primary if role == "primary" else self.secondary
+        text = self.options(role, ip)
+        if role == "primary":
+            for z in sorted(self.state.zones.values(), key=lambda z: z.name):
+                if z.status == "enabled":
+                    text += 'zone "%s" { type primary; file "%s"; };\n' % (z.name, self.zfile("primary", z.name))
+        else:
+            for name in sorted(self.secondary_zones):
+                text += ('zone "%s" { type secondary; primaries { %s; }; file "%s"; '
+                         'masterfile-format text; };\n' % (name, self.primary, self.zfile("secondary", name)))
+        p = os.path.join(self.sdir(role), "named.conf")
+        with open(p + ".tmp", "w") as f:
+            f.write(text)
+        os.replace(p + ".tmp", p)
+        return p
+
+    def write_zone(self, z):
+        p = self.zfile("primary", z.name)
+        with open(p + ".tmp", "w") as f:
+            f.write(simapi.render_zone(z))
+        os.replace(p + ".tmp", p)
+        # mtime = serial: strictly increasing, so `rndc reload` never sees "up-to-date"
+        os.utime(p, (z.serial, z.serial))
+
+    def rndc(self, ip, *args):
+        r = subprocess.run([RNDC, "-c", os.path.join(self.dir, "rndc.conf"), "-s", ip, "-p", "953"] + list(args),
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=20)
+        out = r.stdout.decode("utf-8", "replace").strip()
+        if r.returncode != 0:
+            log("rndc %s %s failed: %s" % (ip, " ".join(args), out))
+        return r.returncode, out
+
+    def spawn(self, role):
+        conf = self.write_conf(role)
+        logf = open(os.path.join(self.dir, "named-%s.log" % role), "ab")
+        p = subprocess.Popen([NAMED, "-g", "-c", conf], stdin=subprocess.DEVNULL, stdout=logf,
+                             stderr=subprocess.STDOUT, close_fds=True)
+        logf.close()
+        self.procs[role] = p
+        with open(os.path.join(self.dir, "named-%s.pid" % role), "w") as f:
+            f.write("%d\n" % p.pid)
+        return p
+
+    def wait_served(self, role, ip, zones, timeout):
+        t_end = time.time() + timeout
+        pending = dict((z.name, z.serial) for z in zones)
+        while pending:
+            p = self.procs.get(role)
+            if p is not None and p.poll() is not None:
+                raise RuntimeError("named (%s) exited with %s; see %s" % (
+                    role, p.returncode, os.path.join(self.dir, "named-%s.log" % role)))
+            for name, serial in list(pending.items()):
+                rc, s = soa_query(ip, name, 0.2)
+                if rc == 0 and s is not None and s >= serial:
+                    del pending[name]
+            if not pending:
+                break
+            if time.time() > t_end:
+                raise RuntimeError("named (%s on %s) did not serve %s within %ss" % (
+                    role, ip, ", ".join(sorted(pending)), timeout))
+            time.sleep(0.03)
+
+    def start(self):
+        for role in ("primary", "secondary"):
+            shutil.rmtree(self.sdir(role), ignore_errors=True)
+            os.makedirs(os.path.join(self.sdir(role), "zones"))
+        self.write_rndc_conf()
+        for z in self.state.zones.values():
+            self.write_zone(z)
+        enabled = [z for z in self.state.zones.values() if z.status == "enabled"]
+        self.spawn("primary")
+        self.wait_served("primary", self.primary, enabled, 10)
+        if self.secondary:
+            self.secondary_zones = set(z.name for z in enabled)
+            self.spawn("secondary")
+            self.wait_served("secondary", self.secondary, enabled, 15)
+
+    def stop(self):
+        for role in ("secondary", "primary"):
+            p = self.procs.pop(role, None)
+            if p is None:
+                continue
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(5)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait(2)
+            try:
+                os.unlink(os.path.join(self.dir, "named-%s.pid" % role))
+            except OSError:
+                pass
+
+    def set_notify(self, on):
+        with self.lock:
+            self.notify = bool(on)
+            self.write_conf("primary")
+            self.rndc(self.primary, "reconfig")
+
+    def commit(self, zones, reconfig=False):
+        """Write zone files, make BIND load them, return when the primary serves them."""
+        with self.lock:
+            for z in zones:
+                self.write_zone(z)
+            new_sec = False
+            if reconfig:
+                self.write_conf("primary")
+                self.rndc(self.primary, "reconfig")
+                if self.secondary:
+                    for z in zones:
+                        if z.status == "enabled" and z.name not in self.secondary_zones:
+                            self.secondary_zones.add(z.name)
+                            new_sec = True
+            for z in zones:
+                if z.status == "enabled":
+                    self.rndc(self.primary, "reload", z.name)
+            for z in zones:
+                self._verify(z)
+            if new_sec:
+                self.write_conf("secondary")
+                self.rndc(self.secondary, "reconfig")
+
+    def _verify(self, z):
+        t_end = time.time() + 5
+        retried = False
+        while True:
+            rc, serial = soa_query(self.primary, z.name, 0.2)
+            if z.status == "enabled" and rc == 0 and serial == z.serial:
+                return
+            if z.status == "disabled" and rc == 5:
+                return
+            if time.time() > t_end:
+                self.errors += 1
+                log("BIND: zone %s not loaded as expected (rcode %s serial %s, want %s %s); see named-primary.log"
+                    % (z.name, rc, serial, z.status, z.serial))
+                return
+            if not retried and z.status == "enabled" and time.time() > t_end - 4:
+                retried = True
+                p = self.zfile("primary", z.name)
+                os.utime(p, (z.serial + 1, z.serial + 1))
+                self.rndc(self.primary, "reload", z.name)
+            time.sleep(0.02)
+
+
+# ----------------------------------------------------------------------
+class Sim:
+    """Shared server state: API, counters, faults, knobs, schemas."""
+
+    def __init__(self, d, cfg):
+        self.dir = d
+        self.cfg = cfg
+        with open(cfg["fixture"], encoding="utf-8") as f:
+            fixture = json.load(f)
+        self.state = simapi.State(fixture)
+        self.bind = Bind(d, cfg, self.state)
+        self.api = simapi.Api(self.state, cfg["plesk"], backend=self.bind, log=log)
+        self.lock = self.state.lock
+        self.clock = threading.Lock()
+        self.reset_counters()
+        self.faults = []
+        self.latency_request_ms = 0
+        self.trace_dir = cfg.get("trace_dir")
+        self.trace_seq = 0
+        self.in_schema = self.out_schema = None
+        xsd = os.path.join(d, "xsd")
+        if cfg.get("xsd") and os.path.isfile(os.path.join(xsd, "agent_input.xsd")):
+            self.in_schema = etree.XMLSchema(etree.parse(os.path.join(xsd, "agent_input.xsd")))
+            self.out_schema = etree.XMLSchema(etree.parse(os.path.join(xsd, "agent_output.xsd")))
+        else:
+            log("XSD directory not found: request validation and reply self-check are OFF")
+        self.parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                                      dtd_validation=False, huge_tree=False)
+
+    def reset_counters(self):
+        self.counters = {"requests": 0, "ops": 0, "connections": 0, "by_op": {},
+                         "system_errors": 0, "faults_fired": 0, "invalid_replies": 0}
+
+    def counters_json(self):
+        with self.clock:
+            c = json.loads(json.dumps(self.counters))
+        c["bind_errors"] = self.bind.errors
+        return c
+
+    # faults ----------------------------------------------------------
+    def take_fault(self, body):
+        with self.clock:
+            if not self.faults:
+                return None
+            ops = set()
+            try:
+                root = etree.fromstring(body, self.parser)
+                for opr, opl in simapi.Api.operations(root):
+                    for op in opl:
+                        ops.add("%s.%s" % (opr.tag, op.tag))
+            except Exception:
+                pass
+            for f in self.faults:
+                if f["count"] > 0 and (not f.get("match") or f["match"] in ops):
+                    f["count"] -= 1
+                    self.counters["faults_fired"] += 1
+                    fault = dict(f)
+                    self.faults = [x for x in self.faults if x["count"] > 0]
+                    return fault
+            return None
+
+    # tracing -----------------------------------------------------------
+    def next_seq(self):
+        with self.clock:
+            self.trace_seq += 1
+            return self.trace_seq
+
+    def trace(self, seq, kind, data):
+        if not self.trace_dir:
+            return
+        try:
+            with open(os.path.join(self.trace_dir, "%06d-%s" % (seq, kind)), "wb") as f:
+                f.write(data)
+        except OSError as e:
+            log("trace write failed: %s" % e)
+
+    # packet processing ---------------------------------------------------
+    def system_reply(self, code, text=None, version=None):
+        root = etree.Element("packet", version=version or self.api.newest)
+        s = etree.SubElement(root, "system")
+        simapi.ok  # noqa
+        simapi.err(s, code, text or simapi.SYSTEM_TEXT.get(code, "error"))
+        with self.clock:
+            self.counters["system_errors"] += 1
+        return root
+
+    def process(self, headers, body):
+        """-> reply root element. Implements the checkup stage, then runs the packet."""
+        st = self.state
+        auth = st.auth
+        key = headers.get("KEY")
+        login = headers.get("HTTP_AUTH_LOGIN")
+        passwd = headers.get("HTTP_AUTH_PASSWD")
+        if key is not None:
+            if key.strip() not in [k for k in auth.get("keys", [])]:
+                return self.system_reply(11003)
+        elif login is not None and passwd is not None:
+            if login != auth.get("login", "admin") or passwd != auth.get("password", ""):
+                return self.system_reply(1001)
+        else:
+            return self.system_reply(1029)
+        ctype = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if ctype != "text/xml":
+            return self.system_reply(1014, "Parser error: Request is invalid. Content-Type must be text/xml")
+        try:
+            root = etree.fromstring(body, self.parser)
+        except etree.XMLSyntaxError as e:
+            line = e.lineno or 1
+            msg = e.msg or str(e)
+            if e.error_log and len(e.error_log):
+                last = e.error_log[0]
+                line, msg = last.line, last.message
+            return self.system_reply(1014, "Parser error: Request is invalid. Error in line %s: %s" % (line, msg))
+        if root.getroottree().docinfo.doctype:
+            return self.system_reply(1014, "Parser error: Request is invalid. Error in line 1: DTD is not allowed")
+        if root.tag != "packet":
+            return self.system_reply(1014, "Parser error: Request is invalid. Error in line %d: Element '%s': "
+                                     "No matching global declaration available for the validation root." %
+                                     (root.sourceline or 1, root.tag))
+        version = self.api.resolve_version(root.get("version"))
+        if version is None:
+            return self.system_reply(1005)
+        if self.in_schema is not None and not self.in_schema.validate(root):
+            e = self.in_schema.error_log[0]
+            return self.system_reply(1014, "Parser error: Request is invalid. Error in line %d: %s" %
+                                     (e.line, e.message), version)
+        bad = self.api.unsupported(root)
+        if bad:
+            return self.system_reply(1017, "Operation %s is not supported by plesk-sim" % bad, version)
+        with self.lock:
+            with self.clock:
+                counters = self.counters
+            return self.api.run_packet(root, version, counters)
+
+    def serialize(self, root, pretty):
+        data = (b'<?xml version="1.0" encoding="UTF-8"?>\n' +
+                etree.tostring(root, xml_declaration=False, encoding="UTF-8", pretty_print=pretty))
+        if self.out_schema is not None and not self.out_schema.validate(root):
+            with self.clock:
+                self.counters["invalid_replies"] += 1
+            log("REPLY DOES NOT VALIDATE against agent_output.xsd: %s" % self.out_schema.error_log[0])
+        return data
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "sw-cp-server"
+    sys_version = ""
+
+    def setup(self):
+        BaseHTTPRequestHandler.setup(self)
+        self.counted = False
+
+    def handle(self):
+        try:
+            BaseHTTPRequestHandler.handle(self)
+        except (ssl.SSLError, ConnectionError, socket.timeout, OSError):
+            pass
+
+    def log_message(self, fmt, *args):
+        log("http %s %s" % (self.client_address[0], fmt % args))
+
+    @property
+    def sim(self):
+        return self.server.sim
+
+    def read_body(self):
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            out = b""
+            while True:
+                line = self.rfile.readline(65537)
+                n = int(line.split(b";")[0].strip() or b"0", 16)
+                if n == 0:
+                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                        pass
+                    return out
+                out += self.rfile.read(n)
+                self.rfile.readline(65537)
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n > 0 else b""
+
+    def send(self, code, body, ctype="text/xml; charset=UTF-8", length=None):
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body) if length is None else length))
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+
+    def send_json(self, obj, code=200):
+        self.send(code, (json.dumps(obj, indent=1, ensure_ascii=False) + "\n").encode("utf-8"),
+                  "application/json")
+
+    def drop(self):
+        self.close_connection = True
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def do_GET(self):
+        path = urlparse(self.path).path
+        if path.startswith("/__sim/"):
+            return self.control("GET")
+        self.send(404 if path != "/enterprise/control/agent.php" else 405,
+                  b"<html><body>Not Found</body></html>\n", "text/html")
+
+    def do_POST(self):
+        path = urlparse(self.path).path
+        body = self.read_body()
+        if path.startswith("/__sim/"):
+            return self.control("POST", body)
+        if path != "/enterprise/control/agent.php":
+            return self.send(404, b"<html><body>Not Found</body></html>\n", "text/html")
+        self.agent(body)
+
+    # ------------------------------------------------------------------
+    def agent(self, body):
+        sim = self.sim
+        with sim.clock:
+            sim.counters["requests"] += 1
+            if not self.counted:
+                sim.counters["connections"] += 1
+                self.counted = True
+        seq = sim.next_seq()
+        sim.trace(seq, "req.xml", body)
+        fault = sim.take_fault(body)
+        if sim.latency_request_ms:
+            time.sleep(sim.latency_request_ms / 1000.0)
+        kind = fault["kind"] if fault else None
+        if fault:
+            log("fault %s fired (request %d)" % (kind, seq))
+            sim.trace(seq, "fault.txt", (json.dumps(fault) + "\n").encode())
+        if kind == "slow":
+            time.sleep(float(fault.get("delay_s", 5)))
+        if kind == "http500":
+            return self.send(500, b"<html><body><h1>500 Internal Server Error</h1></body></html>\n", "text/html")
+        if kind == "drop_before":
+            return self.drop()
+        pretty = (self.headers.get("HTTP_PRETTY_PRINT") or "").strip().upper() == "TRUE"
+        if kind == "system":
+            code = int(fault.get("errcode", 1003))
+            data = sim.serialize(sim.system_reply(code), pretty)
+            sim.trace(seq, "resp.xml", data)
+            return self.send(200, data)
+        try:
+            root = sim.process(self.headers, body)
+        except Exception:
+            log("internal error:\n" + traceback.format_exc())
+            root = sim.system_reply(1003, "plesk-sim internal error")
+        data = sim.serialize(root, pretty)
+        if kind == "drop_after":
+            return self.drop()
+        if kind == "truncate":
+            half = data[:len(data) // 2]
+            return self.send(200, half)
+        if kind == "malformed":
+            bad = data.replace(b"</packet>", b"</packte>").replace(b"<status>", b"<status>&", 1)
+            return self.send(200, bad)
+        sim.trace(seq, "resp.xml", data)
+        self.send(200, data)
+
+    # ------------------------------------------------------------------
+    def control(self, method, body=b""):
+        sim = self.sim
+        u = urlparse(self.path)
+        path = u.path.rstrip("/")
+        try:
+            req = json.loads(body.decode("utf-8")) if body.strip() else {}
+        except ValueError as e:
+            return self.send_json({"error": "bad JSON: %s" % e}, 400)
+        if method == "GET" and path == "/__sim/counters":
+            return self.send_json(sim.counters_json())
+        if method == "POST" and path == "/__sim/counters/reset":
+            with sim.clock:
+                sim.reset_counters()
+            return self.send_json({"ok": True})
+        if method == "GET" and path == "/__sim/state":
+            with sim.lock:
+                return self.send_json(sim.state.to_json())
+        if method == "GET" and path == "/__sim/serial":
+            zone = (parse_qs(u.query).get("zone") or [""])[0].strip().rstrip(".").lower()
+            with sim.lock:
+                z = sim.state.zones.get(zone)
+                if z is None:
+                    d = sim.state.domain_by_name(zone, ("webspace", "site", "subdomain"))
+                    z = sim.state.zones.get(d["ascii_name"]) if d else None
+                if z is None:
+                    return self.send_json({"error": "no such zone", "zone": zone}, 404)
+                return self.send_json({"zone": z.name, "serial": z.serial})
+        if method == "GET" and path == "/__sim/config":
+            return self.send_json({"latency_request_ms": sim.latency_request_ms,
+                                   "latency_op_ms": sim.api.latency_op_ms, "notify": sim.bind.notify})
+        if method == "POST" and path == "/__sim/config":
+            if "latency_request_ms" in req:
+                sim.latency_request_ms = int(req["latency_request_ms"])
+            if "latency_op_ms" in req:
+                sim.api.latency_op_ms = int(req["latency_op_ms"])
+            if "notify" in req:
+                sim.bind.set_notify(bool(req["notify"]))
+            return self.send_json({"ok": True, "latency_request_ms": sim.latency_request_ms,
+                                   "latency_op_ms": sim.api.latency_op_ms, "notify": sim.bind.notify})
+        if method == "POST" and path == "/__sim/fault":
+            kinds = ("http500", "drop_before", "drop_after", "truncate", "malformed", "system", "slow")
+            if req.get("kind") not in kinds:
+                return self.send_json({"error": "kind must be one of %s" % ", ".join(kinds)}, 400)
+            f = {"kind": req["kind"], "count": int(req.get("count", 1)), "match": req.get("match"),
+                 "errcode": int(req.get("errcode", 1003)), "delay_s": float(req.get("delay_s", 5))}
+            with sim.clock:
+                sim.faults.append(f)
+            return self.send_json({"ok": True, "fault": f})
+        if method == "POST" and path == "/__sim/fault/clear":
+            with sim.clock:
+                sim.faults = []
+            return self.send_json({"ok": True})
+        if method == "GET" and path == "/__sim/faults":
+            with sim.clock:
+                return self.send_json({"faults": sim.faults})
+        return self.send_json({"error": "unknown control path %s %s" % (method, path)}, 404)
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+
+# ----------------------------------------------------------------------
+def cmd_serve(args):
+    d = args.dir
+    with open(os.path.join(d, "run.json")) as f:
+        cfg = json.load(f)
+    sim = None
+    httpd = None
+    stopping = threading.Event()
+
+    def on_term(signum, frame):
+        if stopping.is_set():
+            return
+        stopping.set()
+        if httpd is not None:
+            threading.Thread(target=httpd.shutdown, daemon=True).start()
+        else:
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+    try:
+        sim = Sim(d, cfg)
+        sim.bind.start()
+        host, port = cfg["listen"].rsplit(":", 1)
+        httpd = Server((host, int(port)), Handler)
+        httpd.sim = sim
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(os.path.join(d, "cert.pem"), os.path.join(d, "key.pem"))
+        httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True, do_handshake_on_connect=False)
+        with open(os.path.join(d, "ready"), "w") as f:
+            f.write("ok\n")
+        log("plesk-sim serving https://%s (plesk %s, protocol %s)" % (cfg["listen"], cfg["plesk"], sim.api.newest))
+        if not stopping.is_set():
+            httpd.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    except Exception as e:
+        log("startup/serve failed: %s\n%s" % (e, traceback.format_exc()))
+        with open(os.path.join(d, "startup-error"), "w") as f:
+            f.write("%s\n" % e)
+    finally:
+        if sim is not None:
+            sim.bind.stop()
+        if httpd is not None:
+            httpd.server_close()
+        for n in ("ready",):
+            try:
+                os.unlink(os.path.join(d, n))
+            except OSError:
+                pass
+        log("plesk-sim stopped")
+    return 0
+
+
+def default_xsd_dir():
+    env = os.environ.get("PLESK_XSD_DIR")
+    repo = os.path.dirname(os.path.dirname(HERE))
+    for c in (env, os.path.join(repo, "..", "shared", "plesk-xsd")):
+        if c and os.path.isfile(os.path.join(c, "agent_input.xsd")):
+            return os.path.abspath(c)
+    return None
+
+
+def prepare_xsd(src, d):
+    dst = os.path.join(d, "xsd")
+    shutil.rmtree(dst, ignore_errors=True)
+    shutil.copytree(src, dst)
+    p = os.path.join(dst, "plesk_dns.xsd")
+    with open(p, encoding="utf-8") as f:
+        s = f.read()
+    anchor = '<xs:enumeration value="AAAA"/>'
+    if anchor in s and 'value="CAA"' not in s:
+        s = s.replace(anchor, anchor + '<xs:enumeration value="DS"/><xs:enumeration value="CAA"/>', 1)
+        with open(p, "w", encoding="utf-8") as f:
+            f.write(s)
+
+
+def make_cert(d, ip):
+    cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+    old = os.umask(0o077)
+    try:
+        r = subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                            "-nodes", "-keyout", key, "-out", cert, "-days", "3650", "-subj", "/CN=plesk-sim",
+                            "-addext", "subjectAltName=IP:%s,DNS:localhost" % ip,
+                            "-addext", "basicConstraints=critical,CA:FALSE"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    finally:
+        os.umask(old)
+    if r.returncode != 0:
+        die("openssl req failed: %s" % r.stdout.decode(errors="replace"))
+    os.chmod(key, 0o600)
+    os.chmod(cert, 0o644)
+    pub = subprocess.run(["openssl", "x509", "-in", cert, "-pubkey", "-noout"], stdout=subprocess.PIPE, check=True).stdout
+    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "der"], input=pub, stdout=subprocess.PIPE,
+                         check=True).stdout
+    pin = "sha256//" + base64.b64encode(hashlib.sha256(der).digest()).decode()
+    with open(os.path.join(d, "pin"), "w") as f:
+        f.write(pin + "\n")
+
+
+def parse_listen(s):
+    if ":" not in s:
+        die("--listen must be IP:PORT")
+    host, port = s.rsplit(":", 1)
+    return host, int(port)
+
+
+def is_loopback(ip):
+    return ip.startswith("127.")
+
+
+def ensure_lo_alias(ip):
+    """named only listens on addresses that are configured on an interface, and
+    127.0.0.1/8 on lo does not count for 127.0.53.1. Add a /32 alias to lo when
+    missing (kept afterwards: harmless, idempotent, loopback only)."""
+    ipcmd = shutil.which("ip") or "/usr/sbin/ip"
+    r = subprocess.run([ipcmd, "-4", "-o", "addr", "show"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    have = set()
+    for line in r.stdout.decode(errors="replace").splitlines():
+        parts = line.split()
+        if "inet" in parts:
+            have.add(parts[parts.index("inet") + 1].split("/")[0])
+    if ip in have:
+        return
+    r = subprocess.run([ipcmd, "addr", "add", ip + "/32", "dev", "lo"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT)
+    if r.returncode != 0 and b"exists" not in r.stdout:
+        die("cannot add %s/32 to lo (named needs it): %s" % (ip, r.stdout.decode(errors="replace").strip()))
+
+
+def https_answers(host, port, timeout=1.0):
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as s:
+            with ctx.wrap_socket(s) as t:
+                t.sendall(b"GET /__sim/counters HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                return t.recv(12).startswith(b"HTTP/1.")
+    except OSError:
+        return False
+
+
+def cmd_up(args):
+    d = os.path.abspath(args.dir)
+    os.makedirs(d, exist_ok=True)
+    host, port = parse_listen(args.listen)
+    for ip in (host, args.primary, args.secondary):
+        if not is_loopback(ip):
+            die("refusing non-loopback address %s" % ip)
+    spid = read_pid(os.path.join(d, "sim.pid"))
+    if spid and alive(spid) and ("plesk-sim" in cmdline(spid) or "simrun" in cmdline(spid)):
+        die("already running in %s (pid %d); run 'plesk-sim down --dir %s' first" % (d, spid, d))
+    down_dir(d, quiet=True)  # stale leftovers of a crashed run
+    fixture = os.path.abspath(args.fixture)
+    try:
+        with open(fixture, encoding="utf-8") as f:
+            simapi.State(json.load(f))
+    except Exception as e:
+        die("cannot load fixture %s: %s" % (fixture, e))
+    if args.plesk not in simapi.RELEASES:
+        die("--plesk must be one of %s" % ", ".join(simapi.RELEASES))
+    for n in ("ready", "startup-error"):
+        try:
+            os.unlink(os.path.join(d, n))
+        except OSError:
+            pass
+    ensure_lo_alias(args.primary)
+    if not args.no_secondary:
+        ensure_lo_alias(args.secondary)
+    make_cert(d, host)
+    xsd = args.xsd_dir or default_xsd_dir()
+    if xsd and os.path.isfile(os.path.join(xsd, "agent_input.xsd")):
+        prepare_xsd(xsd, d)
+    else:
+        xsd = None
+    trace = None
+    if args.trace_dir:
+        trace = os.path.abspath(args.trace_dir)
+        os.makedirs(trace, exist_ok=True)
+    cfg = {"listen": "%s:%d" % (host, port), "fixture": fixture, "plesk": args.plesk,
+           "primary": args.primary, "secondary": args.secondary, "no_secondary": args.no_secondary,
+           "no_notify": args.no_notify, "xsd": bool(xsd), "xsd_source": xsd, "trace_dir": trace}
+    with open(os.path.join(d, "run.json"), "w") as f:
+        json.dump(cfg, f, indent=1)
+    logf = open(os.path.join(d, "sim.log"), "ab")
+    p = subprocess.Popen([PY, SCRIPT, "serve", "--dir", d], stdin=subprocess.DEVNULL, stdout=logf,
+                         stderr=subprocess.STDOUT, close_fds=True, start_new_session=True, cwd=d)
+    logf.close()
+    with open(os.path.join(d, "sim.pid"), "w") as f:
+        f.write("%d\n" % p.pid)
+    t_end = time.time() + 40
+    while True:
+        if os.path.exists(os.path.join(d, "ready")) and https_answers(host, port):
+            break
+        if p.poll() is not None or time.time() > t_end:
+            why = ""
+            try:
+                with open(os.path.join(d, "startup-error")) as f:
+                    why = f.read().strip()
+            except OSError:
+                why = "timeout" if p.poll() is None else "server exited with %s" % p.returncode
+            down_dir(d, quiet=True)
+            die("startup failed: %s (see %s/sim.log)" % (why, d))
+        time.sleep(0.03)
+    if not xsd:
+        sys.stderr.write("plesk-sim: warning: no XSD dir found, request validation is off\n")
+    print("plesk-sim up: https://%s:%d/enterprise/control/agent.php (pid %d, protocol %s)" % (
+        host, port, p.pid, simapi.RELEASES[args.plesk][0]))
+    return 0
+
+
+def down_dir(d, quiet=False):
+    spid = read_pid(os.path.join(d, "sim.pid"))
+    if spid:
+        stop_pid(spid, "plesk-sim", timeout=12)
+    for role in ("primary", "secondary"):
+        stop_pid(read_pid(os.path.join(d, "named-%s.pid" % role)), "named", timeout=5)
+    for n in ("sim.pid", "named-primary.pid", "named-secondary.pid", "ready"):
+        try:
+            os.unlink(os.path.join(d, n))
+        except OSError:
+            pass
+
+
+def cmd_down(args):
+    down_dir(os.path.abspath(args.dir))
+    return 0
+
+
+def cmd_ctl(args):
+    d = os.path.abspath(args.dir)
+    try:
+        with open(os.path.join(d, "run.json")) as f:
+            cfg = json.load(f)
+    except OSError:
+        die("no run.json in %s (is the simulator up?)" % d)
+    host, port = cfg["listen"].rsplit(":", 1)
+    ctx = ssl.create_default_context(cafile=os.path.join(d, "cert.pem"))
+    conn = http.client.HTTPSConnection(host, int(port), context=ctx, timeout=60)
+    path = args.path if args.path.startswith("/") else "/" + args.path
+    if not path.startswith("/__sim/"):
+        path = "/__sim/" + path.lstrip("/")
+    body = (args.json or "").encode("utf-8")
+    headers = {"Content-Type": "application/json"}
+    conn.request(args.method.upper(), path, body=body if args.method.upper() == "POST" else None, headers=headers)
+    r = conn.getresponse()
+    out = r.read().decode("utf-8", "replace")
+    sys.stdout.write(out if out.endswith("\n") else out + "\n")
+    return 0 if r.status < 400 else 1
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="plesk-sim", description="Plesk XML API emulator with real BIND 9 behind it")
+    sp = ap.add_subparsers(dest="cmd", required=True)
+    u = sp.add_parser("up", help="start emulator + BIND primary/secondary")
+    u.add_argument("--dir", required=True)
+    u.add_argument("--fixture", required=True)
+    u.add_argument("--listen", default="127.0.2.10:8443")
+    u.add_argument("--plesk", default="obsidian", choices=sorted(simapi.RELEASES))
+    u.add_argument("--primary", default="127.0.53.1")
+    u.add_argument("--secondary", default="127.0.53.2")
+    u.add_argument("--no-secondary", action="store_true")
+    u.add_argument("--no-notify", action="store_true")
+    u.add_argument("--xsd-dir")
+    u.add_argument("--trace-dir")
+    dn = sp.add_parser("down", help="stop everything started by up")
+    dn.add_argument("--dir", required=True)
+    c = sp.add_parser("ctl", help="call the control API: ctl --dir DIR GET|POST PATH [JSON]")
+    c.add_argument("--dir", required=True)
+    c.add_argument("method", choices=["GET", "POST", "get", "post"])
+    c.add_argument("path")
+    c.add_argument("json", nargs="?")
+    s = sp.add_parser("serve", help=argparse.SUPPRESS)
+    s.add_argument("--dir", required=True)
+    args = ap.parse_args(argv)
+    return {"up": cmd_up, "down": cmd_down, "ctl": cmd_ctl, "serve": cmd_serve}[args.cmd](args)
