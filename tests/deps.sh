@@ -4,7 +4,8 @@
 set -u
 PKGS="build-essential pkg-config libcurl4-openssl-dev libxml2-dev libxml2-utils
 libssl-dev libldns-dev libcmocka-dev bind9 bind9-dnsutils faketime python3
-python3-lxml openssl curl iproute2 procps"
+python3-lxml openssl curl iproute2 procps postfix dovecot-core
+dovecot-imapd dovecot-pop3d"
 
 missing=""
 for p in $PKGS; do
@@ -22,6 +23,9 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+# postfix: no main.cf, no system instance; the mail test bed brings its own.
+echo "postfix postfix/main_mailer_type select No configuration" |
+	debconf-set-selections
 apt-get update -q >/dev/null || { echo "apt-get update failed" >&2; exit 1; }
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing >/dev/null ||

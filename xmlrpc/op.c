@@ -83,6 +83,7 @@ op_reset_reply(struct op *o)
 	free(o->errtext);
 	free(o->found_name);
 	free(o->ascii_name);
+	free(o->ip);
 	free(o->plesk_version);
 	free(o->server_name);
 	o->recs = NULL;
@@ -91,7 +92,7 @@ op_reset_reply(struct op *o)
 	o->nitems = 0;
 	o->strs = NULL;
 	o->nstrs = 0;
-	o->errtext = o->found_name = o->ascii_name = NULL;
+	o->errtext = o->found_name = o->ascii_name = o->ip = NULL;
 	o->plesk_version = o->server_name = NULL;
 	o->errcode = 0;
 	o->id = o->parent_id = 0;
@@ -455,15 +456,31 @@ take_by_name(struct op *o, xmlNodePtr n, struct mc_err *err)
 		info = xml_child(xml_child(r.node, "data"), "gen_info");
 		o->found_name = xml_child_text(info, "name");
 		o->ascii_name = xml_child_text(info, "ascii-name");
+		o->ip = xml_child_text(info, "dns_ip_address");
 		if (o->kind == OP_SITE_BY_NAME &&
 		    xml_child_ulong(info, "webspace-id", &v))
 			o->parent_id = v;
 		break;
 	case OP_SUBDOMAIN_BY_NAME:
-		o->found_name = xml_child_text(r.node, "name");
-		if (o->found_name == NULL)
-			o->found_name = xml_child_text(xml_child(r.node,
-			    "data"), "name");
+		/*
+		 * subdomain get answers the name relative to its parent:
+		 * <data><parent>example.com</parent><name>sub</name>
+		 */
+		info = xml_child(r.node, "data");
+		o->found_name = xml_child_text(info, "name");
+		s = xml_child_text(info, "parent");
+		if (o->found_name != NULL && s != NULL && *s != '\0') {
+			size_t fl = strlen(o->found_name), pl = strlen(s);
+			char *full;
+			if (!(fl > pl + 1 && o->found_name[fl - pl - 1] == '.' &&
+			    strcasecmp(o->found_name + fl - pl, s) == 0) &&
+			    asprintf(&full, "%s.%s", o->found_name, s) >= 0) {
+				free(o->found_name);
+				o->found_name = full;
+			}
+		}
+		free(s);
+		s = NULL;
 		break;
 	case OP_ALIAS_BY_NAME:
 		info = xml_child(r.node, "info");
@@ -617,14 +634,14 @@ take_per_id(struct op *o, xmlNodePtr n, struct mc_err *err)
 			    "position%s", "");
 		}
 		if (!r.ok) {
+			if (!failed++)
+				api_error(o, &r, NULL);
 			it->errcode = r.errcode;
 			it->errtext = r.errtext;
 			r.errtext = NULL;
 			it->result = (r.errcode == PLESK_ERR_NOT_FOUND ||
 			    r.errcode == PLESK_ERR_OWNER_NOT_FOUND) ?
 			    MC_E_NOTFOUND : MC_E_API;
-			if (!failed++)
-				api_error(o, &r, NULL);
 			result_clear(&r);
 			continue;
 		}

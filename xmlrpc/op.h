@@ -95,6 +95,7 @@ struct op {
 	int		 manage_dns;	/* alias: has its own zone */
 	char		*found_name;	/* *_BY_NAME: name as the panel has it */
 	char		*ascii_name;
+	char		*ip;		/* *_BY_NAME: first dns_ip_address */
 	struct dns_record *recs;	/* OP_DNS_GET_REC */
 	size_t		 nrecs;
 	struct op_item	*items;		/* per id, request order */

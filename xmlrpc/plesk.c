@@ -282,6 +282,8 @@ plesk_resolve(struct plesk *p, const char *const *names, size_t n,
 			r->kind = steps[s].kind;
 			r->id = o->id;
 			r->parent_id = o->parent_id;
+			if (o->ip != NULL)
+				snprintf(r->ip, sizeof(r->ip), "%s", o->ip);
 			r->manage_dns = steps[s].kind == SITE_ALIAS ?
 			    o->manage_dns : 1;
 			snprintf(r->msg, sizeof(r->msg), "%.100s: %s %lu", r->name,

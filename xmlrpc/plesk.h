@@ -67,6 +67,7 @@ struct site_ref {
 	unsigned long	 id;		/* site-id, or site-alias-id */
 	unsigned long	 parent_id;	/* webspace of a site; site of alias */
 	int		 manage_dns;	/* alias only: has its own zone */
+	char		 ip[64];	/* hosting IP (dns_ip_address), or "" */
 	enum mc_result	 result;
 	char		 msg[256];
 };

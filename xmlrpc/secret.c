@@ -112,7 +112,7 @@ secret_load_file(const char *path, uid_t owner, struct secret **out,
     struct mc_err *err)
 {
 	struct stat st;
-	char buf[SECRET_MAX];
+	char buf[SECRET_MAX + 1];	/* +1: a full buffer means too long */
 	size_t n = 0;
 	enum mc_result result;
 	int fd = -1;
@@ -152,7 +152,7 @@ enum mc_result
 secret_load_fd(int fd, const char *what, struct secret **out,
     struct mc_err *err)
 {
-	char buf[SECRET_MAX];
+	char buf[SECRET_MAX + 1];
 	size_t n = 0;
 	enum mc_result result;
 

@@ -24,7 +24,10 @@ struct secret {
 enum mc_result	 secret_load_file(const char *path, uid_t owner,
 		    struct secret **out, struct mc_err *);
 
-/* Read a secret from an open descriptor (stdin), first line only. */
+/*
+ * Read a secret from an open descriptor (stdin): one line; anything but
+ * blank lines after it is refused, as in a file.
+ */
 enum mc_result	 secret_load_fd(int fd, const char *what,
 		    struct secret **out, struct mc_err *);
 

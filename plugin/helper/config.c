@@ -14,6 +14,9 @@
 
 #define CONFIG_MAX (256 * 1024)
 
+static enum mc_result panel_check(const struct panel_conf *, const char *,
+    struct mc_err *);
+
 static void
 panel_defaults(struct panel_conf *p, const char *role)
 {
@@ -37,13 +40,59 @@ panel_clear(struct panel_conf *p)
 	free(p->protocol);
 }
 
+static const char *const method_names[REFRESH__MAX] = {
+	[REFRESH_NOTIFY] = "notify",
+	[REFRESH_PLESK] = "plesk",
+	[REFRESH_RNDC] = "rndc",
+	[REFRESH_MANUAL] = "manual",
+};
+
+const char *
+refresh_method_name(enum refresh_method m)
+{
+	return (unsigned)m < REFRESH__MAX ? method_names[m] : "?";
+}
+
+static void
+cutover_defaults(struct cutover_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->lowered_ttl = 600;
+	c->restored_ttl = 86400;
+	c->min_wait = CONFIG_MIN_WAIT;
+	c->quiet_start = c->quiet_end = -1;
+	c->switch_timeout = 120;
+	c->sync_timeout = 300;
+	c->dns_timeout_ms = 1000;
+	c->dns_port = 53;
+}
+
 void
 config_free(struct config *c)
 {
+	size_t i;
+
 	if (c == NULL)
 		return;
 	panel_clear(&c->source);
 	panel_clear(&c->target);
+	for (i = 0; i < c->cutover.nrecords; i++)
+		free(c->cutover.records[i]);
+	for (i = 0; i < c->cutover.nparent_dns; i++)
+		free(c->cutover.parent_dns[i]);
+	free(c->cutover.new_ip);
+	free(c->cutover.state_dir);
+	free(c->cutover.primary_dns);
+	free(c->cutover.mail_cafile);
+	for (i = 0; i < c->nsecondaries; i++) {
+		struct secondary_conf *s = &c->secondaries[i];
+		panel_clear(&s->panel);
+		free(s->name);
+		free(s->label);
+		free(s->address);
+		free(s->rndc_key);
+		free(s->rndc_server);
+	}
 	free(c->path);
 	free(c);
 }
@@ -173,6 +222,246 @@ panel_key(struct panel_conf *p, const char *key, const char *v,
 #undef BAD
 }
 
+/* "HH:MM-HH:MM" -> minutes of day */
+static int
+parse_window(const char *v, int *start, int *end)
+{
+	unsigned h1, m1, h2, m2;
+	char tail;
+
+	if (sscanf(v, "%2u:%2u-%2u:%2u%c", &h1, &m1, &h2, &m2, &tail) != 4 ||
+	    h1 > 23 || h2 > 23 || m1 > 59 || m2 > 59 ||
+	    (h1 == h2 && m1 == m2))
+		return 0;
+	*start = (int)(h1 * 60 + m1);
+	*end = (int)(h2 * 60 + m2);
+	return 1;
+}
+
+/* Split v on spaces/commas into at most max strings checked by ok(). */
+static enum mc_result
+set_list(char **dst, size_t *n, size_t max, const char *v, int (*ok)(const char *),
+    const char *name, int line, const char *sect, const char *key,
+    const char *what, struct mc_err *err)
+{
+	char *copy, *tok, *save = NULL;
+	enum mc_result result = MC_OK;
+
+	if (*n != 0)
+		return mc_err_set(err, MC_E_CONFIG, "%s:%d: %s given twice",
+		    name, line, key);
+	if ((copy = strdup(v)) == NULL)
+		return mc_err_set(err, MC_E_NOMEM, "out of memory");
+	for (tok = strtok_r(copy, " ,\t", &save); tok != NULL;
+	    tok = strtok_r(NULL, " ,\t", &save)) {
+		if (*n == max || !ok(tok)) {
+			result = mc_err_set(err, MC_E_CONFIG, "%s:%d: [%s] "
+			    "%s: '%.60s' %s", name, line, sect, key, tok,
+			    *n == max ? "is one too many" : what);
+			break;
+		}
+		if ((dst[*n] = strdup(tok)) == NULL) {
+			result = mc_err_set(err, MC_E_NOMEM, "out of memory");
+			break;
+		}
+		(*n)++;
+	}
+	free(copy);
+	if (result == MC_OK && *n == 0)
+		result = mc_err_set(err, MC_E_CONFIG, "%s:%d: [%s] %s is empty",
+		    name, line, sect, key);
+	return result;
+}
+
+static int
+record_label_ok(const char *s)
+{
+	return *s != '\0' && strchr(s, '.') == NULL && valid_label(s);
+}
+
+static enum mc_result
+cutover_key(struct cutover_conf *c, const char *key, const char *v,
+    const char *name, int line, struct mc_err *err)
+{
+	unsigned long n;
+
+#define BADC(what) mc_err_set(err, MC_E_CONFIG, "%s:%d: [cutover] %s: %s", \
+	name, line, key, what)
+	if (!strcmp(key, "records"))
+		return set_list(c->records, &c->nrecords, CONFIG_MAX_RECORDS,
+		    v, record_label_ok, name, line, "cutover", key,
+		    "is not a host label such as mail", err);
+	if (!strcmp(key, "parent_dns"))
+		return set_list(c->parent_dns, &c->nparent_dns,
+		    CONFIG_MAX_PARENTS, v, valid_ip, name, line, "cutover",
+		    key, "is not an IP address", err);
+	if (!strcmp(key, "lowered_ttl") || !strcmp(key, "restored_ttl") ||
+	    !strcmp(key, "min_wait")) {
+		if (!parse_ulong(v, 1, 2147483647UL, &n))
+			return BADC("must be whole seconds");
+		if (key[0] == 'l')
+			c->lowered_ttl = n;
+		else if (key[0] == 'r')
+			c->restored_ttl = n;
+		else
+			c->min_wait = n;
+		return MC_OK;
+	}
+	if (!strcmp(key, "switch_timeout") || !strcmp(key, "sync_timeout")) {
+		if (!parse_ulong(v, 1, 86400, &n))
+			return BADC("must be whole seconds from 1 to 86400");
+		if (key[1] == 'w')
+			c->switch_timeout = n;
+		else
+			c->sync_timeout = n;
+		return MC_OK;
+	}
+	if (!strcmp(key, "dns_timeout")) {
+		if (!parse_ulong(v, 10, 60000, &n))
+			return BADC("must be milliseconds from 10 to 60000");
+		c->dns_timeout_ms = n;
+		return MC_OK;
+	}
+	if (!strcmp(key, "dns_port")) {
+		if (!parse_ulong(v, 1, 65535, &n))
+			return BADC("must be a port from 1 to 65535");
+		c->dns_port = n;
+		return MC_OK;
+	}
+	if (!strcmp(key, "new_ip")) {
+		if (!valid_ip(v))
+			return BADC("must be an IPv4 or IPv6 address");
+		return set_str(&c->new_ip, v, name, line, key, err);
+	}
+	if (!strcmp(key, "primary_dns")) {
+		if (!valid_ip(v))
+			return BADC("must be the IP address of the primary "
+			    "name server");
+		return set_str(&c->primary_dns, v, name, line, key, err);
+	}
+	if (!strcmp(key, "state_dir") || !strcmp(key, "mail_cafile")) {
+		if (v[0] != '/' || strstr(v, "/../") != NULL)
+			return BADC("must be an absolute path");
+		return set_str(key[0] == 's' ? &c->state_dir : &c->mail_cafile,
+		    v, name, line, key, err);
+	}
+	if (!strcmp(key, "quiet_hours")) {
+		if (!parse_window(v, &c->quiet_start, &c->quiet_end))
+			return BADC("must be HH:MM-HH:MM (local time)");
+		return MC_OK;
+	}
+	if (!strcmp(key, "test_timings")) {
+		if (!parse_bool(v, &c->test_timings))
+			return BADC("must be yes or no");
+		return MC_OK;
+	}
+	return mc_err_set(err, MC_E_CONFIG, "%s:%d: [cutover] unknown key "
+	    "'%.60s'", name, line, key);
+#undef BADC
+}
+
+static enum mc_result
+secondary_key(struct secondary_conf *s, const char *key, const char *v,
+    const char *name, int line, struct mc_err *err)
+{
+	unsigned long n;
+
+#define BADS(what) mc_err_set(err, MC_E_CONFIG, "%s:%d: [%s] %s: %s", \
+	name, line, s->label, key, what)
+	if (!strcmp(key, "address")) {
+		if (!valid_ip(v))
+			return BADS("must be an IP address");
+		return set_str(&s->address, v, name, line, key, err);
+	}
+	if (!strcmp(key, "method")) {
+		for (n = 0; n < REFRESH__MAX; n++)
+			if (!strcmp(v, method_names[n])) {
+				s->method = (enum refresh_method)n;
+				return MC_OK;
+			}
+		return BADS("must be notify, plesk, rndc or manual");
+	}
+	if (!strcmp(key, "rndc_key")) {
+		if (v[0] != '/')
+			return BADS("must be an absolute path");
+		return set_str(&s->rndc_key, v, name, line, key, err);
+	}
+	if (!strcmp(key, "rndc_server")) {
+		if (!valid_ip(v))
+			return BADS("must be an IP address");
+		return set_str(&s->rndc_server, v, name, line, key, err);
+	}
+	if (!strcmp(key, "rndc_port")) {
+		if (!parse_ulong(v, 1, 65535, &n))
+			return BADS("must be a port from 1 to 65535");
+		s->rndc_port = n;
+		return MC_OK;
+	}
+	/* the rest describe the secondary's Plesk panel (method plesk) */
+	s->panel.present = 1;
+	return panel_key(&s->panel, key, v, name, line, err);
+#undef BADS
+}
+
+static enum mc_result
+secondary_check(struct secondary_conf *s, const char *name,
+    struct mc_err *err)
+{
+	if (s->address == NULL)
+		return mc_err_set(err, MC_E_CONFIG, "%s:%d: [%s] has no address",
+		    name, s->line, s->label);
+	if (s->method == REFRESH_PLESK) {
+		if (!s->panel.present)
+			return mc_err_set(err, MC_E_CONFIG, "%s:%d: [%s] method "
+			    "plesk needs url and secret_file of the secondary's "
+			    "panel", name, s->line, s->label);
+		return panel_check(&s->panel, name, err);
+	}
+	if (s->panel.present)
+		return mc_err_set(err, MC_E_CONFIG, "%s:%d: [%s] panel keys "
+		    "(url, secret_file, ...) only go with method plesk", name,
+		    s->line, s->label);
+	if (s->method == REFRESH_RNDC && s->rndc_key == NULL)
+		return mc_err_set(err, MC_E_CONFIG, "%s:%d: [%s] method rndc "
+		    "needs rndc_key", name, s->line, s->label);
+	if (s->method != REFRESH_RNDC && (s->rndc_key || s->rndc_server))
+		return mc_err_set(err, MC_E_CONFIG, "%s:%d: [%s] rndc_* keys "
+		    "only go with method rndc", name, s->line, s->label);
+	if (s->rndc_port == 0)
+		s->rndc_port = 953;
+	return MC_OK;
+}
+
+static enum mc_result
+cutover_check(struct cutover_conf *c, const char *name, struct mc_err *err)
+{
+	static const char *const defaults[] = { "mail", "lists", "webmail" };
+	size_t i;
+
+	if (c->nrecords == 0)
+		for (i = 0; i < 3; i++)
+			if ((c->records[c->nrecords++] = strdup(defaults[i])) ==
+			    NULL)
+				return mc_err_set(err, MC_E_NOMEM, "out of memory");
+	if (c->state_dir == NULL &&
+	    (c->state_dir = strdup("/var/lib/mailcutover")) == NULL)
+		return mc_err_set(err, MC_E_NOMEM, "out of memory");
+	if (!c->test_timings && c->lowered_ttl < CONFIG_MIN_LOWERED_TTL)
+		return mc_err_set(err, MC_E_CONFIG, "%s: [cutover] lowered_ttl "
+		    "%lu is below the minimum of %d s (test_timings = yes "
+		    "allows it, for test beds only)", name, c->lowered_ttl,
+		    CONFIG_MIN_LOWERED_TTL);
+	if (!c->test_timings && c->min_wait < CONFIG_MIN_WAIT)
+		return mc_err_set(err, MC_E_CONFIG, "%s: [cutover] min_wait %lu "
+		    "is below the minimum of %d s (15 min; test_timings = yes "
+		    "allows it, for test beds only)", name, c->min_wait,
+		    CONFIG_MIN_WAIT);
+	if (c->restored_ttl < c->lowered_ttl)
+		return mc_err_set(err, MC_E_CONFIG, "%s: [cutover] restored_ttl "
+		    "is below lowered_ttl", name);
+	return MC_OK;
+}
+
 static enum mc_result
 panel_check(const struct panel_conf *p, const char *name, struct mc_err *err)
 {
@@ -195,15 +484,30 @@ panel_check(const struct panel_conf *p, const char *name, struct mc_err *err)
 	return MC_OK;
 }
 
+static int
+section_name_ok(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!(isalnum((unsigned char)s[i]) || s[i] == '.' ||
+		    s[i] == '-' || s[i] == '_'))
+			return 0;
+	return i > 0 && i < 64;
+}
+
 enum mc_result
 config_parse(const char *name, const char *text, struct config **out,
     struct mc_err *err)
 {
 	struct config *c;
 	struct panel_conf *cur = NULL;
+	struct secondary_conf *sec = NULL;
+	int in_cutover = 0, seen_cutover = 0;
 	char *buf = NULL, *line, *next, *eq, *key, *val;
 	enum mc_result result = MC_OK;
 	int lineno = 0;
+	size_t i;
 
 	*out = NULL;
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
@@ -214,7 +518,11 @@ config_parse(const char *name, const char *text, struct config **out,
 	}
 	panel_defaults(&c->source, "source");
 	panel_defaults(&c->target, "target");
-	for (line = buf; line != NULL; line = next) {
+	cutover_defaults(&c->cutover);
+	char seen[64][64];	/* keys of the current section */
+	size_t nseen = 0;
+
+	for (line = buf; line != NULL && result == MC_OK; line = next) {
 		lineno++;
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
@@ -224,11 +532,59 @@ config_parse(const char *name, const char *text, struct config **out,
 		if (*line == '\0')
 			continue;
 		if (*line == '[') {
+			nseen = 0;
+			cur = NULL;
+			sec = NULL;
+			in_cutover = 0;
 			if (!strcmp(line, "[source]"))
 				cur = &c->source;
 			else if (!strcmp(line, "[target]"))
 				cur = &c->target;
-			else {
+			else if (!strcmp(line, "[cutover]")) {
+				if (seen_cutover++) {
+					result = mc_err_set(err, MC_E_CONFIG,
+					    "%s:%d: section [cutover] given "
+					    "twice", name, lineno);
+					break;
+				}
+				in_cutover = 1;
+				continue;
+			} else if (!strncmp(line, "[secondary ", 11) &&
+			    line[strlen(line) - 1] == ']') {
+				line[strlen(line) - 1] = '\0';
+				key = trim(line + 11);
+				if (!section_name_ok(key)) {
+					result = mc_err_set(err, MC_E_CONFIG,
+					    "%s:%d: secondary name '%.60s' must "
+					    "be letters, digits, . - _", name,
+					    lineno, key);
+					break;
+				}
+				for (i = 0; i < c->nsecondaries; i++)
+					if (!strcmp(c->secondaries[i].name, key))
+						break;
+				if (i < c->nsecondaries ||
+				    c->nsecondaries == CONFIG_MAX_SECONDARIES) {
+					result = mc_err_set(err, MC_E_CONFIG,
+					    "%s:%d: [secondary %s] %s", name,
+					    lineno, key, i < c->nsecondaries ?
+					    "given twice" : "is one too many");
+					break;
+				}
+				sec = &c->secondaries[c->nsecondaries++];
+				sec->line = lineno;
+				if ((sec->name = strdup(key)) == NULL ||
+				    asprintf(&sec->label, "secondary %s",
+				    key) < 0) {
+					sec->label = NULL;
+					result = mc_err_set(err, MC_E_NOMEM,
+					    "out of memory");
+					break;
+				}
+				panel_defaults(&sec->panel, sec->label);
+				sec->panel.line = lineno;
+				continue;
+			} else {
 				result = mc_err_set(err, MC_E_CONFIG, "%s:%d: "
 				    "unknown section %.60s", name, lineno,
 				    line);
@@ -252,19 +608,34 @@ config_parse(const char *name, const char *text, struct config **out,
 		*eq = '\0';
 		key = trim(line);
 		val = trim(eq + 1);
-		if (cur == NULL) {
+		if (cur == NULL && sec == NULL && !in_cutover) {
 			result = mc_err_set(err, MC_E_CONFIG, "%s:%d: '%.60s' "
-			    "outside of a [source] or [target] section", name,
-			    lineno, key);
+			    "outside of a section", name, lineno, key);
 			break;
 		}
 		if (*val == '\0') {
-			result = mc_err_set(err, MC_E_CONFIG, "%s:%d: [%s] "
-			    "%.60s has no value", name, lineno, cur->role, key);
+			result = mc_err_set(err, MC_E_CONFIG, "%s:%d: %.60s has "
+			    "no value", name, lineno, key);
 			break;
 		}
-		if ((result = panel_key(cur, key, val, name, lineno, err)))
+		for (i = 0; i < nseen; i++)
+			if (!strcmp(seen[i], key))
+				break;
+		if (i < nseen) {
+			result = mc_err_set(err, MC_E_CONFIG, "%s:%d: %.60s "
+			    "given twice in this section", name, lineno, key);
 			break;
+		}
+		if (nseen < 64)
+			snprintf(seen[nseen++], sizeof(seen[0]), "%s", key);
+		if (in_cutover)
+			result = cutover_key(&c->cutover, key, val, name,
+			    lineno, err);
+		else if (sec != NULL)
+			result = secondary_key(sec, key, val, name, lineno,
+			    err);
+		else
+			result = panel_key(cur, key, val, name, lineno, err);
 	}
 	free(buf);
 	if (result == MC_OK && !c->source.present)
@@ -274,6 +645,10 @@ config_parse(const char *name, const char *text, struct config **out,
 		result = panel_check(&c->source, name, err);
 	if (result == MC_OK)
 		result = panel_check(&c->target, name, err);
+	if (result == MC_OK)
+		result = cutover_check(&c->cutover, name, err);
+	for (i = 0; result == MC_OK && i < c->nsecondaries; i++)
+		result = secondary_check(&c->secondaries[i], name, err);
 	if (result != MC_OK) {
 		config_free(c);
 		return result;

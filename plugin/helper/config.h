@@ -27,14 +27,70 @@ struct panel_conf {
 	int		 line;		/* where the section starts */
 };
 
+enum refresh_method {
+	REFRESH_NOTIFY,		/* the primary sends NOTIFY; wait, ask again */
+	REFRESH_PLESK,		/* zone disable + enable on the secondary's Plesk */
+	REFRESH_RNDC,		/* rndc refresh ZONE on the secondary */
+	REFRESH_MANUAL,		/* tell the operator; keep checking */
+	REFRESH__MAX
+};
+
+const char	*refresh_method_name(enum refresh_method);
+
+#define CONFIG_MAX_SECONDARIES	16
+#define CONFIG_MAX_RECORDS	8
+#define CONFIG_MAX_PARENTS	8
+
+struct secondary_conf {
+	char			*name;		/* [secondary NAME] */
+	char			*label;		/* "secondary NAME" */
+	char			*address;	/* IP literal it answers on */
+	enum refresh_method	 method;
+	struct panel_conf	 panel;		/* method plesk */
+	char			*rndc_key;	/* method rndc */
+	char			*rndc_server;
+	unsigned long		 rndc_port;
+	int			 line;
+};
+
+/* [cutover]: the runbook's numbers and where state lives. */
+struct cutover_conf {
+	char		*records[CONFIG_MAX_RECORDS];	/* mail lists webmail */
+	size_t		 nrecords;
+	unsigned long	 lowered_ttl;		/* 600 */
+	unsigned long	 restored_ttl;		/* 86400 */
+	unsigned long	 min_wait;		/* 900: switch -> disable */
+	char		*new_ip;		/* default new IP, or NULL */
+	char		*state_dir;		/* /var/lib/mailcutover */
+	int		 quiet_start;		/* minute of day, -1: none */
+	int		 quiet_end;
+	unsigned long	 switch_timeout;	/* s: primary serves new */
+	unsigned long	 sync_timeout;		/* s: secondaries agree */
+	unsigned long	 dns_timeout_ms;	/* per DNS try */
+	char		*primary_dns;		/* primary name server IP */
+	unsigned long	 dns_port;		/* 53 */
+	int		 test_timings;		/* allow short TTL/wait */
+	char		*mail_cafile;		/* trust for mail probes */
+	char		*parent_dns[CONFIG_MAX_PARENTS];
+	size_t		 nparent_dns;
+};
+
 struct config {
 	char			*path;
 	struct panel_conf	 source;
 	struct panel_conf	 target;
+	struct cutover_conf	 cutover;
+	struct secondary_conf	 secondaries[CONFIG_MAX_SECONDARIES];
+	size_t			 nsecondaries;
 };
 
+/* Minimums enforced unless test_timings = yes (then loudly allowed). */
+#define CONFIG_MIN_LOWERED_TTL	60
+#define CONFIG_MIN_WAIT		900
+
 /*
- * Parse an INI-like file: "[source]" / "[target]" sections of
+ * Parse an INI-like file: "[source]", "[target]", "[cutover]" and
+ * "[secondary NAME]" sections of
  * "key = value" lines, '#' comments. Unknown sections, unknown keys,
  * repeated keys and bad values are errors naming file and line.
  */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "engine.h"
 #include "json.h"
 #include "panel.h"
 #include "raw.h"
@@ -30,6 +31,18 @@ usage(FILE *f)
 "                          authenticated, protocol and Plesk version\n"
 "  pin URL                 print the public-key pin of https://HOST:8443\n"
 "                          for the config's pin = line (confirm it first)\n"
+"  plan DOMAIN...          preflight: the exact diff, blockers, warnings\n"
+"  prepare DOMAIN...       0.2: lower the zone TTL, journal the old one\n"
+"  switch DOMAIN...        1: new A records in, old out; primary serves them\n"
+"  sync DOMAIN...          2: every authoritative server agrees\n"
+"  disable-old-mail DOMAIN...  3: mail off on the old server (after its gate)\n"
+"  verify DOMAIN...        4: DNS everywhere, SMTP/IMAP/POP3 on the new IP\n"
+"  finish DOMAIN...        5-6: registrar confirmed, TTL restored\n"
+"  rollback DOMAIN...      restore records, TTL and mail exactly\n"
+"  migrate DOMAIN...       advance each domain as far as its gates allow\n"
+"  tick                    migrate every domain in progress (scheduler)\n"
+"  status [DOMAIN...]      list [DOMAIN...]      log [DOMAIN...]\n"
+"    options: --new-ip IP --old-ip IP --force --confirm-registrar\n"
 "  raw [--panel source|target] OP ARG...\n"
 "                          one XML API operation, for tests and repairs:\n"
 "    resolve DOMAIN...       get-rec SITE-ID...     get-rec-id REC-ID...\n"
@@ -51,6 +64,20 @@ fail_usage(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fputs("\n(see mailcutover --help)\n", stderr);
 	return EXIT_USAGE;
+}
+
+static int
+is_engine_cmd(const char *cmd)
+{
+	static const char *const cmds[] = { "plan", "prepare", "switch",
+	    "sync", "disable-old-mail", "verify", "finish", "rollback",
+	    "migrate", "tick", "status", "list", "log" };
+	size_t i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(cmd, cmds[i]))
+			return 1;
+	return 0;
 }
 
 static int
@@ -187,7 +214,8 @@ main(int argc, char **argv)
 	cmd = argv[i];
 	if (!strcmp(cmd, "pin"))
 		return cmd_pin(argc - i, argv + i, json);
-	if (strcmp(cmd, "servers") != 0 && strcmp(cmd, "raw") != 0)
+	if (strcmp(cmd, "servers") != 0 && strcmp(cmd, "raw") != 0 &&
+	    !is_engine_cmd(cmd))
 		return fail_usage("unknown command '%.60s'", cmd);
 	if (config_load(config_path, &c, &err) != MC_OK) {
 		fprintf(stderr, "mailcutover: %s\n", err.msg);
@@ -195,8 +223,10 @@ main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "servers"))
 		rc = cmd_servers(c, argc - i, json);
-	else
+	else if (!strcmp(cmd, "raw"))
 		rc = raw_main(c, argc - i, argv + i, json);
+	else
+		rc = engine_main(c, argc - i, argv + i, json);
 	config_free(c);
 	return rc;
 }

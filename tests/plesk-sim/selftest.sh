@@ -1,14 +1,24 @@
 #!/bin/bash
 # plesk-sim self test: up, API checks with curl, dig on both BIND servers, faults,
-# counters, --plesk 11, down, no process left. Ends with "N passed, N failed".
-# Uses 127.0.2.10:8443, 127.0.53.1 and 127.0.53.2 (override: SIM_LISTEN, SIM_PRIMARY, SIM_SECONDARY).
+# counters, --plesk 11, the secondary role (primary + secondary-role instance), down,
+# no process left. Ends with "N passed, N failed".
+# Uses 127.0.2.30:8443, 127.0.53.30 and 127.0.53.33 (override: SIM_LISTEN, SIM_PRIMARY, SIM_SECONDARY),
+# and for the secondary-role scenario 127.0.2.31:8443 + 127.0.53.31 (primary instance) and
+# 127.0.2.32:8443 + 127.0.53.32 (secondary-role instance) (override: SIM_X_PLISTEN, SIM_X_PDNS,
+# SIM_X_SLISTEN, SIM_X_SDNS). None of them is the system tests' 127.0.2.10 / 127.0.53.1 / 127.0.53.2.
+# tests/run.sh calls "sh selftest.sh"; /bin/sh may be dash: re-run under bash (parsed line by line, so this runs first)
+[ -n "${BASH_VERSION:-}" ] || exec /bin/bash "$0" "$@"
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 SIM="$HERE/plesk-sim"
 FIX="$HERE/fixtures/basic.json"
-LISTEN=${SIM_LISTEN:-127.0.2.10:8443}
-PRI=${SIM_PRIMARY:-127.0.53.1}
-SEC=${SIM_SECONDARY:-127.0.53.2}
+LISTEN=${SIM_LISTEN:-127.0.2.30:8443}
+PRI=${SIM_PRIMARY:-127.0.53.30}
+SEC=${SIM_SECONDARY:-127.0.53.33}
+XP_LISTEN=${SIM_X_PLISTEN:-127.0.2.31:8443}
+XP_DNS=${SIM_X_PDNS:-127.0.53.31}
+XS_LISTEN=${SIM_X_SLISTEN:-127.0.2.32:8443}
+XS_DNS=${SIM_X_SDNS:-127.0.53.32}
 URL="https://$LISTEN/enterprise/control/agent.php"
 KEY=24f8c5e5-fcb5-bdfc-aac0-7bff0e800334
 D=$(mktemp -d /tmp/plesk-sim-selftest.XXXXXX)
@@ -43,9 +53,9 @@ jget() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print(eva
 digs() { dig +short +time=1 +tries=1 "@$1" "$2" "${3:-A}"; }
 rcode() { dig +time=1 +tries=1 "@$1" "$2" "${3:-SOA}" | sed -n 's/.*status: \([A-Z]*\).*/\1/p'; }
 
-procs_left() { # named or sim processes of this run still alive (zombies do not count)
+procs_left() { # named or sim processes of this run (of dir $1, default $D/run) still alive (zombies do not count)
     local n=0 p st
-    for p in $(pgrep -f "$D/run" 2>/dev/null); do
+    for p in $(pgrep -f "${1:-$D/run}" 2>/dev/null); do
         st=$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)
         [ -n "$st" ] && [ "$st" != Z ] && n=$((n + 1))
     done
@@ -57,7 +67,7 @@ procs_left() { # named or sim processes of this run still alive (zombies do not 
     echo $n
 }
 
-cleanup() { "$SIM" down --dir "$D/run" >/dev/null 2>&1; }
+cleanup() { local x; for x in run xs xp; do "$SIM" down --dir "$D/$x" >/dev/null 2>&1; done; }
 trap cleanup EXIT
 
 # ---------------------------------------------------------------- up
@@ -80,6 +90,17 @@ check "SAN IP verifies with --cacert" curl -sS -o /dev/null --cacert "$D/run/cer
 check "primary serves example.com" test "$(rcode "$PRI" example.com)" = NOERROR
 check "secondary serves example.com" test "$(rcode "$SEC" example.com)" = NOERROR
 check "secondary serves IDN zone" test "$(digs "$SEC" mail.xn--bcher-kva.example)" = 127.0.2.10
+check "rndc-primary.key + rndc-secondary.key are 0600" \
+    test "$(stat -c %a "$D/run/rndc-primary.key" "$D/run/rndc-secondary.key" 2>/dev/null | tr '\n' ' ')" = "600 600 "
+out=$(rndc -k "$D/run/rndc-primary.key" -s "$PRI" -p 953 status 2>&1)
+expect "rndc -k rndc-primary.key -s primary status" "$out" 'server is up and running'
+out=$(rndc -k "$D/run/rndc-secondary.key" -s "$SEC" -p 953 status 2>&1)
+expect "rndc -k rndc-secondary.key -s secondary status" "$out" 'server is up and running'
+dj=$(ctl GET /__sim/dns)
+check "/__sim/dns: role primary, own dns, no master" \
+    test "$(jget '(d["role"], d["dns"], d["master"], d["secondaries"])' <<<"$dj")" = "('primary', '$PRI', None, ['$SEC'])"
+check "/__sim/dns: served serial = state serial" \
+    test "$(jget 'd["zones"]["example.com"]["serial"]' <<<"$dj")" = "$(ctl GET "/__sim/serial?zone=example.com" | jget 'd["serial"]')"
 
 # ---------------------------------------------------------------- auth / envelope
 P='<packet><server><get_protos/></server></packet>'
@@ -306,6 +327,8 @@ out=$("$SIM" up --dir "$D/run" --fixture "$FIX" --listen "$LISTEN" --primary "$P
 check "up --plesk 11 --no-secondary" test $? -eq 0
 PIDS=($(cat "$D/run/sim.pid" "$D/run/named-primary.pid" 2>/dev/null))
 check "no-secondary: no secondary pid" test ! -e "$D/run/named-secondary.pid"
+check "no-secondary: no rndc-secondary.key, rndc-primary.key present" \
+    test ! -e "$D/run/rndc-secondary.key" -a -e "$D/run/rndc-primary.key"
 out=$(req '<packet version="1.6.9.1"><server><get_protos/></server></packet>')
 expect "plesk 11 refuses 1.6.9.1 -> 1005" "$out" '<errcode>1005</errcode>'
 out=$(req '<packet><server><get_protos/></server></packet>')
@@ -314,6 +337,141 @@ out=$(req '<packet><server><get><stat/></get></server></packet>')
 expect "plesk 11 version 11.0.9" "$out" '<plesk_version>11.0.9</plesk_version>'
 "$SIM" down --dir "$D/run"
 check "down after plesk 11: no process left" test "$(procs_left)" = 0
+
+# ---------------------------------------------------------------- secondary role
+# A primary instance whose secondary is external (no own secondary, no NOTIFY) and a
+# --role secondary instance holding slave zones of it: the "plesk" refresh method
+# (dns disable + enable on the secondary's panel) and the "rndc" refresh method.
+xreq() { # xreq DIR LISTEN XML
+    curl -sS --cacert "$1/cert.pem" -H 'Content-Type: text/xml' -H "KEY: $KEY" --data-binary "$3" \
+        "https://$2/enterprise/control/agent.php" 2>&1
+}
+preq() { xreq "$D/xp" "$XP_LISTEN" "$1"; }
+sreq() { xreq "$D/xs" "$XS_LISTEN" "$1"; }
+pctl() { "$SIM" ctl --dir "$D/xp" "$@"; }
+sctl() { "$SIM" ctl --dir "$D/xs" "$@"; }
+sserial() { sctl GET /__sim/dns | jget "d['zones']['${1:-example.com}']['serial']"; }
+pserial() { pctl GET "/__sim/serial?zone=${1:-example.com}" | jget 'd["serial"]'; }
+XTR="$D/xtrace"
+
+out=$("$SIM" up --dir "$D/bad" --fixture "$FIX" --listen "$XS_LISTEN" --role secondary --dns "$XS_DNS" 2>&1); rc=$?
+check "--role secondary without --master is refused" eval '[ $rc -ne 0 ] && has "$out" "needs --master"'
+out=$("$SIM" up --dir "$D/bad" --fixture "$FIX" --listen "$XS_LISTEN" --dns "$XS_DNS" --master "$XP_DNS" 2>&1); rc=$?
+check "--master without --role secondary is refused" eval '[ $rc -ne 0 ] && has "$out" "needs --role secondary"'
+
+out=$("$SIM" up --dir "$D/xp" --fixture "$FIX" --listen "$XP_LISTEN" --primary "$XP_DNS" \
+      --no-notify --external-secondary "$XS_DNS" 2>&1)
+check "up primary --no-notify --external-secondary" test $? -eq 0
+check "external-secondary: no own secondary started" \
+    test ! -e "$D/xp/named-secondary.pid" -a -e "$D/xp/named-primary.pid" -a ! -e "$D/xp/rndc-secondary.key"
+check "external-secondary: allow-transfer lists it" grep -q "allow-transfer { 127.0.0.0/8; $XS_DNS; }" "$D/xp/primary/named.conf"
+out=$("$SIM" up --dir "$D/xs" --fixture "$FIX" --listen "$XS_LISTEN" --role secondary --dns "$XS_DNS" \
+      --master "$XP_DNS" --trace-dir "$XTR" 2>&1)
+check "up --role secondary --master" test $? -eq 0
+expect "up --role secondary prints the rndc call" "$out" "rndc -k $D/xs/rndc-secondary.key -s $XS_DNS -p 953 refresh ZONE"
+check "secondary role: one named (named-secondary.pid only)" \
+    test -e "$D/xs/named-secondary.pid" -a ! -e "$D/xs/named-primary.pid"
+check "secondary role: rndc-secondary.key 0600" test "$(stat -c %a "$D/xs/rndc-secondary.key" 2>/dev/null)" = 600
+check "secondary role: key file format" \
+    grep -Eq '^key "[^"]+" \{ algorithm hmac-sha256; secret "[A-Za-z0-9+/=]+"; \};$' "$D/xs/rndc-secondary.key"
+check "secondary role: named.conf has slave zones of the master" \
+    grep -q "zone \"example.com\" { type secondary; primaries { $XP_DNS; };" "$D/xs/secondary/named.conf"
+dj=$(sctl GET /__sim/dns)
+check "/__sim/dns on secondary: role, dns, master" \
+    test "$(jget '(d["role"], d["dns"], d["master"])' <<<"$dj")" = "('secondary', '$XS_DNS', '$XP_DNS')"
+S0=$(pserial)
+check "secondary transferred example.com at up (serial $S0)" test "$(jget 'd["zones"]["example.com"]["serial"]' <<<"$dj")" = "$S0"
+check "secondary serves the IDN zone" test "$(digs "$XS_DNS" mail.xn--bcher-kva.example)" = 127.0.2.10
+out=$(sreq '<packet><dns><get><filter><site-id>1</site-id></filter></get></dns></packet>')
+expect "secondary role: dns get -> zone_type slave" "$out" '<zone_type>slave</zone_type><zone_status>enabled</zone_status>'
+out=$(preq '<packet><dns><get><filter><site-id>1</site-id></filter></get></dns></packet>')
+expect "primary role: dns get -> zone_type master" "$out" '<zone_type>master</zone_type>'
+out=$(sreq '<packet><dns><add_rec><site-id>1</site-id><type>A</type><host>x</host><value>127.0.3.20</value></add_rec><del_rec><filter><id>101</id></filter></del_rec><set><filter><site-id>1</site-id></filter><soa><ttl>300</ttl></soa></set></dns></packet>')
+expect "slave zone: add_rec -> 1023" "$out" '<add_rec><result><status>error</status><errcode>1023</errcode><errtext>[^<]*slave zone</errtext></result></add_rec>'
+expect "slave zone: del_rec -> 1023 + id" "$out" '<del_rec><result><status>error</status><errcode>1023</errcode><errtext>[^<]*</errtext><id>101</id></result></del_rec>'
+expect "slave zone: set -> 1023 + site-id" "$out" '<set><result><status>error</status><errcode>1023</errcode><errtext>[^<]*</errtext><site-id>1</site-id></result></set>'
+out=$(sreq '<packet><dns><get_rec><filter><id>101</id></filter></get_rec></dns></packet>')
+expect "slave zone: get_rec returns the fixture's records" "$out" '<id>101</id><data><site-id>1</site-id><type>NS</type>'
+
+out=$(preq '<packet><dns><add_rec><site-id>1</site-id><type>A</type><host>lag1</host><value>127.0.3.20</value></add_rec></dns></packet>')
+expect "primary add_rec lag1" "$out" '<status>ok</status>'
+S1=$(pserial)
+check "primary serves the new serial at once" test "$(digs "$XP_DNS" example.com SOA | awk '{print $3}')" = "$S1"
+sleep 2
+check "no notify: secondary still serves the old serial (lag)" test "$(sserial)" = "$S0" -a "$S1" -gt "$S0"
+check "no notify: secondary lacks lag1" test -z "$(digs "$XS_DNS" lag1.example.com)"
+
+out=$(sreq '<packet><dns><disable><filter><site-id>1</site-id></filter></disable></dns></packet>')
+expect "secondary dns disable ok + site-id" "$out" '<disable><result><status>ok</status><site-id>1</site-id></result></disable>'
+check "disabled slave zone REFUSED" test "$(rcode "$XS_DNS" example.com)" = REFUSED
+check "disabled slave zone: zone file deleted" test ! -e "$D/xs/secondary/zones/example.com.db"
+dj=$(sctl GET /__sim/dns)
+check "/__sim/dns: disabled, serial null" \
+    test "$(jget '(d["zones"]["example.com"]["status"], d["zones"]["example.com"]["serial"])' <<<"$dj")" = "('disabled', None)"
+t0=$(date +%s%N)
+out=$(sreq '<packet><dns><enable><filter><site-id>1</site-id></filter></enable></dns></packet>')
+t1=$(date +%s%N)
+expect "secondary dns enable ok + site-id" "$out" '<enable><result><status>ok</status><site-id>1</site-id></result></enable>'
+# no polling: the enable reply must come only after the fresh transfer
+check "after enable: secondary serves the new serial ($(( (t1 - t0) / 1000000 )) ms)" test "$(sserial)" = "$S1"
+check "after enable: lag1 resolves on the secondary" test "$(digs "$XS_DNS" lag1.example.com)" = 127.0.3.20
+check "after enable: zone file re-created by the transfer" test -s "$D/xs/secondary/zones/example.com.db"
+
+preq '<packet><dns><add_rec><site-id>1</site-id><type>A</type><host>lag1b</host><value>127.0.3.20</value></add_rec></dns></packet>' >/dev/null
+S1B=$(pserial)
+out=$(sreq '<packet><dns><disable><filter><site-id>1</site-id></filter></disable><enable><filter><site-id>1</site-id></filter></enable></dns></packet>')
+expect "disable + enable in one packet: both ok" "$out" '<disable><result><status>ok</status><site-id>1</site-id></result></disable><enable><result><status>ok</status>'
+check "disable + enable in one packet: new serial served" test "$(sserial)" = "$S1B" -a "$S1B" -gt "$S1"
+
+preq '<packet><dns><add_rec><site-id>1</site-id><type>A</type><host>lag2</host><value>127.0.3.20</value></add_rec></dns></packet>' >/dev/null
+S2=$(pserial)
+sleep 1
+check "second add_rec: secondary lags again" test "$(sserial)" = "$S1B" -a "$S2" -gt "$S1B"
+out=$(rndc -k "$D/xs/rndc-secondary.key" -s "$XS_DNS" -p 953 refresh example.com 2>&1); rc=$?
+check "rndc -k rndc-secondary.key -s $XS_DNS -p 953 refresh example.com" eval '[ $rc -eq 0 ] && has "$out" "refresh queued"'
+got=""
+for i in $(seq 1 50); do got=$(sserial); [ "$got" = "$S2" ] && break; sleep 0.1; done
+check "after rndc refresh: secondary serves the new serial" test "$got" = "$S2"
+check "after rndc refresh: lag2 resolves" test "$(digs "$XS_DNS" lag2.example.com)" = 127.0.3.20
+
+pctl POST /__sim/config '{"notify":true}' >/dev/null
+check "notify on: primary also-notifies the external secondary" \
+    grep -q "also-notify { $XS_DNS; };" "$D/xp/primary/named.conf"
+preq '<packet><dns><add_rec><site-id>1</site-id><type>A</type><host>lag3</host><value>127.0.3.20</value></add_rec></dns></packet>' >/dev/null
+S3=$(pserial); got=""
+for i in $(seq 1 50); do got=$(sserial); [ "$got" = "$S3" ] && break; sleep 0.1; done
+check "notify on: external secondary catches up by NOTIFY" test "$got" = "$S3"
+pctl POST /__sim/config '{"notify":false}' >/dev/null
+
+# master does not serve the zone: enable still answers ok after the timeout, and logs it
+preq '<packet><dns><disable><filter><site-id>5</site-id></filter></disable></dns></packet>' >/dev/null
+sctl POST /__sim/config '{"enable_timeout_s":1.5}' >/dev/null
+t0=$(date +%s%N)
+out=$(sreq '<packet><dns><disable><filter><site-id>5</site-id></filter></disable><enable><filter><site-id>5</site-id></filter></enable></dns></packet>')
+t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+check "master refuses: enable ok after the timeout ($ms ms)" \
+    eval 'has "$out" "<enable><result><status>ok</status>" && [ $ms -ge 1500 ] && [ $ms -lt 6000 ]'
+check "master refuses: logged" grep -q "zone addon.test NOT transferred from master" "$D/xs/sim.log"
+check "master refuses: /__sim/dns serial null, status enabled" \
+    test "$(sctl GET /__sim/dns | jget '(d["zones"]["addon.test"]["serial"], d["zones"]["addon.test"]["status"])')" = "(None, 'enabled')"
+out=$(sctl POST /__sim/config '{"notify":true}'); rc=$?
+check "secondary role: notify knob refused" eval '[ $rc -ne 0 ] && has "$out" "primary role only"'
+check "secondary role: no invalid replies, no bind errors" \
+    test "$(sctl GET /__sim/counters | jget '(d["invalid_replies"], d["bind_errors"])')" = "(0, 0)"
+nbad=0; ntot=0
+for f in "$XTR"/*-resp.xml; do
+    ntot=$((ntot + 1))
+    xmllint --noout --schema "$D/xs/xsd/agent_output.xsd" "$f" >/dev/null 2>&1 || { nbad=$((nbad + 1)); echo "       invalid: $f"; }
+done
+check "secondary role: all $ntot traced replies validate" test "$nbad" -eq 0 -a "$ntot" -ge 7
+
+"$SIM" down --dir "$D/xs"; r1=$?
+"$SIM" down --dir "$D/xp"; r2=$?
+check "down both exit 0" test $r1 -eq 0 -a $r2 -eq 0
+check "down both: no process left" test "$(procs_left "$D/xs")" = 0 -a "$(procs_left "$D/xp")" = 0
+check "down both: pid files removed" \
+    test ! -e "$D/xs/sim.pid" -a ! -e "$D/xs/named-secondary.pid" -a ! -e "$D/xp/sim.pid" -a ! -e "$D/xp/named-primary.pid"
 
 echo "$PASS passed, $FAIL failed"
 if [ "$FAIL" -eq 0 ]; then rm -rf "$D"; else echo "(state kept in $D)"; fi

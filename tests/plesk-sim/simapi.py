@@ -31,6 +31,8 @@ SOA_FIELDS = ("ttl", "refresh", "retry", "expire", "minimum")
 NAME_VALUE_TYPES = ("NS", "CNAME", "MX", "PTR")
 ADDABLE_TYPES = ("A", "AAAA", "CNAME", "MX", "NS", "TXT", "PTR", "SRV", "DS", "CAA")
 
+SLAVE_TEXT = "Unable to update the DNS zone %s: zone is a slave zone"
+
 SYSTEM_TEXT = {
     1001: "Authentication failed - wrong password.",
     1003: "Agent initialization failed.",
@@ -284,6 +286,13 @@ class Api:
         self.latency_op_ms = 0
         self.dirty = set()
         self.status_changed = set()
+        # "master", or "slave" for `up --role secondary`: every zone is then a slave zone,
+        # records and SOA are read-only (1023) and status changes reach BIND per operation.
+        self.zone_type = "master"
+
+    @property
+    def slave(self):
+        return self.zone_type == "slave"
 
     # ------------------------------------------------------------------
     def resolve_version(self, v):
@@ -340,8 +349,9 @@ class Api:
         if not self.dirty:
             return
         zones = [z for z in self.dirty]
-        for z in zones:
-            z.bump_serial()
+        if not self.slave:      # a slave zone's serial is the master's, not ours
+            for z in zones:
+                z.bump_serial()
         if self.backend is not None:
             try:
                 self.backend.commit(zones, reconfig=bool(self.status_changed))
@@ -723,6 +733,8 @@ def dns_add_rec(api, op, rop):
                 raise OpError(1015, "Domain does not exist")
             raise OpError(1015, "Domain alias does not exist")
         zone, prefix = zp
+        if api.slave:
+            raise OpError(1023, SLAVE_TEXT % zone.name)
         check()
         value = normalize_value(rtype, value)
         if rtype == "MX" and opt == "":
@@ -852,6 +864,8 @@ def dns_del_rec(api, op, rop):
             res = sub(rop, "result")
             if r is None:
                 err(res, 1013, "DNS record does not exist.")
+            elif api.slave:
+                err(res, 1023, SLAVE_TEXT % z.name)
             else:
                 z.records.remove(r)
                 api.touch(z)
@@ -860,6 +874,11 @@ def dns_del_rec(api, op, rop):
         return
     # site-id / site-alias-id / dns-zone-name / EMPTY filter (= everything!)
     for z, r, _, _ in _select_records(api, filt):
+        if api.slave:
+            res = sub(rop, "result")
+            err(res, 1023, SLAVE_TEXT % z.name)
+            sub(res, "id", r["id"])
+            continue
         if r in z.records:
             z.records.remove(r)
             api.touch(z)
@@ -908,7 +927,7 @@ def dns_get(api, op, rop):
             soa = sub(res, "soa")
             for k in SOA_FIELDS:
                 sub(soa, k, z.soa[k])
-        sub(res, "zone_type", "master")
+        sub(res, "zone_type", api.zone_type)
         sub(res, "zone_status", z.status)
 
 
@@ -928,6 +947,8 @@ def dns_set(api, op, rop):
         res = sub(rop, "result")
         if z is None:
             err(res, 1015, _no_such(kind))
+        elif api.slave:
+            err(res, 1023, SLAVE_TEXT % z.name)
         else:
             z.soa.update(new)
             api.touch(z)
@@ -948,6 +969,10 @@ def _dns_status(api, op, rop, status):
             if z.status != status:
                 z.status = status
                 api.touch(z, status=True)
+                if api.slave:
+                    # Plesk applies each operation at once: disable + enable in ONE packet
+                    # must still drop and re-create the slave zone (fresh transfer).
+                    api.flush()
             ok(res)
         sub(res, kind, i)
 

@@ -159,19 +159,46 @@ def soa_query(server, zone, timeout=0.3):
 
 # ----------------------------------------------------------------------
 class Bind:
-    """A real BIND 9 primary (zone files written here) and secondary."""
+    """A real BIND 9 primary (zone files written here) and secondary.
+
+    role "primary" (default): named "primary" on cfg.primary serves the fixture's zones
+    as master zones; named "secondary" on cfg.secondary (unless no_secondary or
+    external secondaries are given) transfers them.
+    role "secondary": ONE named, called "secondary" (secondary/, named-secondary.*),
+    listens on cfg.primary (alias --dns) and holds every enabled zone as a
+    secondary zone of cfg.master. Its data comes only from zone transfers."""
 
     def __init__(self, d, cfg, state):
         self.dir = d
-        self.primary = cfg["primary"]
-        self.secondary = None if cfg.get("no_secondary") else cfg["secondary"]
-        self.notify = not cfg.get("no_notify")
+        self.role = cfg.get("role") or "primary"
+        self.primary = cfg["primary"]            # this instance's own DNS address (both roles)
+        self.master = cfg.get("master") if self.role == "secondary" else None
+        self.external = list(cfg.get("external_secondaries") or [])
+        if self.role == "secondary" or cfg.get("no_secondary") or self.external:
+            self.secondary = None
+        else:
+            self.secondary = cfg["secondary"]
+        self.notify = not cfg.get("no_notify") and self.role == "primary"
+        self.enable_timeout = 10.0
         self.state = state
         self.procs = {}
         self.secondary_zones = set()
         self.lock = threading.RLock()
         self.secret = base64.b64encode(os.urandom(32)).decode()
         self.errors = 0
+
+    def ip(self, role):
+        """Address of the named called `role`."""
+        if role == "primary" or self.role == "secondary":
+            return self.primary
+        return self.secondary
+
+    def own_role(self):
+        """The named whose zones the API manages: "primary", or "secondary" in the secondary role."""
+        return "secondary" if self.role == "secondary" else "primary"
+
+    def notify_targets(self):
+        return ([self.secondary] if self.secondary else []) + self.external
 
     # paths
     def sdir(self, role):
@@ -189,10 +216,25 @@ class Bind:
             f.write(self.key_block())
             f.write('options { default-key "plesk-sim-rndc"; default-port 953; };\n')
         os.chmod(p, 0o600)
-        kp = os.path.join(self.dir, "rndc.key")
-        with open(kp, "w") as f:
-            f.write(self.key_block())
-        os.chmod(kp, 0o600)
+        names = ["rndc.key"]
+        if self.role == "secondary":
+            names.append("rndc-secondary.key")
+        else:
+            names.append("rndc-primary.key")
+            if self.secondary:
+                names.append("rndc-secondary.key")
+        for n in ("rndc-primary.key", "rndc-secondary.key"):
+            try:
+                os.unlink(os.path.join(self.dir, n))   # none left over from a run of another role
+            except OSError:
+                pass
+        for n in names:
+            kp = os.path.join(self.dir, n)
+            fd = os.open(kp + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(self.key_block())
+            os.chmod(kp + ".tmp", 0o600)
+            os.replace(kp + ".tmp", kp)
 
     def options(self, role, ip):
         d = self.sdir(role)
@@ -206,12 +248,12 @@ class Bind:
              '  recursion no;',
              '  dnssec-validation no;',
              '  allow-query { any; };',
-             '  allow-transfer { 127.0.0.0/8; };',
+             '  allow-transfer { %s};' % "".join("%s; " % a for a in ["127.0.0.0/8"] + self.external),
              '  notify-source %s;' % ip,
              '  transfer-source %s;' % ip]
-        if role == "primary" and self.notify and self.secondary:
+        if role == "primary" and self.notify and self.notify_targets():
             o.append('  notify explicit;')
-            o.append('  also-notify { %s; };' % self.secondary)
+            o.append('  also-notify { %s};' % "".join("%s; " % a for a in self.notify_targets()))
         else:
             o.append('  notify no;')
         o.append('};')
@@ -219,15 +261,25 @@ class Bind:
         return self.key_block() + "\n".join(o) + "\n"
 
     def write_conf(self, role):
-        ip = self.primary if role == "primary" else self.secondary
+        ip = self.ip(role)
         text = self.options(role, ip)
-        if role == "primary":
+        if self.role == "secondary":
+            for z in sorted(self.state.zones.values(), key=lambda z: z.name):
+                if z.status == "enabled":
+                    # allow-notify: the operator lets the new server (the
+                    # helper, on loopback here) NOTIFY this secondary; the
+                    # helper's "notify" refresh method needs it
+                    text += ('zone "%s" { type secondary; primaries { %s; }; file "%s"; '
+                             'allow-notify { 127.0.0.0/8; }; '
+                             'masterfile-format text; };\n' % (z.name, self.master, self.zfile(role, z.name)))
+        elif role == "primary":
             for z in sorted(self.state.zones.values(), key=lambda z: z.name):
                 if z.status == "enabled":
                     text += 'zone "%s" { type primary; file "%s"; };\n' % (z.name, self.zfile("primary", z.name))
         else:
             for name in sorted(self.secondary_zones):
                 text += ('zone "%s" { type secondary; primaries { %s; }; file "%s"; '
+                         'allow-notify { 127.0.0.0/8; }; '
                          'masterfile-format text; };\n' % (name, self.primary, self.zfile("secondary", name)))
         p = os.path.join(self.sdir(role), "named.conf")
         with open(p + ".tmp", "w") as f:
@@ -281,10 +333,37 @@ class Bind:
                     role, ip, ", ".join(sorted(pending)), timeout))
             time.sleep(0.03)
 
+    def wait_loaded(self, role, names, timeout):
+        """Poll SOA on the named `role` until each zone answers NOERROR with a SOA.
+        -> {name: serial} of the zones still not loaded at the timeout ({} = all loaded)."""
+        ip = self.ip(role)
+        t_end = time.time() + timeout
+        pending = set(names)
+        while pending:
+            p = self.procs.get(role)
+            if p is not None and p.poll() is not None:
+                raise RuntimeError("named (%s) exited with %s; see %s" % (
+                    role, p.returncode, os.path.join(self.dir, "named-%s.log" % role)))
+            for name in sorted(pending):
+                rc, s = soa_query(ip, name, 0.2)
+                if rc == 0 and s is not None:
+                    pending.discard(name)
+            if not pending or time.time() > t_end:
+                break
+            time.sleep(0.05)
+        return pending
+
+    def served_serial(self, name):
+        """(rcode, serial) of `name` as served by this instance's own named."""
+        return soa_query(self.primary, name, 0.3)
+
     def start(self):
+        if self.role == "secondary":
+            return self.start_secondary_role()
         for role in ("primary", "secondary"):
             shutil.rmtree(self.sdir(role), ignore_errors=True)
-            os.makedirs(os.path.join(self.sdir(role), "zones"))
+            if role == "primary" or self.secondary:
+                os.makedirs(os.path.join(self.sdir(role), "zones"))
         self.write_rndc_conf()
         for z in self.state.zones.values():
             self.write_zone(z)
@@ -295,6 +374,23 @@ class Bind:
             self.secondary_zones = set(z.name for z in enabled)
             self.spawn("secondary")
             self.wait_served("secondary", self.secondary, enabled, 15)
+
+    def start_secondary_role(self):
+        for role in ("primary", "secondary"):
+            shutil.rmtree(self.sdir(role), ignore_errors=True)
+        os.makedirs(os.path.join(self.sdir("secondary"), "zones"))
+        self.write_rndc_conf()
+        names = [z.name for z in self.state.zones.values() if z.status == "enabled"]
+        self.spawn("secondary")
+        t0 = time.time()
+        missing = self.wait_loaded("secondary", names, 10)
+        if missing:
+            log("secondary role: zones not transferred from master %s within 10 s: %s "
+                "(master down or zone not served there; BIND retries on its own)"
+                % (self.master, ", ".join(sorted(missing))))
+        else:
+            log("secondary role: %d zones transferred from master %s in %.2f s"
+                % (len(names), self.master, time.time() - t0))
 
     def stop(self):
         for role in ("secondary", "primary"):
@@ -314,13 +410,57 @@ class Bind:
                 pass
 
     def set_notify(self, on):
+        if self.role == "secondary":
+            raise ValueError("the notify knob applies to the primary role only")
         with self.lock:
             self.notify = bool(on)
             self.write_conf("primary")
             self.rndc(self.primary, "reconfig")
 
+    def _unlink_zone_files(self, role, name):
+        for suffix in ("", ".jnl"):
+            try:
+                os.unlink(self.zfile(role, name) + suffix)
+            except OSError:
+                pass
+
+    def commit_secondary_role(self, zones):
+        """Secondary role: only zone status changes reach BIND. Disabling drops the slave
+        zone and deletes its file (as Plesk does); enabling re-adds it, so BIND transfers
+        it fresh from the master. Returns once the zone is REFUSED / loaded again."""
+        with self.lock:
+            for z in zones:
+                if z.status == "enabled":
+                    self._unlink_zone_files("secondary", z.name)
+            self.write_conf("secondary")
+            self.rndc(self.primary, "reconfig")
+            for z in zones:
+                if z.status == "disabled":
+                    self._unlink_zone_files("secondary", z.name)
+                    t_end = time.time() + 5
+                    while True:
+                        rc, _ = soa_query(self.primary, z.name, 0.2)
+                        if rc == 5:
+                            break
+                        if time.time() > t_end:
+                            self.errors += 1
+                            log("BIND: slave zone %s still answered (rcode %s) after disable" % (z.name, rc))
+                            break
+                        time.sleep(0.02)
+                    log("secondary role: zone %s disabled (removed from named, zone file deleted)" % z.name)
+                else:
+                    t0 = time.time()
+                    if self.wait_loaded("secondary", [z.name], self.enable_timeout):
+                        log("secondary role: zone %s NOT transferred from master %s within %.1f s; "
+                            "replying ok anyway (BIND keeps retrying)" % (z.name, self.master, self.enable_timeout))
+                    else:
+                        log("secondary role: zone %s enabled, transferred from master %s, serial %s (%.2f s)" % (
+                            z.name, self.master, self.served_serial(z.name)[1], time.time() - t0))
+
     def commit(self, zones, reconfig=False):
         """Write zone files, make BIND load them, return when the primary serves them."""
+        if self.role == "secondary":
+            return self.commit_secondary_role(zones)
         with self.lock:
             for z in zones:
                 self.write_zone(z)
@@ -376,6 +516,8 @@ class Sim:
         self.state = simapi.State(fixture)
         self.bind = Bind(d, cfg, self.state)
         self.api = simapi.Api(self.state, cfg["plesk"], backend=self.bind, log=log)
+        if self.bind.role == "secondary":
+            self.api.zone_type = "slave"
         self.lock = self.state.lock
         self.clock = threading.Lock()
         self.reset_counters()
@@ -396,6 +538,23 @@ class Sim:
     def reset_counters(self):
         self.counters = {"requests": 0, "ops": 0, "connections": 0, "by_op": {},
                          "system_errors": 0, "faults_fired": 0, "invalid_replies": 0}
+
+    def config_json(self):
+        return {"latency_request_ms": self.latency_request_ms, "latency_op_ms": self.api.latency_op_ms,
+                "notify": self.bind.notify, "enable_timeout_s": self.bind.enable_timeout}
+
+    def dns_json(self):
+        """Role, addresses and, per zone, the serial this instance's named serves (SOA query)."""
+        b = self.bind
+        with self.lock:
+            zones = sorted((z.name, z.status) for z in self.state.zones.values())
+        out = {}
+        for name, status in zones:
+            rc, serial = b.served_serial(name)
+            out[name] = {"serial": serial if rc == 0 else None, "status": status}
+        return {"role": b.role, "dns": b.primary, "master": b.master,
+                "secondaries": b.notify_targets() if b.role == "primary" else [],
+                "notify": b.notify, "zones": out}
 
     def counters_json(self):
         with self.clock:
@@ -655,18 +814,24 @@ class Handler(BaseHTTPRequestHandler):
                 if z is None:
                     return self.send_json({"error": "no such zone", "zone": zone}, 404)
                 return self.send_json({"zone": z.name, "serial": z.serial})
+        if method == "GET" and path == "/__sim/dns":
+            return self.send_json(sim.dns_json())
         if method == "GET" and path == "/__sim/config":
-            return self.send_json({"latency_request_ms": sim.latency_request_ms,
-                                   "latency_op_ms": sim.api.latency_op_ms, "notify": sim.bind.notify})
+            return self.send_json(sim.config_json())
         if method == "POST" and path == "/__sim/config":
+            if "notify" in req and sim.bind.role == "secondary":
+                return self.send_json({"error": "the notify knob applies to the primary role only"}, 400)
             if "latency_request_ms" in req:
                 sim.latency_request_ms = int(req["latency_request_ms"])
             if "latency_op_ms" in req:
                 sim.api.latency_op_ms = int(req["latency_op_ms"])
+            if "enable_timeout_s" in req:
+                sim.bind.enable_timeout = float(req["enable_timeout_s"])
             if "notify" in req:
                 sim.bind.set_notify(bool(req["notify"]))
-            return self.send_json({"ok": True, "latency_request_ms": sim.latency_request_ms,
-                                   "latency_op_ms": sim.api.latency_op_ms, "notify": sim.bind.notify})
+            out = {"ok": True}
+            out.update(sim.config_json())
+            return self.send_json(out)
         if method == "POST" and path == "/__sim/fault":
             kinds = ("http500", "drop_before", "drop_after", "truncate", "malformed", "system", "slow")
             if req.get("kind") not in kinds:
@@ -839,7 +1004,24 @@ def cmd_up(args):
     d = os.path.abspath(args.dir)
     os.makedirs(d, exist_ok=True)
     host, port = parse_listen(args.listen)
-    for ip in (host, args.primary, args.secondary):
+    ext = []
+    for ip in args.external_secondary or []:
+        if ip not in ext:
+            ext.append(ip)
+    if args.role == "secondary":
+        if not args.master:
+            die("--role secondary needs --master IP (the primary BIND to transfer from)")
+        if ext or args.no_secondary or args.no_notify:
+            die("--external-secondary, --no-secondary and --no-notify apply to --role primary only")
+        if args.master == args.primary:
+            die("--master must differ from this instance's own DNS address (--dns/--primary)")
+    else:
+        if args.master:
+            die("--master needs --role secondary")
+        if args.primary in ext or (args.secondary in ext and not
+                                    (args.no_secondary or ext)):
+            die("--external-secondary must not be this instance's own --primary/--secondary address")
+    for ip in [host, args.primary, args.secondary, args.master or "127.0.0.1"] + ext:
         if not is_loopback(ip):
             die("refusing non-loopback address %s" % ip)
     spid = read_pid(os.path.join(d, "sim.pid"))
@@ -860,7 +1042,7 @@ def cmd_up(args):
         except OSError:
             pass
     ensure_lo_alias(args.primary)
-    if not args.no_secondary:
+    if args.role == "primary" and not args.no_secondary and not ext:
         ensure_lo_alias(args.secondary)
     make_cert(d, host)
     xsd = args.xsd_dir or default_xsd_dir()
@@ -874,7 +1056,8 @@ def cmd_up(args):
         os.makedirs(trace, exist_ok=True)
     cfg = {"listen": "%s:%d" % (host, port), "fixture": fixture, "plesk": args.plesk,
            "primary": args.primary, "secondary": args.secondary, "no_secondary": args.no_secondary,
-           "no_notify": args.no_notify, "xsd": bool(xsd), "xsd_source": xsd, "trace_dir": trace}
+           "no_notify": args.no_notify, "role": args.role, "master": args.master,
+           "external_secondaries": ext, "xsd": bool(xsd), "xsd_source": xsd, "trace_dir": trace}
     with open(os.path.join(d, "run.json"), "w") as f:
         json.dump(cfg, f, indent=1)
     logf = open(os.path.join(d, "sim.log"), "ab")
@@ -901,6 +1084,10 @@ def cmd_up(args):
         sys.stderr.write("plesk-sim: warning: no XSD dir found, request validation is off\n")
     print("plesk-sim up: https://%s:%d/enterprise/control/agent.php (pid %d, protocol %s)" % (
         host, port, p.pid, simapi.RELEASES[args.plesk][0]))
+    if args.role == "secondary":
+        print("plesk-sim role secondary: BIND on %s holds slave zones of master %s; "
+              "rndc -k %s -s %s -p 953 refresh ZONE" % (args.primary, args.master,
+                                                         os.path.join(d, "rndc-secondary.key"), args.primary))
     return 0
 
 
@@ -952,9 +1139,16 @@ def main(argv=None):
     u.add_argument("--fixture", required=True)
     u.add_argument("--listen", default="127.0.2.10:8443")
     u.add_argument("--plesk", default="obsidian", choices=sorted(simapi.RELEASES))
-    u.add_argument("--primary", default="127.0.53.1")
+    u.add_argument("--role", default="primary", choices=["primary", "secondary"],
+                   help="primary (default): master zones + optional secondary; secondary: one BIND with "
+                        "slave zones of --master")
+    u.add_argument("--primary", "--dns", dest="primary", default="127.0.53.1",
+                   help="this instance's own BIND address (in the secondary role: the slave BIND)")
     u.add_argument("--secondary", default="127.0.53.2")
     u.add_argument("--no-secondary", action="store_true")
+    u.add_argument("--external-secondary", action="append", metavar="IP",
+                   help="(repeatable) no own secondary; allow transfers to IP and also-notify it")
+    u.add_argument("--master", metavar="IP", help="--role secondary: the primary BIND to transfer from")
     u.add_argument("--no-notify", action="store_true")
     u.add_argument("--xsd-dir")
     u.add_argument("--trace-dir")

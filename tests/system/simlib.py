@@ -15,7 +15,7 @@ import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SIM = os.path.join(ROOT, "tests", "plesk-sim", "plesk-sim")
-HELPER = os.path.join(ROOT, "mailcutover")
+HELPER = os.environ.get("MAILCUTOVER_BIN", os.path.join(ROOT, "mailcutover"))
 OUT = os.path.join(ROOT, "tests", "out", "system")
 KEY = "24f8c5e5-fcb5-bdfc-aac0-7bff0e800334"
 PASSWORD = "s3cret&<pw>"
@@ -28,7 +28,8 @@ class Sim:
 
     def __init__(self, name, fixture, listen="127.0.2.10:8443",
                  plesk="obsidian", primary="127.0.53.1",
-                 secondary="127.0.53.2", notify=True, trace=True):
+                 secondary="127.0.53.2", notify=True, trace=True,
+                 extra=(), external=None):
         self.dir = os.path.join(OUT, name)
         shutil.rmtree(self.dir, ignore_errors=True)
         os.makedirs(self.dir)
@@ -42,8 +43,11 @@ class Sim:
                 "--primary", primary]
         if secondary:
             args += ["--secondary", secondary]
-        else:
+        elif external:
+            args += ["--external-secondary", external]
+        elif "--role" not in extra:
             args += ["--no-secondary"]
+        args += list(extra)
         if not notify:
             args += ["--no-notify"]
         if self.trace:
@@ -132,7 +136,23 @@ class Result:
                                          self.err[:800])
 
 
-def helper(config, *args, stdin=None, timeout=120, env=None, prefix=()):
+FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+
+
+def faketime_env(seconds):
+    """Run a program SECONDS in the future: libfaketime preloaded directly
+    (the faketime wrapper forks, so a SIGKILL would miss the helper)."""
+    return {"LD_PRELOAD": FAKETIME_LIB, "FAKETIME": "%+ds" % seconds,
+            "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+            "FAKETIME_NO_CACHE": "1"}
+
+
+def helper(config, *args, stdin=None, timeout=120, env=None, prefix=(),
+           fake=None):
+    """Run the helper; fake=N runs it N seconds in the future (faketime)."""
+    if fake is not None:
+        env = dict(env or os.environ)
+        env.update(faketime_env(fake))
     cmd = list(prefix) + [HELPER, "--config", config, "--json"] + list(args)
     r = subprocess.run(cmd, capture_output=True, text=True, input=stdin,
                        timeout=timeout, env=env)

@@ -1,0 +1,944 @@
+/* engine.c -- command driver: domains, locks, journals, reading, output. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "audit.h"
+#include "engine.h"
+#include "host.h"
+#include "panel.h"
+#include "valid.h"
+
+/*
+ * Journal keys (doc/journal-format.md lists them all):
+ *   site_id zone kind mode old_ip new_ip names       identity of the job
+ *   orig.ttl orig.mail orig.rec.N (label|type|value)  prior values
+ *   prepare.intent prepare.done prepare.confirmed prepare.old_ttl
+ *   switch.intent switch.done switch.forced
+ *   sync.done sync.serial
+ *   disable.intent disable.done disable.forced
+ *   verify.done finish.done rollback.intent rollback.done
+ *   state                                             last step reached
+ */
+
+static const char *const dres_names[DR__MAX] = {
+	[DR_DONE] = "done",
+	[DR_WAIT] = "waiting",
+	[DR_FAILED] = "failed",
+};
+
+static const char *const note_names[NOTE__MAX] = {
+	[NOTE_DIFF] = "change",
+	[NOTE_INFO] = "info",
+	[NOTE_CHECK] = "pass",
+	[NOTE_WARN] = "warn",
+	[NOTE_BLOCK] = "block",
+};
+
+void
+dom_note(struct dom *d, enum note_kind k, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->nnotes == ENGINE_MAX_NOTES)
+		return;
+	d->notes[d->nnotes].kind = k;
+	va_start(ap, fmt);
+	vsnprintf(d->notes[d->nnotes].text, sizeof(d->notes[0].text), fmt, ap);
+	va_end(ap);
+	d->nnotes++;
+}
+
+void
+dom_fail(struct dom *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	d->res = DR_FAILED;
+	d->skip = 1;
+	va_start(ap, fmt);
+	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	va_end(ap);
+}
+
+void
+dom_wait(struct dom *d, const char *next, time_t at, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->res == DR_FAILED)
+		return;
+	d->res = DR_WAIT;
+	snprintf(d->next, sizeof(d->next), "%s", next);
+	d->next_at = at;
+	va_start(ap, fmt);
+	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	va_end(ap);
+}
+
+void
+dom_done(struct dom *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->res != DR_DONE)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	va_end(ap);
+}
+
+int
+dom_save(struct engine *e, struct dom *d)
+{
+	struct mc_err err = { 0 };
+
+	if (journal_save(e->cc->state_dir, d->j, &err) != MC_OK) {
+		dom_fail(d, "%s", err.msg);
+		return 0;
+	}
+	return 1;
+}
+
+int
+dom_set(struct engine *e, struct dom *d, const char *key, const char *v)
+{
+	struct mc_err err = { 0 };
+
+	if (journal_set(d->j, key, v, &err) != MC_OK) {
+		dom_fail(d, "journal: %s", err.msg);
+		return 0;
+	}
+	(void)e;
+	return 1;
+}
+
+int
+dom_setf(struct engine *e, struct dom *d, const char *key, const char *fmt,
+    ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return dom_set(e, d, key, buf);
+}
+
+const char *
+dom_get(const struct dom *d, const char *key)
+{
+	return d->j != NULL ? journal_get(d->j, key) : NULL;
+}
+
+time_t
+dom_time(const struct dom *d, const char *key)
+{
+	unsigned long v;
+
+	if (d->j == NULL || !journal_get_ulong(d->j, key, &v))
+		return 0;
+	return (time_t)v;
+}
+
+void
+dom_audit(struct engine *e, struct dom *d, const char *step,
+    const char *old_value, const char *new_value, const char *result)
+{
+	struct mc_err err = { 0 };
+	const char *actor = getenv("MAILCUTOVER_ACTOR");
+
+	if (audit_append(e->cc->state_dir, d->name, step, old_value,
+	    new_value, result, actor != NULL ? actor : "cli", &err) != MC_OK)
+		fprintf(stderr, "mailcutover: %s\n", err.msg);
+}
+
+const char *
+dom_old_ip(const struct dom *d)
+{
+	return dom_get(d, "old_ip");
+}
+
+const char *
+dom_new_ip(const struct dom *d)
+{
+	return dom_get(d, "new_ip");
+}
+
+int
+dom_label_switched(const struct dom *d, const char *label)
+{
+	const char *names = dom_get(d, "names");
+	size_t n = strlen(label);
+	const char *p;
+
+	for (p = names; p != NULL && *p != '\0'; ) {
+		if (strncmp(p, label, n) == 0 && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+		p = strchr(p, ' ');
+		if (p != NULL)
+			p++;
+	}
+	return 0;
+}
+
+size_t
+dom_records_at(const struct dom *d, const char *label,
+    const struct dns_record **out, size_t max)
+{
+	char rel[256];
+	size_t i, k = 0;
+
+	for (i = 0; i < d->nrecs && k < max; i++) {
+		if (strcasecmp(d->recs[i].type, "A") != 0 ||
+		    !host_relative(d->recs[i].host, d->zone, rel, sizeof(rel)))
+			continue;
+		if (strcmp(rel, label) == 0)
+			out[k++] = &d->recs[i];
+	}
+	return k;
+}
+
+/* ---- gates ---- */
+
+/*
+ * Switch gate (runbook 0.2 -> 1). Caches may hold a record for as long as
+ * the TTL it was served with. Once every authoritative server serves the
+ * lowered TTL (prepare.confirmed), the old TTL must pass before the switch:
+ * gate = prepare.confirmed + prepare.old_ttl. A zone whose TTL was already
+ * at or below the lowered value was not changed: nothing was ever served
+ * with a longer TTL as far as the panel shows, so the gate is
+ * prepare.confirmed itself (no further wait).
+ */
+time_t
+gate_switch(const struct engine *e, const struct dom *d)
+{
+	time_t confirmed = dom_time(d, "prepare.confirmed");
+	unsigned long old_ttl = 0;
+
+	if (confirmed == 0)
+		return (time_t)-1;	/* not confirmed yet: unknown */
+	if (d->j != NULL)
+		journal_get_ulong(d->j, "prepare.old_ttl", &old_ttl);
+	if (old_ttl <= e->cc->lowered_ttl)
+		return confirmed;
+	return confirmed + (time_t)old_ttl;
+}
+
+/*
+ * Disable gate (runbook 2 -> 3): counted from the moment every
+ * authoritative server served the new records (sync.done), not from the
+ * panel change, so that a lagging secondary does not shorten the wait:
+ * gate = sync.done + max(min_wait, zone TTL during the cutover).
+ */
+time_t
+gate_disable(const struct engine *e, const struct dom *d)
+{
+	time_t synced = dom_time(d, "sync.done");
+	unsigned long ttl = e->cc->lowered_ttl, old_ttl = 0, wait;
+
+	if (synced == 0)
+		return (time_t)-1;
+	if (d->j != NULL && journal_get_ulong(d->j, "prepare.old_ttl",
+	    &old_ttl) && old_ttl < ttl)
+		ttl = old_ttl;
+	wait = e->cc->min_wait > ttl ? e->cc->min_wait : ttl;
+	return synced + (time_t)wait;
+}
+
+int
+in_quiet_hours(const struct engine *e)
+{
+	struct tm tm;
+	int m;
+
+	if (e->cc->quiet_start < 0)
+		return 1;	/* no window: always allowed */
+	localtime_r(&e->now, &tm);
+	m = tm.tm_hour * 60 + tm.tm_min;
+	if (e->cc->quiet_start < e->cc->quiet_end)
+		return m >= e->cc->quiet_start && m < e->cc->quiet_end;
+	return m >= e->cc->quiet_start || m < e->cc->quiet_end;
+}
+
+/* ---- panel and reading ---- */
+
+int
+engine_source(struct engine *e)
+{
+	struct mc_err err = { 0 };
+	enum mc_result r;
+	size_t i;
+
+	if (e->src != NULL)
+		return 1;
+	if (e->panel_failed)
+		return 0;
+	if ((r = panel_open(&e->conf->source, &e->src, &err)) != MC_OK) {
+		e->panel_failed = mc_exit_code(r) == 1 ? 4 : mc_exit_code(r);
+		snprintf(e->panel_msg, sizeof(e->panel_msg), "%s", err.msg);
+		for (i = 0; i < e->n; i++)
+			if (!e->doms[i].skip)
+				dom_fail(&e->doms[i], "%s", err.msg);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+copy_record(struct dns_record *dst, const struct dns_record *src)
+{
+	*dst = *src;
+	dst->type = strdup(src->type);
+	dst->host = strdup(src->host);
+	dst->value = strdup(src->value);
+	dst->opt = strdup(src->opt ? src->opt : "");
+	return dst->type && dst->host && dst->value && dst->opt;
+}
+
+static void
+dom_clear_zone(struct dom *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nrecs; i++)
+		dns_record_clear(&d->recs[i]);
+	free(d->recs);
+	d->recs = NULL;
+	d->nrecs = 0;
+	d->have_zone = 0;
+}
+
+static struct dom *
+dom_by_site(struct engine *e, unsigned long site)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		if (!e->doms[i].skip && e->doms[i].site_id == site)
+			return &e->doms[i];
+	return NULL;
+}
+
+/*
+ * Resolve the domains that have no site_id in their journal, then read
+ * zone records, SOA and zone status, and mail preferences of every
+ * active domain: three kinds of operation, each with up to batch_max
+ * site-ids in its filter, all in as few packets as the batch allows.
+ */
+int
+engine_read(struct engine *e)
+{
+	struct mc_err err = { 0 };
+	struct batch *b = NULL;
+	const char **names = NULL;
+	struct site_ref *refs = NULL;
+	unsigned long *ids = NULL;
+	size_t i, k, nn = 0, nids = 0, chunk;
+	enum mc_result r;
+	int ok = 0;
+
+	if (!engine_source(e))
+		return 0;
+	names = calloc(e->n + 1, sizeof(*names));
+	refs = calloc(e->n + 1, sizeof(*refs));
+	ids = calloc(e->n + 1, sizeof(*ids));
+	if (names == NULL || refs == NULL || ids == NULL)
+		goto out;
+	for (i = 0; i < e->n; i++) {
+		struct dom *d = &e->doms[i];
+		unsigned long v;
+		if (d->skip)
+			continue;
+		if (journal_get_ulong(d->j, "site_id", &v) && v > 0) {
+			d->site_id = v;
+			snprintf(d->zone, sizeof(d->zone), "%s",
+			    dom_get(d, "zone") ? dom_get(d, "zone") : d->name);
+		} else
+			names[nn++] = d->name;
+	}
+	if (nn > 0) {
+		r = plesk_resolve(e->src, names, nn, refs, &err);
+		for (i = 0, k = 0; i < e->n && k < nn; i++) {
+			struct dom *d = &e->doms[i];
+			if (d->skip || d->site_id != 0)
+				continue;
+			if (refs[k].result != MC_OK)
+				dom_fail(d, "%s", refs[k].msg);
+			else if (refs[k].kind == SITE_ALIAS &&
+			    !refs[k].manage_dns)
+				dom_fail(d, "%s is an alias of site %lu without "
+				    "a DNS zone of its own: migrate the site it "
+				    "belongs to", d->name, refs[k].parent_id);
+			else {
+				d->site_id = refs[k].id;
+				snprintf(d->zone, sizeof(d->zone), "%s",
+				    d->name);
+				snprintf(d->hosting_ip, sizeof(d->hosting_ip),
+				    "%s", refs[k].ip);
+				dom_set(e, d, "kind",
+				    site_kind_name(refs[k].kind));
+			}
+			k++;
+		}
+		if (r != MC_OK && r != MC_E_NOTFOUND) {
+			for (i = 0; i < e->n; i++)
+				if (!e->doms[i].skip &&
+				    e->doms[i].site_id == 0)
+					dom_fail(&e->doms[i], "%s", err.msg);
+		}
+	}
+	for (i = 0; i < e->n; i++)
+		if (!e->doms[i].skip) {
+			ids[nids++] = e->doms[i].site_id;
+			dom_clear_zone(&e->doms[i]);
+			e->doms[i].zone_enabled = -1;
+			e->doms[i].mailservice = -1;
+		}
+	if (nids == 0) {
+		ok = 1;
+		goto out;
+	}
+	if ((b = batch_new()) == NULL)
+		goto out;
+	chunk = e->src->batch_max;
+	for (i = 0; i < nids; i += chunk) {
+		size_t m = nids - i < chunk ? nids - i : chunk;
+		struct op *o1 = batch_add(b, OP_DNS_GET_REC);
+		struct op *o2 = batch_add(b, OP_DNS_GET);
+		struct op *o3 = batch_add(b, OP_MAIL_GET_PREFS);
+		if (o1 == NULL || o2 == NULL || o3 == NULL ||
+		    op_set_ids(o1, ids + i, m) || op_set_ids(o2, ids + i, m) ||
+		    op_set_ids(o3, ids + i, m))
+			goto out;
+		o2->with_soa = 1;
+	}
+	r = plesk_send(e->src, b, &err);
+	for (k = 0; k < b->n; k++) {
+		struct op *o = b->ops[k];
+		if (o->kind == OP_DNS_GET_REC) {
+			if (o->result != MC_OK) {
+				for (i = 0; i < o->nids; i++) {
+					struct dom *d = dom_by_site(e, o->ids[i]);
+					if (d != NULL)
+						dom_fail(d, "reading the zone: "
+						    "%s", o->msg);
+				}
+				continue;
+			}
+			for (i = 0; i < o->nids; i++) {
+				struct dom *d = dom_by_site(e, o->ids[i]);
+				if (d != NULL)
+					d->have_zone = 1;
+			}
+			for (i = 0; i < o->nrecs; i++) {
+				struct dom *d = dom_by_site(e,
+				    o->recs[i].site_id);
+				struct dns_record *nr;
+				if (d == NULL)
+					continue;
+				nr = realloc(d->recs, (d->nrecs + 1) *
+				    sizeof(*nr));
+				if (nr == NULL)
+					goto out;
+				d->recs = nr;
+				if (!copy_record(&d->recs[d->nrecs++],
+				    &o->recs[i]))
+					goto out;
+			}
+			continue;
+		}
+		for (i = 0; i < o->nitems; i++) {
+			struct op_item *it = &o->items[i];
+			struct dom *d = dom_by_site(e, it->id);
+			if (d == NULL)
+				continue;
+			if (it->result != MC_OK) {
+				dom_fail(d, "%s of site %lu: error %u: %.200s",
+				    o->kind == OP_DNS_GET ? "reading the SOA" :
+				    "reading mail preferences", it->id,
+				    it->errcode, it->errtext ? it->errtext :
+				    mc_strerror(it->result));
+				continue;
+			}
+			if (o->kind == OP_DNS_GET) {
+				d->soa = it->soa;
+				d->zone_enabled = it->zone_enabled;
+				d->zone_master = it->zone_master;
+			} else
+				d->mailservice = it->mailservice;
+		}
+		if (o->result != MC_OK && o->nitems == 0)
+			for (i = 0; i < o->nids; i++) {
+				struct dom *d = dom_by_site(e, o->ids[i]);
+				if (d != NULL)
+					dom_fail(d, "%s", o->msg);
+			}
+	}
+	if (r != MC_OK)
+		for (i = 0; i < e->n; i++)
+			if (!e->doms[i].skip && !e->doms[i].have_zone)
+				dom_fail(&e->doms[i], "%s", err.msg);
+	ok = 1;
+out:
+	if (!ok)
+		for (i = 0; i < e->n; i++)
+			if (!e->doms[i].skip)
+				dom_fail(&e->doms[i], "out of memory");
+	batch_free(b);
+	free(names);
+	free(refs);
+	free(ids);
+	return ok;
+}
+
+/* ---- output ---- */
+
+static const char *
+state_of(const struct dom *d)
+{
+	const char *s = dom_get(d, "state");
+
+	return s != NULL ? s : "new";
+}
+
+static void
+fmt_time(time_t t, char *buf, size_t n)
+{
+	struct tm tm;
+
+	if (t <= 0) {
+		snprintf(buf, n, "-");
+		return;
+	}
+	gmtime_r(&t, &tm);
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void
+output(struct engine *e)
+{
+	static const char *const step_keys[][2] = {
+		{ "0.2 lower TTL", "prepare.done" },
+		{ "1 switch records", "switch.done" },
+		{ "2 secondaries in sync", "sync.done" },
+		{ "3 old mail disabled", "disable.done" },
+		{ "4 verified", "verify.done" },
+		{ "5-6 finished, TTL restored", "finish.done" },
+	};
+	struct json j;
+	char t1[32];
+	size_t i, k;
+
+	if (e->json) {
+		json_init(&j, stdout);
+		json_obj_open(&j, NULL);
+		json_str(&j, "command", e->cmd);
+		fmt_time(e->now, t1, sizeof(t1));
+		json_str(&j, "now", t1);
+		if (e->panel_failed)
+			json_str(&j, "panel_error", e->panel_msg);
+		json_num(&j, "requests", e->src ? e->src->requests : 0);
+		json_arr_open(&j, "domains");
+	}
+	for (i = 0; i < e->n; i++) {
+		struct dom *d = &e->doms[i];
+		if (!e->json) {
+			printf("%s: %s%s", d->name, d->noop && d->res == DR_DONE
+			    ? "nothing to do" : dres_names[d->res],
+			    d->msg[0] ? ": " : "");
+			printf("%s\n", d->msg);
+			for (k = 0; k < d->nnotes; k++)
+				printf("  [%s] %s\n", note_names[d->notes[k].kind],
+				    d->notes[k].text);
+			if (d->next[0]) {
+				fmt_time(d->next_at, t1, sizeof(t1));
+				printf("  next: %s%s%s\n", d->next,
+				    d->next_at > 0 ? " at " : "",
+				    d->next_at > 0 ? t1 : "");
+			}
+			continue;
+		}
+		json_obj_open(&j, NULL);
+		json_str(&j, "domain", d->name);
+		json_str(&j, "result", d->noop && d->res == DR_DONE ? "noop" :
+		    dres_names[d->res]);
+		json_str(&j, "state", d->j ? state_of(d) : "unknown");
+		json_str(&j, "message", d->msg);
+		if (d->site_id)
+			json_num(&j, "site_id", (long long)d->site_id);
+		json_str(&j, "mode", dom_get(d, "mode"));
+		json_str(&j, "old_ip", dom_old_ip(d));
+		json_str(&j, "new_ip", dom_new_ip(d));
+		json_obj_open(&j, "next");
+		json_str(&j, "step", d->next[0] ? d->next : NULL);
+		fmt_time(d->next_at, t1, sizeof(t1));
+		json_str(&j, "at", d->next_at > 0 ? t1 : NULL);
+		json_num(&j, "in_s", d->next_at > e->now ?
+		    (long long)(d->next_at - e->now) : 0);
+		json_obj_close(&j);
+		json_arr_open(&j, "steps");
+		for (k = 0; k < sizeof(step_keys) / sizeof(step_keys[0]); k++) {
+			json_obj_open(&j, NULL);
+			json_str(&j, "step", step_keys[k][0]);
+			fmt_time(dom_time(d, step_keys[k][1]), t1, sizeof(t1));
+			json_str(&j, "done_at", dom_time(d, step_keys[k][1]) ?
+			    t1 : NULL);
+			json_obj_close(&j);
+		}
+		json_arr_close(&j);
+		json_arr_open(&j, "servers");
+		for (k = 0; k < d->nsrv; k++) {
+			json_obj_open(&j, NULL);
+			json_str(&j, "name", d->srv[k].name);
+			json_str(&j, "address", d->srv[k].addr);
+			json_bool(&j, "primary", d->srv[k].primary);
+			if (d->srv[k].has_serial)
+				json_num(&j, "serial",
+				    (long long)d->srv[k].serial);
+			json_bool(&j, "ok", d->srv[k].ok);
+			json_str(&j, "serves", d->srv[k].seen);
+			json_obj_close(&j);
+		}
+		json_arr_close(&j);
+		json_arr_open(&j, "notes");
+		for (k = 0; k < d->nnotes; k++) {
+			json_obj_open(&j, NULL);
+			json_str(&j, "kind", note_names[d->notes[k].kind]);
+			json_str(&j, "text", d->notes[k].text);
+			json_obj_close(&j);
+		}
+		json_arr_close(&j);
+		json_obj_close(&j);
+	}
+	if (e->json) {
+		json_arr_close(&j);
+		json_obj_close(&j);
+		json_end(&j);
+	}
+}
+
+static int
+exit_code(const struct engine *e)
+{
+	int failed = 0, waiting = 0;
+	size_t i;
+
+	if (e->panel_failed)
+		return e->panel_failed;
+	for (i = 0; i < e->n; i++) {
+		failed |= e->doms[i].res == DR_FAILED;
+		waiting |= e->doms[i].res == DR_WAIT;
+	}
+	return failed ? 1 : waiting ? 3 : 0;
+}
+
+/* ---- status, log ---- */
+
+static void
+status_one(struct engine *e, struct dom *d)
+{
+	time_t g;
+
+	if (!journal_exists(e->cc->state_dir, d->name)) {
+		dom_wait(d, "plan", 0, "no cutover started");
+		return;
+	}
+	if (dom_time(d, "finish.done")) {
+		dom_done(d, "finished");
+		return;
+	}
+	if (dom_time(d, "rollback.done") && !dom_time(d, "prepare.intent")) {
+		dom_done(d, "rolled back");
+		return;
+	}
+	if (!dom_time(d, "prepare.done"))
+		dom_wait(d, "prepare", 0, "TTL not lowered yet");
+	else if (!dom_time(d, "switch.done")) {
+		g = gate_switch(e, d);
+		dom_wait(d, "switch", g > 0 ? g : 0, g < 0 ?
+		    "waiting for every name server to serve the lowered TTL" :
+		    "waiting for the old TTL to expire");
+	} else if (!dom_time(d, "sync.done"))
+		dom_wait(d, "sync", 0, "secondaries not confirmed yet");
+	else if (!dom_time(d, "disable.done") &&
+	    dom_get(d, "orig.mail") != NULL &&
+	    strcmp(dom_get(d, "orig.mail"), "on") == 0)
+		dom_wait(d, "disable-old-mail", gate_disable(e, d),
+		    "waiting before old mail is disabled");
+	else if (!dom_time(d, "verify.done"))
+		dom_wait(d, "verify", 0, "not verified yet");
+	else
+		dom_wait(d, "finish", 0, "registrar check and TTL restore");
+}
+
+struct log_ctx {
+	struct json	*j;
+	int		 json;
+};
+
+static void
+log_line(void *arg, const char *const f[7])
+{
+	struct log_ctx *c = arg;
+	static const char *const keys[7] = { "time", "domain", "step", "old",
+	    "new", "result", "actor" };
+	int i;
+
+	if (!c->json) {
+		printf("%s %s %s: %s -> %s: %s (%s)\n", f[0], f[1], f[2], f[3],
+		    f[4], f[5], f[6]);
+		return;
+	}
+	json_obj_open(c->j, NULL);
+	for (i = 0; i < 7; i++)
+		json_str(c->j, keys[i], f[i]);
+	json_obj_close(c->j);
+}
+
+static int
+cmd_log(struct engine *e, int ndom, char **doms)
+{
+	struct log_ctx c = { NULL, e->json };
+	struct mc_err err = { 0 };
+	struct json j;
+	int i, rc = 0;
+
+	if (e->json) {
+		json_init(&j, stdout);
+		c.j = &j;
+		json_obj_open(&j, NULL);
+		json_arr_open(&j, "log");
+	}
+	for (i = 0; i < (ndom ? ndom : 1); i++)
+		if (audit_read(e->cc->state_dir, ndom ? doms[i] : NULL,
+		    log_line, &c, &err) != MC_OK) {
+			fprintf(stderr, "mailcutover: %s\n", err.msg);
+			rc = 1;
+		}
+	if (e->json) {
+		json_arr_close(&j);
+		json_obj_close(&j);
+		json_end(&j);
+	}
+	return rc;
+}
+
+/* ---- migrate and tick ---- */
+
+/* advance each active domain as far as its gates allow */
+static void
+step_migrate(struct engine *e, int scheduled)
+{
+	size_t i;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		step_prepare(e);
+		if (scheduled && !in_quiet_hours(e)) {
+			for (i = 0; i < e->n; i++)
+				if (!e->doms[i].skip &&
+				    e->doms[i].res != DR_FAILED &&
+				    !dom_time(&e->doms[i], "switch.done"))
+					dom_wait(&e->doms[i], "switch", 0,
+					    "outside the quiet-hours window");
+		} else
+			step_switch(e);
+		step_sync(e, 0);
+		if (!scheduled || in_quiet_hours(e))
+			step_disable(e);
+		step_verify(e);
+		if (pass == 0) {
+			/* a second pass only if a gate opened meanwhile */
+			int again = 0;
+			for (i = 0; i < e->n; i++)
+				again |= e->doms[i].res == DR_DONE &&
+				    !e->doms[i].skip &&
+				    dom_time(&e->doms[i], "verify.done") == 0 &&
+				    dom_time(&e->doms[i], "switch.done") == 0 &&
+				    gate_switch(e, &e->doms[i]) >= 0 &&
+				    gate_switch(e, &e->doms[i]) <= time(NULL);
+			if (!again)
+				break;
+		}
+	}
+	for (i = 0; i < e->n; i++) {
+		struct dom *d = &e->doms[i];
+		if (d->res == DR_DONE && dom_time(d, "verify.done") &&
+		    !dom_time(d, "finish.done"))
+			dom_wait(d, "finish", 0, "verified; finish when the "
+			    "registrar change is done (mailcutover finish)");
+	}
+}
+
+/* ---- main ---- */
+
+static int
+usage_error(const char *fmt, const char *arg)
+{
+	fputs("mailcutover: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	return 2;
+}
+
+static int
+needs_domains(const char *cmd)
+{
+	return strcmp(cmd, "tick") != 0 && strcmp(cmd, "status") != 0 &&
+	    strcmp(cmd, "log") != 0 && strcmp(cmd, "list") != 0;
+}
+
+int
+engine_main(const struct config *c, int argc, char **argv, int json)
+{
+	struct engine e;
+	struct mc_err err = { 0 };
+	char **names = NULL, **listed = NULL;
+	size_t nnames = 0, nlisted = 0, i;
+	int a, rc;
+
+	memset(&e, 0, sizeof(e));
+	e.conf = c;
+	e.cc = &c->cutover;
+	e.cmd = argv[0];
+	e.json = json;
+	e.now = time(NULL);
+	if ((names = calloc((size_t)argc, sizeof(*names))) == NULL)
+		return usage_error("out of memory%s", "");
+	for (a = 1; a < argc; a++) {
+		if (!strcmp(argv[a], "--force"))
+			e.force = 1;
+		else if (!strcmp(argv[a], "--confirm-registrar"))
+			e.confirm_registrar = 1;
+		else if (!strcmp(argv[a], "--confirm-clients"))
+			e.confirm_clients = 1;
+		else if (!strcmp(argv[a], "--new-ip") && a + 1 < argc) {
+			e.new_ip = argv[++a];
+			if (!valid_ip(e.new_ip))
+				return usage_error("--new-ip '%.60s' is not an "
+				    "IP address", e.new_ip);
+		} else if (!strcmp(argv[a], "--old-ip") && a + 1 < argc) {
+			e.old_ip = argv[++a];
+			if (!valid_ip(e.old_ip))
+				return usage_error("--old-ip '%.60s' is not an "
+				    "IP address", e.old_ip);
+		} else if (argv[a][0] == '-')
+			return usage_error("unknown option '%.60s'", argv[a]);
+		else if (!valid_domain(argv[a]) || strlen(argv[a]) > 253)
+			return usage_error("'%.100s' is not a domain name "
+			    "(ASCII; IDNs as xn-- A-labels)", argv[a]);
+		else
+			names[nnames++] = argv[a];
+	}
+	if (nnames == 0 && needs_domains(e.cmd)) {
+		free(names);
+		return usage_error("%s needs one or more domains", e.cmd);
+	}
+	if (journal_open_dir(e.cc->state_dir, &err) != MC_OK) {
+		free(names);
+		fprintf(stderr, "mailcutover: %s\n", err.msg);
+		return 2;
+	}
+	if (!strcmp(e.cmd, "log")) {
+		rc = cmd_log(&e, (int)nnames, names);
+		free(names);
+		return rc;
+	}
+	if (nnames == 0) {
+		/* tick, status, list: every domain with a journal */
+		if (journal_list(e.cc->state_dir, &listed, &nlisted, &err)) {
+			free(names);
+			fprintf(stderr, "mailcutover: %s\n", err.msg);
+			return 1;
+		}
+		free(names);
+		names = listed;
+		nnames = nlisted;
+	}
+	if ((e.doms = calloc(nnames + 1, sizeof(*e.doms))) == NULL)
+		return usage_error("out of memory%s", "");
+	for (i = 0; i < nnames; i++) {
+		struct dom *d = &e.doms[e.n];
+		size_t k, dup = 0;
+		for (k = 0; k < e.n; k++)
+			dup |= strcasecmp(e.doms[k].name, names[i]) == 0;
+		if (dup)
+			continue;
+		e.n++;
+		d->lockfd = -1;
+		d->zone_enabled = d->mailservice = -1;
+		for (k = 0; names[i][k] && k + 1 < sizeof(d->name); k++)
+			d->name[k] = (char)tolower((unsigned char)names[i][k]);
+		if (k > 0 && d->name[k - 1] == '.')
+			k--;
+		d->name[k] = '\0';
+		if (strcmp(e.cmd, "status") && strcmp(e.cmd, "list") &&
+		    journal_lock(e.cc->state_dir, d->name, &d->lockfd, &err)) {
+			dom_fail(d, "%s", err.msg);
+			continue;
+		}
+		if (journal_load(e.cc->state_dir, d->name, &d->j, &err)) {
+			dom_fail(d, "%s (fix or move the journal away; nothing "
+			    "was changed)", err.msg);
+			continue;
+		}
+	}
+	if (!strcmp(e.cmd, "status") || !strcmp(e.cmd, "list")) {
+		for (i = 0; i < e.n; i++)
+			if (!e.doms[i].skip)
+				status_one(&e, &e.doms[i]);
+	} else if (!strcmp(e.cmd, "plan"))
+		step_plan(&e);
+	else if (!strcmp(e.cmd, "prepare"))
+		step_prepare(&e);
+	else if (!strcmp(e.cmd, "switch"))
+		step_switch(&e);
+	else if (!strcmp(e.cmd, "sync")) {
+		step_sync(&e, 1);	/* prepared: the lowered TTL everywhere */
+		step_sync(&e, 0);	/* switched: the new records everywhere */
+	}
+	else if (!strcmp(e.cmd, "disable-old-mail"))
+		step_disable(&e);
+	else if (!strcmp(e.cmd, "verify"))
+		step_verify(&e);
+	else if (!strcmp(e.cmd, "finish"))
+		step_finish(&e);
+	else if (!strcmp(e.cmd, "rollback"))
+		step_rollback(&e);
+	else if (!strcmp(e.cmd, "migrate"))
+		step_migrate(&e, 0);
+	else if (!strcmp(e.cmd, "tick")) {
+		for (i = 0; i < e.n; i++) {
+			struct dom *d = &e.doms[i];
+			if (!d->skip && (dom_time(d, "finish.done") ||
+			    (dom_time(d, "rollback.done") &&
+			    !dom_time(d, "prepare.intent")))) {
+				d->skip = 1;
+				d->noop = 1;
+				dom_done(d, "nothing to do");
+			}
+		}
+		step_migrate(&e, 1);
+	}
+	output(&e);
+	rc = exit_code(&e);
+	for (i = 0; i < e.n; i++) {
+		journal_free(e.doms[i].j);
+		journal_unlock(e.doms[i].lockfd);
+		dom_clear_zone(&e.doms[i]);
+	}
+	free(e.doms);
+	plesk_free(e.src);
+	plesk_free(e.tgt);
+	if (listed != NULL)
+		journal_list_free(listed, nlisted);
+	else
+		free(names);
+	return rc;
+}

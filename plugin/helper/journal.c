@@ -1,0 +1,1066 @@
+/* journal.c -- per-domain crash-safe journal: load, edit, atomic save, lock. */
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/sha.h>
+
+#include "journal.h"
+#include "valid.h"
+
+/*
+ * System calls of journal_save, replaceable by a test that #includes this
+ * file (define the macro first) to inject ENOSPC, EIO and the like.
+ */
+#ifndef JOURNAL_WRITE
+#define JOURNAL_WRITE	write
+#endif
+#ifndef JOURNAL_FSYNC
+#define JOURNAL_FSYNC	fsync
+#endif
+#ifndef JOURNAL_RENAME
+#define JOURNAL_RENAME	rename
+#endif
+
+#define MAGIC_LINE	"mailcutover-journal 1"
+#define MAGIC_PREFIX	"mailcutover-journal "
+#define DOMAIN_PREFIX	"domain "
+#define END_PREFIX	"end sha256="
+#define SUFFIX		".journal"
+#define LOCK_SUFFIX	".lock"
+#define DOMAIN_BUF	256	/* valid_domain(): at most 253 octets */
+#define TMP_TRIES	16
+
+struct pair {
+	char	*key;		/* [a-z0-9_.-]{1,64} */
+	char	*value;		/* raw bytes, no NUL, <= JOURNAL_VALUE_MAX */
+	size_t	 enc;		/* length of its "key=escaped\n" line */
+};
+
+struct journal {
+	char		 domain[DOMAIN_BUF];	/* lower case, no trailing dot */
+	struct pair	*pairs;			/* in order of first insertion */
+	size_t		 n, cap;
+	size_t		 size;			/* file size when saved */
+};
+
+/* ---- names and paths ---------------------------------------------------- */
+
+/* Validate domain and write its file-name form (lower case, no final dot). */
+static enum mc_result
+domain_norm(const char *domain, char out[DOMAIN_BUF], struct mc_err *err)
+{
+	size_t len, i;
+
+	if (domain == NULL || !valid_domain(domain))
+		return mc_err_set(err, MC_E_USAGE, "'%.260s': not a domain name",
+		    domain == NULL ? "" : domain);
+	len = strlen(domain);
+	if (len > 0 && domain[len - 1] == '.')
+		len--;
+	if (len == 0 || len >= DOMAIN_BUF)
+		return mc_err_set(err, MC_E_USAGE, "'%.260s': not a domain name",
+		    domain);
+	for (i = 0; i < len; i++) {
+		char c = domain[i];
+
+		/* valid_domain() allows only [A-Za-z0-9.-]; check again here
+		   since this name becomes a file name */
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.'))
+			return mc_err_set(err, MC_E_USAGE,
+			    "'%.260s': not a domain name", domain);
+		out[i] = c;
+	}
+	out[len] = '\0';
+	if (out[0] == '.' || strstr(out, "..") != NULL)
+		return mc_err_set(err, MC_E_USAGE, "'%.260s': not a domain name",
+		    domain);
+	return MC_OK;
+}
+
+static enum mc_result
+path_make(char *buf, size_t bufsz, struct mc_err *err, const char *dir,
+    const char *pre, const char *name, const char *suffix)
+{
+	int r;
+
+	r = snprintf(buf, bufsz, "%s/%s%s%s", dir, pre, name, suffix);
+	if (r < 0 || (size_t)r >= bufsz)
+		return mc_err_set(err, MC_E_USAGE, "%.200s: path too long", dir);
+	return MC_OK;
+}
+
+static int
+valid_key(const char *key)
+{
+	size_t i;
+
+	if (key == NULL)
+		return 0;
+	for (i = 0; key[i] != '\0'; i++) {
+		char c = key[i];
+
+		if (i >= JOURNAL_KEY_MAX)
+			return 0;
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '_' || c == '.' || c == '-'))
+			return 0;
+	}
+	return i > 0;
+}
+
+/* Length of value once escaped (%25, %0A, %0D). */
+static size_t
+escaped_len(const char *v, size_t len)
+{
+	size_t i, n = len;
+
+	for (i = 0; i < len; i++)
+		if (v[i] == '%' || v[i] == '\n' || v[i] == '\r')
+			n += 2;
+	return n;
+}
+
+static size_t
+header_len(const char *domain)
+{
+	return sizeof(MAGIC_LINE "\n" DOMAIN_PREFIX) - 1 + strlen(domain) + 1 +
+	    sizeof(END_PREFIX) - 1 + 2 * SHA256_DIGEST_LENGTH + 1;
+}
+
+static void
+hex_encode(const unsigned char *md, char out[2 * SHA256_DIGEST_LENGTH + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < SHA256_DIGEST_LENGTH; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	out[2 * SHA256_DIGEST_LENGTH] = '\0';
+}
+
+/* ---- the in-memory journal ---------------------------------------------- */
+
+static struct journal *
+journal_new(const char *normdomain)
+{
+	struct journal *j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return NULL;
+	memcpy(j->domain, normdomain, strlen(normdomain) + 1);
+	j->size = header_len(j->domain);
+	return j;
+}
+
+void
+journal_free(struct journal *j)
+{
+	size_t i;
+
+	if (j == NULL)
+		return;
+	for (i = 0; i < j->n; i++) {
+		free(j->pairs[i].key);
+		free(j->pairs[i].value);
+	}
+	free(j->pairs);
+	free(j);
+}
+
+static ssize_t
+pair_find(const struct journal *j, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < j->n; i++)
+		if (strcmp(j->pairs[i].key, key) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+/*
+ * Store key = value[0..len) (value has no NUL in that range). Takes no
+ * ownership. Used by journal_set and the loader.
+ */
+static enum mc_result
+pair_put(struct journal *j, const char *key, const char *value, size_t len,
+    struct mc_err *err)
+{
+	struct pair *np;
+	char *v = NULL, *k = NULL;
+	size_t enc, keylen = strlen(key), newcap, newsize;
+	ssize_t at;
+	enum mc_result result = MC_E_NOMEM;
+
+	enc = keylen + 1 + escaped_len(value, len) + 1;
+	at = pair_find(j, key);
+	newsize = j->size + enc - (at >= 0 ? j->pairs[at].enc : 0);
+	if (newsize > JOURNAL_FILE_MAX) {
+		result = mc_err_set(err, MC_E_USAGE, "%s: journal: setting '%s' "
+		    "would make the file larger than %d bytes", j->domain, key,
+		    JOURNAL_FILE_MAX);
+		goto out;
+	}
+	if ((v = malloc(len + 1)) == NULL) {
+		result = mc_err_set(err, MC_E_NOMEM, "%s: journal: out of memory",
+		    j->domain);
+		goto out;
+	}
+	memcpy(v, value, len);
+	v[len] = '\0';
+	if (at >= 0) {
+		free(j->pairs[at].value);
+		j->pairs[at].value = v;
+		j->pairs[at].enc = enc;
+		v = NULL;
+		j->size = newsize;
+		result = MC_OK;
+		goto out;
+	}
+	if (j->n == j->cap) {
+		newcap = j->cap == 0 ? 16 : j->cap * 2;
+		if ((np = reallocarray(j->pairs, newcap, sizeof(*np))) == NULL) {
+			result = mc_err_set(err, MC_E_NOMEM,
+			    "%s: journal: out of memory", j->domain);
+			goto out;
+		}
+		j->pairs = np;
+		j->cap = newcap;
+	}
+	if ((k = strdup(key)) == NULL) {
+		result = mc_err_set(err, MC_E_NOMEM, "%s: journal: out of memory",
+		    j->domain);
+		goto out;
+	}
+	j->pairs[j->n].key = k;
+	j->pairs[j->n].value = v;
+	j->pairs[j->n].enc = enc;
+	j->n++;
+	j->size = newsize;
+	k = v = NULL;
+	result = MC_OK;
+out:
+	free(k);
+	free(v);
+	return result;
+}
+
+enum mc_result
+journal_set(struct journal *j, const char *key, const char *value,
+    struct mc_err *err)
+{
+	size_t len;
+
+	if (!valid_key(key))
+		return mc_err_set(err, MC_E_USAGE, "%s: journal key '%.80s': "
+		    "must be 1-%d characters of [a-z0-9_.-]", j->domain,
+		    key == NULL ? "(null)" : key, JOURNAL_KEY_MAX);
+	if (value == NULL)
+		return mc_err_set(err, MC_E_USAGE, "%s: journal key '%s': "
+		    "NULL value", j->domain, key);
+	len = strnlen(value, JOURNAL_VALUE_MAX + 1);
+	if (len > JOURNAL_VALUE_MAX)
+		return mc_err_set(err, MC_E_USAGE, "%s: journal key '%s': value "
+		    "longer than %d bytes", j->domain, key, JOURNAL_VALUE_MAX);
+	return pair_put(j, key, value, len, err);
+}
+
+enum mc_result
+journal_setf(struct journal *j, const char *key, struct mc_err *err,
+    const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int r;
+	enum mc_result result;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		s = NULL;
+		result = mc_err_set(err, MC_E_NOMEM, "%s: journal: out of memory",
+		    j->domain);
+		goto out;
+	}
+	result = journal_set(j, key, s, err);
+out:
+	free(s);
+	return result;
+}
+
+const char *
+journal_get(const struct journal *j, const char *key)
+{
+	ssize_t at;
+
+	if (j == NULL || key == NULL || (at = pair_find(j, key)) < 0)
+		return NULL;
+	return j->pairs[at].value;
+}
+
+int
+journal_unset(struct journal *j, const char *key)
+{
+	ssize_t at;
+
+	if (j == NULL || key == NULL || (at = pair_find(j, key)) < 0)
+		return 0;
+	j->size -= j->pairs[at].enc;
+	free(j->pairs[at].key);
+	free(j->pairs[at].value);
+	memmove(&j->pairs[at], &j->pairs[at + 1],
+	    (j->n - (size_t)at - 1) * sizeof(j->pairs[0]));
+	j->n--;
+	return 1;
+}
+
+size_t
+journal_count(const struct journal *j)
+{
+	return j == NULL ? 0 : j->n;
+}
+
+const char *
+journal_key_at(const struct journal *j, size_t i)
+{
+	return (j == NULL || i >= j->n) ? NULL : j->pairs[i].key;
+}
+
+const char *
+journal_value_at(const struct journal *j, size_t i)
+{
+	return (j == NULL || i >= j->n) ? NULL : j->pairs[i].value;
+}
+
+int
+journal_get_ulong(const struct journal *j, const char *key,
+    unsigned long *out)
+{
+	const char *v = journal_get(j, key);
+
+	return v != NULL && parse_ulong(v, 0, ULONG_MAX, out);
+}
+
+const char *
+journal_domain(const struct journal *j)
+{
+	return j == NULL ? NULL : j->domain;
+}
+
+/* ---- the state directory ------------------------------------------------ */
+
+static enum mc_result
+dir_check(const char *dir, const struct stat *st, struct mc_err *err)
+{
+	if (S_ISLNK(st->st_mode))
+		return mc_err_set(err, MC_E_IO, "state directory %s: is a "
+		    "symbolic link; refusing it", dir);
+	if (!S_ISDIR(st->st_mode))
+		return mc_err_set(err, MC_E_IO, "state directory %s: not a "
+		    "directory", dir);
+	if (st->st_uid != 0)
+		return mc_err_set(err, MC_E_IO, "state directory %s: owned by "
+		    "uid %lu, must be owned by root", dir,
+		    (unsigned long)st->st_uid);
+	if (st->st_mode & (S_IRWXG | S_IRWXO))
+		return mc_err_set(err, MC_E_IO, "state directory %s: mode %04o "
+		    "gives access to group or others; run chmod 700 %s", dir,
+		    (unsigned)(st->st_mode & 07777), dir);
+	return MC_OK;
+}
+
+enum mc_result
+journal_open_dir(const char *dir, struct mc_err *err)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) == -1) {
+		if (errno != ENOENT)
+			return mc_err_set(err, MC_E_IO, "state directory %s: %s",
+			    dir, strerror(errno));
+		/* the OpenSMTPD ckdir way: create, then set the mode
+		   explicitly (umask), then check like an existing one */
+		if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+			return mc_err_set(err, MC_E_IO, "state directory %s: "
+			    "cannot create: %s", dir, strerror(errno));
+		if (lstat(dir, &st) == -1)
+			return mc_err_set(err, MC_E_IO, "state directory %s: %s",
+			    dir, strerror(errno));
+		if (S_ISDIR(st.st_mode) && st.st_uid == 0 &&
+		    (st.st_mode & 07777) != 0700 && chmod(dir, 0700) == -1)
+			return mc_err_set(err, MC_E_IO, "state directory %s: "
+			    "chmod 700: %s", dir, strerror(errno));
+		if (lstat(dir, &st) == -1)
+			return mc_err_set(err, MC_E_IO, "state directory %s: %s",
+			    dir, strerror(errno));
+	}
+	return dir_check(dir, &st, err);
+}
+
+/* ---- loading ------------------------------------------------------------ */
+
+/* Read the whole file; fails with MC_E_CORRUPT beyond JOURNAL_FILE_MAX. */
+static enum mc_result
+file_read(int fd, const char *path, char **bufp, size_t *lenp,
+    struct mc_err *err)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0, cap;
+	ssize_t r;
+	enum mc_result result = MC_E_IO;
+
+	if (fstat(fd, &st) == -1) {
+		result = mc_err_set(err, MC_E_IO, "%s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		result = mc_err_set(err, MC_E_CORRUPT, "%s: not a regular file",
+		    path);
+		goto out;
+	}
+	if (st.st_size > JOURNAL_FILE_MAX) {
+		result = mc_err_set(err, MC_E_CORRUPT, "%s: %lld bytes, larger "
+		    "than the %d byte limit", path, (long long)st.st_size,
+		    JOURNAL_FILE_MAX);
+		goto out;
+	}
+	/* one byte more than the limit, to see growth since fstat */
+	cap = (size_t)st.st_size + 1;
+	if (cap > JOURNAL_FILE_MAX + 1)
+		cap = JOURNAL_FILE_MAX + 1;
+	if ((buf = malloc(cap + 1)) == NULL) {
+		result = mc_err_set(err, MC_E_NOMEM, "%s: out of memory", path);
+		goto out;
+	}
+	for (;;) {
+		if (len == cap) {
+			char *nb;
+
+			if (cap > JOURNAL_FILE_MAX) {
+				result = mc_err_set(err, MC_E_CORRUPT, "%s: larger "
+				    "than the %d byte limit", path,
+				    JOURNAL_FILE_MAX);
+				goto out;
+			}
+			cap = cap * 2 > JOURNAL_FILE_MAX + 1 ?
+			    JOURNAL_FILE_MAX + 1 : cap * 2;
+			if ((nb = realloc(buf, cap + 1)) == NULL) {
+				result = mc_err_set(err, MC_E_NOMEM,
+				    "%s: out of memory", path);
+				goto out;
+			}
+			buf = nb;
+		}
+		r = read(fd, buf + len, cap - len);
+		if (r == 0)
+			break;
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			result = mc_err_set(err, MC_E_IO, "%s: read: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		len += (size_t)r;
+	}
+	if (len > JOURNAL_FILE_MAX) {
+		result = mc_err_set(err, MC_E_CORRUPT, "%s: larger than the %d "
+		    "byte limit", path, JOURNAL_FILE_MAX);
+		goto out;
+	}
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	buf = NULL;
+	result = MC_OK;
+out:
+	free(buf);
+	return result;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Undo the escaping of s[0..len) in place; only %25, %0A and %0D (upper
+ * case, as written) are accepted. Returns the new length or -1.
+ */
+static ssize_t
+unescape(char *s, size_t len)
+{
+	size_t i, o = 0;
+	int hi, lo, c;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\r')
+			return -1;		/* always written escaped */
+		if (s[i] != '%') {
+			s[o++] = s[i];
+			continue;
+		}
+		if (len - i < 3 || (hi = hexval(s[i + 1])) < 0 ||
+		    (lo = hexval(s[i + 2])) < 0)
+			return -1;
+		c = hi * 16 + lo;
+		if (c != '%' && c != '\n' && c != '\r')
+			return -1;
+		s[o++] = (char)c;
+		i += 2;
+	}
+	return (ssize_t)o;
+}
+
+/* Parse buf[0..len) (NUL-terminated at len) read from path. */
+static enum mc_result
+journal_parse(const char *path, const char *domain, char *buf, size_t len,
+    struct journal **out, struct mc_err *err)
+{
+	struct journal *j = NULL;
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char hex[2 * SHA256_DIGEST_LENGTH + 1];
+	char *p, *nl, *eq, *last, *body_end;
+	size_t lineno, magic_len = sizeof(MAGIC_LINE) - 1;
+	ssize_t vlen;
+	enum mc_result result = MC_E_CORRUPT;
+
+	if (len == 0) {
+		result = mc_err_set(err, MC_E_CORRUPT, "%s: empty file (torn "
+		    "write?)", path);
+		goto out;
+	}
+	if ((p = memchr(buf, '\0', len)) != NULL) {
+		result = mc_err_set(err, MC_E_CORRUPT, "%s: NUL byte at offset "
+		    "%zu", path, (size_t)(p - buf));
+		goto out;
+	}
+	/* line 1: magic and format version */
+	if (len < magic_len + 1 || memcmp(buf, MAGIC_LINE "\n",
+	    magic_len + 1) != 0) {
+		if (strncmp(buf, MAGIC_PREFIX, sizeof(MAGIC_PREFIX) - 1) == 0 &&
+		    memchr(buf, '\n', len) != NULL)
+			result = mc_err_set(err, MC_E_CORRUPT, "%s: line 1: "
+			    "unsupported journal format version (expected '"
+			    MAGIC_LINE "')", path);
+		else
+			result = mc_err_set(err, MC_E_CORRUPT, "%s: line 1: bad "
+			    "magic line, expected '" MAGIC_LINE "'", path);
+		goto out;
+	}
+	/* last line: "end sha256=<hex of everything before it>" */
+	if (buf[len - 1] != '\n') {
+		result = mc_err_set(err, MC_E_CORRUPT, "%s: last line is "
+		    "incomplete (torn write?)", path);
+		goto out;
+	}
+	buf[len - 1] = '\0';
+	last = strrchr(buf, '\n');
+	if (last == NULL || strncmp(last + 1, END_PREFIX,
+	    sizeof(END_PREFIX) - 1) != 0) {
+		result = mc_err_set(err, MC_E_CORRUPT, "%s: no '" END_PREFIX
+		    "...' trailer line at the end (torn write?)", path);
+		goto out;
+	}
+	body_end = ++last;
+	SHA256((const unsigned char *)buf, (size_t)(body_end - buf), md);
+	hex_encode(md, hex);
+	if (strcmp(last + sizeof(END_PREFIX) - 1, hex) != 0) {
+		result = mc_err_set(err, MC_E_CORRUPT, "%s: checksum in the "
+		    "trailer does not match the contents (file torn or edited)",
+		    path);
+		goto out;
+	}
+	/* the checksum is good; still check every line: never guess */
+	*(body_end - 1) = '\0';		/* ends the line before the trailer */
+	p = buf + magic_len + 1;
+	if (p >= body_end || strncmp(p, DOMAIN_PREFIX,
+	    sizeof(DOMAIN_PREFIX) - 1) != 0) {
+		result = mc_err_set(err, MC_E_CORRUPT, "%s: line 2: expected "
+		    "'" DOMAIN_PREFIX "<name>'", path);
+		goto out;
+	}
+	nl = strchr(p, '\n');
+	if (nl != NULL)
+		*nl = '\0';
+	if (strcmp(p + sizeof(DOMAIN_PREFIX) - 1, domain) != 0) {
+		result = mc_err_set(err, MC_E_CORRUPT, "%s: line 2: journal is "
+		    "for domain '%.80s', not '%s'", path,
+		    p + sizeof(DOMAIN_PREFIX) - 1, domain);
+		goto out;
+	}
+	if ((j = journal_new(domain)) == NULL) {
+		result = mc_err_set(err, MC_E_NOMEM, "%s: out of memory", path);
+		goto out;
+	}
+	for (lineno = 3, p = nl == NULL ? body_end : nl + 1; p < body_end;
+	    lineno++, p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p);	/* the '\0' set above */
+		*nl = '\0';
+		if ((eq = strchr(p, '=')) == NULL) {
+			result = mc_err_set(err, MC_E_CORRUPT, "%s: line %zu: "
+			    "no '=' (expected key=value)", path, lineno);
+			goto out;
+		}
+		*eq = '\0';
+		if (!valid_key(p)) {
+			result = mc_err_set(err, MC_E_CORRUPT, "%s: line %zu: "
+			    "bad key (must be 1-%d of [a-z0-9_.-])", path,
+			    lineno, JOURNAL_KEY_MAX);
+			goto out;
+		}
+		if (pair_find(j, p) >= 0) {
+			result = mc_err_set(err, MC_E_CORRUPT, "%s: line %zu: "
+			    "key '%s' appears twice", path, lineno, p);
+			goto out;
+		}
+		vlen = unescape(eq + 1, (size_t)(nl - eq - 1));
+		if (vlen < 0) {
+			result = mc_err_set(err, MC_E_CORRUPT, "%s: line %zu: "
+			    "bad escape or raw CR in the value of '%s'", path,
+			    lineno, p);
+			goto out;
+		}
+		if ((size_t)vlen > JOURNAL_VALUE_MAX) {
+			result = mc_err_set(err, MC_E_CORRUPT, "%s: line %zu: "
+			    "value of '%s' longer than %d bytes", path, lineno,
+			    p, JOURNAL_VALUE_MAX);
+			goto out;
+		}
+		/* the file is at most JOURNAL_FILE_MAX, so only NOMEM */
+		if ((result = pair_put(j, p, eq + 1, (size_t)vlen, err)) !=
+		    MC_OK)
+			goto out;
+	}
+	*out = j;
+	j = NULL;
+	result = MC_OK;
+out:
+	journal_free(j);
+	return result;
+}
+
+enum mc_result
+journal_load(const char *dir, const char *domain, struct journal **out,
+    struct mc_err *err)
+{
+	char name[DOMAIN_BUF], path[PATH_MAX];
+	char *buf = NULL;
+	size_t len = 0;
+	int fd = -1;
+	enum mc_result result;
+
+	*out = NULL;
+	if ((result = domain_norm(domain, name, err)) != MC_OK)
+		goto out;
+	if ((result = path_make(path, sizeof(path), err, dir, "", name,
+	    SUFFIX)) != MC_OK)
+		goto out;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT) {
+			if ((*out = journal_new(name)) == NULL)
+				result = mc_err_set(err, MC_E_NOMEM,
+				    "%s: out of memory", path);
+			else
+				result = MC_OK;
+		} else if (errno == ELOOP)
+			result = mc_err_set(err, MC_E_CORRUPT, "%s: is a "
+			    "symbolic link; refusing it", path);
+		else
+			result = mc_err_set(err, MC_E_IO, "%s: %s", path,
+			    strerror(errno));
+		goto out;
+	}
+	if ((result = file_read(fd, path, &buf, &len, err)) != MC_OK)
+		goto out;
+	result = journal_parse(path, name, buf, len, out, err);
+out:
+	if (fd != -1)
+		close(fd);
+	free(buf);
+	return result;
+}
+
+/* ---- saving ------------------------------------------------------------- */
+
+static char *
+put(char *o, const char *s, size_t n)
+{
+	memcpy(o, s, n);
+	return o + n;
+}
+
+/* The whole file contents; *bufp is malloc'd, *lenp its length. */
+static enum mc_result
+journal_render(const struct journal *j, char **bufp, size_t *lenp,
+    struct mc_err *err)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char hex[2 * SHA256_DIGEST_LENGTH + 1];
+	char *buf, *o;
+	const char *v;
+	size_t i, total;
+
+	/* count afresh rather than trust j->size: never overrun buf */
+	total = header_len(j->domain);
+	for (i = 0; i < j->n; i++)
+		total += strlen(j->pairs[i].key) + 1 +
+		    escaped_len(j->pairs[i].value, strlen(j->pairs[i].value)) +
+		    1;
+	if (total > JOURNAL_FILE_MAX)	/* journal_set keeps this false */
+		return mc_err_set(err, MC_E_USAGE, "%s: journal would be %zu "
+		    "bytes, more than %d", j->domain, total, JOURNAL_FILE_MAX);
+	if ((buf = malloc(total + 1)) == NULL)
+		return mc_err_set(err, MC_E_NOMEM, "%s: journal: out of memory",
+		    j->domain);
+	o = put(buf, MAGIC_LINE "\n" DOMAIN_PREFIX,
+	    sizeof(MAGIC_LINE "\n" DOMAIN_PREFIX) - 1);
+	o = put(o, j->domain, strlen(j->domain));
+	*o++ = '\n';
+	for (i = 0; i < j->n; i++) {
+		o = put(o, j->pairs[i].key, strlen(j->pairs[i].key));
+		*o++ = '=';
+		for (v = j->pairs[i].value; *v != '\0'; v++) {
+			if (*v == '%')
+				o = put(o, "%25", 3);
+			else if (*v == '\n')
+				o = put(o, "%0A", 3);
+			else if (*v == '\r')
+				o = put(o, "%0D", 3);
+			else
+				*o++ = *v;
+		}
+		*o++ = '\n';
+	}
+	SHA256((const unsigned char *)buf, (size_t)(o - buf), md);
+	hex_encode(md, hex);
+	o = put(o, END_PREFIX, sizeof(END_PREFIX) - 1);
+	o = put(o, hex, 2 * SHA256_DIGEST_LENGTH);
+	*o++ = '\n';
+	*bufp = buf;
+	*lenp = total;
+	return MC_OK;
+}
+
+/* Create DIR/.NAME.journal.XXXXXX with random X, exclusively. */
+static int
+tmp_create(const char *dir, const char *name, char *tmp, size_t tmpsz,
+    struct mc_err *err)
+{
+	static const char alnum[] =
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	unsigned char rnd[6];
+	char sfx[sizeof(SUFFIX) + 7];
+	int fd, tries, i;
+
+	for (tries = 0; tries < TMP_TRIES; tries++) {
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+			mc_err_set(err, MC_E_IO, "%s: getrandom: %s", dir,
+			    strerror(errno));
+			break;
+		}
+		memcpy(sfx, SUFFIX ".", sizeof(SUFFIX));
+		for (i = 0; i < 6; i++)
+			sfx[sizeof(SUFFIX) + i] = alnum[rnd[i] % 62];
+		sfx[sizeof(SUFFIX) + 6] = '\0';
+		if (path_make(tmp, tmpsz, err, dir, ".", name, sfx) != MC_OK)
+			break;
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+		if (fd != -1)
+			return fd;
+		if (errno != EEXIST || tries == TMP_TRIES - 1) {
+			mc_err_set(err, MC_E_IO, "%s: cannot create temporary "
+			    "file: %s", tmp, strerror(errno));
+			break;
+		}
+	}
+	tmp[0] = '\0';		/* nothing of ours to unlink */
+	return -1;
+}
+
+static enum mc_result
+write_all(int fd, const char *path, const char *buf, size_t len,
+    struct mc_err *err)
+{
+	ssize_t r;
+
+	while (len > 0) {
+		r = JOURNAL_WRITE(fd, buf, len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return mc_err_set(err, MC_E_IO, "%s: write: %s%s", path,
+			    strerror(errno), errno == ENOSPC ?
+			    " (temporary; free space and retry)" : "");
+		if (r == 0)
+			return mc_err_set(err, MC_E_IO, "%s: write wrote nothing",
+			    path);
+		buf += r;
+		len -= (size_t)r;
+	}
+	return MC_OK;
+}
+
+enum mc_result
+journal_save(const char *dir, struct journal *j, struct mc_err *err)
+{
+	char tmp[PATH_MAX], path[PATH_MAX];
+	char *buf = NULL;
+	size_t len = 0;
+	int fd = -1, dfd = -1, renamed = 0;
+	enum mc_result result;
+
+	tmp[0] = '\0';
+	if ((result = path_make(path, sizeof(path), err, dir, "", j->domain,
+	    SUFFIX)) != MC_OK)
+		goto out;
+	if ((result = journal_render(j, &buf, &len, err)) != MC_OK)
+		goto out;
+	if ((fd = tmp_create(dir, j->domain, tmp, sizeof(tmp), err)) == -1) {
+		result = MC_E_IO;
+		goto out;
+	}
+	if ((result = write_all(fd, tmp, buf, len, err)) != MC_OK)
+		goto out;
+	if (JOURNAL_FSYNC(fd) == -1) {
+		result = mc_err_set(err, MC_E_IO, "%s: fsync: %s", tmp,
+		    strerror(errno));
+		goto out;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		result = mc_err_set(err, MC_E_IO, "%s: close: %s", tmp,
+		    strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (JOURNAL_RENAME(tmp, path) == -1) {
+		result = mc_err_set(err, MC_E_IO, "%s: rename from %s: %s", path,
+		    tmp, strerror(errno));
+		goto out;
+	}
+	renamed = 1;
+	/* make the rename itself durable */
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    JOURNAL_FSYNC(dfd) == -1) {
+		result = mc_err_set(err, MC_E_IO, "%s: fsync of the directory: "
+		    "%s (journal %s written but may not survive a crash)", dir,
+		    strerror(errno), path);
+		goto out;
+	}
+	result = MC_OK;
+out:
+	if (fd != -1)
+		close(fd);
+	if (dfd != -1)
+		close(dfd);
+	if (!renamed && tmp[0] != '\0')
+		unlink(tmp);
+	free(buf);
+	return result;
+}
+
+/* ---- existence, listing ------------------------------------------------- */
+
+int
+journal_exists(const char *dir, const char *domain)
+{
+	char name[DOMAIN_BUF], path[PATH_MAX];
+	struct stat st;
+
+	if (domain_norm(domain, name, NULL) != MC_OK ||
+	    path_make(path, sizeof(path), NULL, dir, "", name, SUFFIX) != MC_OK)
+		return 0;
+	return lstat(path, &st) == 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void
+journal_list_free(char **v, size_t n)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+enum mc_result
+journal_list(const char *dir, char ***domains, size_t *np,
+    struct mc_err *err)
+{
+	DIR *d = NULL;
+	struct dirent *de;
+	char **v = NULL, **nv, name[DOMAIN_BUF];
+	size_t n = 0, cap = 0, len;
+	enum mc_result result = MC_E_IO;
+
+	*domains = NULL;
+	*np = 0;
+	if ((d = opendir(dir)) == NULL) {
+		result = mc_err_set(err, MC_E_IO, "state directory %s: %s", dir,
+		    strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		errno = 0;
+		if ((de = readdir(d)) == NULL) {
+			if (errno != 0) {
+				result = mc_err_set(err, MC_E_IO,
+				    "state directory %s: readdir: %s", dir,
+				    strerror(errno));
+				goto out;
+			}
+			break;
+		}
+		len = strlen(de->d_name);
+		/* only "<domain>.journal"; temp files start with '.' */
+		if (de->d_name[0] == '.' || len <= sizeof(SUFFIX) - 1 ||
+		    len - (sizeof(SUFFIX) - 1) >= sizeof(name) ||
+		    strcmp(de->d_name + len - (sizeof(SUFFIX) - 1), SUFFIX) != 0)
+			continue;
+		memcpy(name, de->d_name, len - (sizeof(SUFFIX) - 1));
+		name[len - (sizeof(SUFFIX) - 1)] = '\0';
+		{
+			char norm[DOMAIN_BUF];
+
+			/* only names journal_save could have written */
+			if (domain_norm(name, norm, NULL) != MC_OK ||
+			    strcmp(norm, name) != 0)
+				continue;
+		}
+		if (n == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL) {
+				result = mc_err_set(err, MC_E_NOMEM,
+				    "state directory %s: out of memory", dir);
+				goto out;
+			}
+			v = nv;
+		}
+		if ((v[n] = strdup(name)) == NULL) {
+			result = mc_err_set(err, MC_E_NOMEM,
+			    "state directory %s: out of memory", dir);
+			goto out;
+		}
+		n++;
+	}
+	if (n > 0)
+		qsort(v, n, sizeof(*v), cmp_str);
+	*domains = v;
+	*np = n;
+	v = NULL;
+	n = 0;
+	result = MC_OK;
+out:
+	journal_list_free(v, n);
+	if (d != NULL)
+		closedir(d);
+	return result;
+}
+
+/* ---- the per-domain lock ------------------------------------------------ */
+
+enum mc_result
+journal_lock(const char *dir, const char *domain, int *fd_out,
+    struct mc_err *err)
+{
+	char name[DOMAIN_BUF], path[PATH_MAX], pidbuf[32];
+	unsigned long other = 0;
+	ssize_t r;
+	int fd = -1, len;
+	enum mc_result result;
+
+	*fd_out = -1;
+	if ((result = domain_norm(domain, name, err)) != MC_OK)
+		goto out;
+	if ((result = path_make(path, sizeof(path), err, dir, "", name,
+	    LOCK_SUFFIX)) != MC_OK)
+		goto out;
+	if ((fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0600)) == -1) {
+		result = mc_err_set(err, MC_E_IO, "%s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK && errno != EAGAIN) {
+			result = mc_err_set(err, MC_E_IO, "%s: flock: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		/* the holder wrote its pid; it is only for the message */
+		r = pread(fd, pidbuf, sizeof(pidbuf) - 1, 0);
+		if (r > 0) {
+			pidbuf[r] = '\0';
+			pidbuf[strcspn(pidbuf, "\n")] = '\0';
+			if (!parse_ulong(pidbuf, 1, ULONG_MAX, &other))
+				other = 0;
+		}
+		if (other != 0)
+			result = mc_err_set(err, MC_E_IO, "%s: another "
+			    "mailcutover run is working on this domain (pid "
+			    "%lu)", name, other);
+		else
+			result = mc_err_set(err, MC_E_IO, "%s: another "
+			    "mailcutover run is working on this domain", name);
+		goto out;
+	}
+	len = snprintf(pidbuf, sizeof(pidbuf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 ||
+	    pwrite(fd, pidbuf, (size_t)len, 0) != (ssize_t)len) {
+		result = mc_err_set(err, MC_E_IO, "%s: writing pid: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	*fd_out = fd;
+	fd = -1;
+	result = MC_OK;
+out:
+	if (fd != -1)
+		close(fd);	/* releases the lock if we took it */
+	return result;
+}
+
+void
+journal_unlock(int fd)
+{
+	if (fd == -1)
+		return;
+	flock(fd, LOCK_UN);
+	close(fd);
+}

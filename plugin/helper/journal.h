@@ -1,0 +1,102 @@
+/* journal.h -- per-domain crash-safe journal of key/value pairs (doc/journal-format.md). */
+#ifndef MC_JOURNAL_H
+#define MC_JOURNAL_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+#define JOURNAL_KEY_MAX		64		/* [a-z0-9_.-]{1,64} */
+#define JOURNAL_VALUE_MAX	(64 * 1024)	/* bytes, before escaping */
+#define JOURNAL_FILE_MAX	(4 * 1024 * 1024) /* whole file, escaped */
+
+/*
+ * An ordered list of key/value strings plus the (lower-cased) domain name.
+ * Opaque: use the accessors. Keys keep the order of their first insertion.
+ */
+struct journal;
+
+/*
+ * Make sure dir is a safe state directory: create it 0700 if missing (the
+ * last component only), then refuse it (MC_E_IO, naming dir and the
+ * reason) if it is a symbolic link, not a directory, not owned by root or
+ * has any group/world bits.
+ */
+enum mc_result	 journal_open_dir(const char *dir, struct mc_err *);
+
+/*
+ * Read DIR/DOMAIN.journal. A missing file gives an empty new journal. A
+ * damaged file (bad magic, missing or wrong "end sha256=" trailer, bad
+ * line, wrong domain, larger than JOURNAL_FILE_MAX) gives MC_E_CORRUPT with
+ * the file and the line or reason in the message. A domain that fails
+ * valid_domain() gives MC_E_USAGE. On success *out is owned by the caller
+ * (journal_free); on failure it is NULL.
+ */
+enum mc_result	 journal_load(const char *dir, const char *domain,
+		    struct journal **out, struct mc_err *);
+
+/*
+ * Write the journal atomically over DIR/DOMAIN.journal: temp file
+ * DIR/.DOMAIN.journal.XXXXXX (O_EXCL, 0600), write, fsync, close, rename,
+ * fsync dir. On failure the temp file is removed and the old journal is
+ * left as it was (unless only the final directory fsync failed, in which
+ * case the new file is in place but may not survive a crash).
+ */
+enum mc_result	 journal_save(const char *dir, struct journal *,
+		    struct mc_err *);
+
+/* The value of key, or NULL if absent. Owned by the journal; valid until
+   the key is set again, unset or the journal is freed. */
+const char	*journal_get(const struct journal *, const char *key);
+
+/*
+ * Insert or replace key. Refuses (MC_E_USAGE) a bad key, a value longer
+ * than JOURNAL_VALUE_MAX, or a change that would make the file larger
+ * than JOURNAL_FILE_MAX. value is copied.
+ */
+enum mc_result	 journal_set(struct journal *, const char *key,
+		    const char *value, struct mc_err *);
+enum mc_result	 journal_setf(struct journal *, const char *key,
+		    struct mc_err *, const char *fmt, ...)
+		    __attribute__((format(printf, 4, 5)));
+
+/* Remove key; 1 if it was there, 0 if not. Later keys keep their order. */
+int		 journal_unset(struct journal *, const char *key);
+
+size_t		 journal_count(const struct journal *);
+/* i < journal_count(); NULL otherwise. Owned by the journal. */
+const char	*journal_key_at(const struct journal *, size_t i);
+const char	*journal_value_at(const struct journal *, size_t i);
+
+/* 1 and *out set if key is present and a plain decimal number, else 0. */
+int		 journal_get_ulong(const struct journal *, const char *key,
+		    unsigned long *out);
+
+/* Lower-cased domain, no trailing dot. Owned by the journal. */
+const char	*journal_domain(const struct journal *);
+
+/* 1 if DIR/DOMAIN.journal exists (0 for an invalid domain). */
+int		 journal_exists(const char *dir, const char *domain);
+
+/*
+ * Domains that have a journal file in dir, sorted (strcmp), lower-case.
+ * Temp files, lock files and other names are ignored. *domains is owned
+ * by the caller (journal_list_free); it may be NULL when *n is 0.
+ */
+enum mc_result	 journal_list(const char *dir, char ***domains, size_t *n,
+		    struct mc_err *);
+
+void		 journal_free(struct journal *);
+void		 journal_list_free(char **, size_t);
+
+/*
+ * Take the per-domain lock DIR/DOMAIN.lock (flock, non-blocking) and write
+ * our pid into it. If another run holds it: MC_E_IO, "DOMAIN: another
+ * mailcutover run is working on this domain (pid N)". *fd_out is -1 on
+ * failure. The lock file is never removed (removing it would race).
+ */
+enum mc_result	 journal_lock(const char *dir, const char *domain,
+		    int *fd_out, struct mc_err *);
+void		 journal_unlock(int fd);	/* accepts -1 */
+
+#endif
