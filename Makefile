@@ -63,7 +63,7 @@ test-unit: all unit-bins
 	@sh tests/run.sh unit conformance
 
 test-system: all
-	@sh tests/run.sh system
+	@sh tests/run.sh system cutover
 
 sanitize: deps
 	@$(MAKE) --no-print-directory $(SAN_BIN)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Run the test suites and end with one line: "N passed, N failed".
-# usage: tests/run.sh [--sanitize] [unit] [conformance] [emulator] [system]
+# usage: tests/run.sh [--sanitize] [unit] [conformance] [emulator] [system] [cutover]
 # With no suite named, all of them run.
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -9,7 +9,7 @@ if [ "${1:-}" = "--sanitize" ]; then
 	bindir=build/san
 	shift
 fi
-suites="${*:-unit conformance emulator system}"
+suites="${*:-unit conformance emulator system cutover}"
 mkdir -p tests/out
 total_pass=0 total_fail=0 total_skip=0 ran=""
 
@@ -75,6 +75,9 @@ for suite in $suites; do
 		;;
 	system)
 		run_script system /usr/bin/python3 tests/system/run.py
+		;;
+	cutover)
+		run_script cutover /usr/bin/python3 tests/system/cutover.py
 		;;
 	*)
 		echo "unknown suite $suite"
