@@ -76,6 +76,7 @@ struct job {
 	struct mailprobe		*probe;
 	struct mailprobe_rcpt		*rcpt_out;	/* rcpt job if set */
 	const char			*rcpt;
+	unsigned			 rcpt_port;
 	const struct sockaddr_storage	*sa;
 	socklen_t			 salen;
 	const char			*ip;
@@ -904,7 +905,7 @@ static void
 job_body(const struct job *j)
 {
 	if (j->rcpt_out != NULL)
-		rcpt_one(j, j->probe->port);
+		rcpt_one(j, j->rcpt_port);
 	else
 		probe_one(j);
 }
@@ -1162,7 +1163,6 @@ mailprobe_rcpt(const char *ip, unsigned port, const char *rcpt,
 {
 	struct sockaddr_storage sa;
 	socklen_t salen = 0;
-	struct mailprobe portbox;	/* carries the port into the thread */
 	struct job job;
 	pthread_t tid;
 	SSL_CTX *ctx = NULL;
@@ -1191,9 +1191,8 @@ mailprobe_rcpt(const char *ip, unsigned port, const char *rcpt,
 		goto out;
 	if ((result = ctx_new(NULL, 0, &ctx, err)) != MC_OK)
 		goto out;
-	memset(&portbox, 0, sizeof(portbox));
-	portbox.port = port ? port : 25;
-	job = (struct job){ .probe = &portbox, .rcpt_out = out, .rcpt = rcpt,
+	job = (struct job){ .rcpt_out = out, .rcpt = rcpt,
+	    .rcpt_port = port ? port : 25,
 	    .sa = &sa, .salen = salen, .ip = ip, .host = NULL, .helo = helo,
 	    .timeout_ms = timeout, .ctx = ctx };
 	/* a thread of its own for the SIGPIPE mask (see job_thread) */

@@ -90,7 +90,7 @@ procs_under(const char *dir, char *list, size_t cap)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
-	char link[64], target[PATH_MAX];
+	char link[300], target[PATH_MAX];
 	const char *names[] = { "cwd", "root" };
 	size_t dl = strlen(dir), i;
 	ssize_t n;
