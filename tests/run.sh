@@ -53,7 +53,7 @@ run_script() {	# suite command...
 	log=tests/out/$suite.log
 	"$@" 2>&1 | tee "$log"
 	line=$(grep -E '^[a-z:]*[ ]*[0-9]+ passed, [0-9]+ failed' "$log" | tail -n1)
-	p=$(echo "$line" | sed -n 's/.* *\([0-9][0-9]*\) passed.*/\1/p')
+	p=$(echo "$line" | sed -n 's/^[^0-9]*\([0-9][0-9]*\) passed.*/\1/p')
 	f=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) failed.*/\1/p')
 	s=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) skipped.*/\1/p')
 	[ -n "$line" ] || { echo "$suite: no result line"; f=1; p=0; }

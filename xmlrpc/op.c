@@ -468,6 +468,8 @@ take_by_name(struct op *o, xmlNodePtr n, struct mc_err *err)
 		 */
 		info = xml_child(r.node, "data");
 		o->found_name = xml_child_text(info, "name");
+		if (o->found_name == NULL)	/* [U] older shapes */
+			o->found_name = xml_child_text(r.node, "name");
 		s = xml_child_text(info, "parent");
 		if (o->found_name != NULL && s != NULL && *s != '\0') {
 			size_t fl = strlen(o->found_name), pl = strlen(s);
