@@ -27,6 +27,8 @@ static const struct {
 	[OP_MAIL_ENABLE] = { "mail", "enable" },
 	[OP_MAIL_DISABLE] = { "mail", "disable" },
 	[OP_MAIL_GET_INFO] = { "mail", "get_info" },
+	[OP_WEBSPACE_ALL] = { "webspace", "get" },
+	[OP_SITE_ALL] = { "site", "get" },
 };
 
 const char *
@@ -278,6 +280,13 @@ op_build(const struct op *o, xmlNodePtr operator_node, struct mc_err *err)
 			return mc_err_set(err, MC_E_REFUSED, "mail %s: takes "
 			    "exactly one site-id", op_operation(o->kind));
 		NOMEM(packet_ulong(op, "site-id", o->ids[0]));
+		return MC_OK;
+	case OP_WEBSPACE_ALL:
+	case OP_SITE_ALL:
+		/* an empty filter lists everything: harmless for a get */
+		NOMEM(packet_empty(op, "filter"));
+		NOMEM(n = packet_empty(op, "dataset"));
+		NOMEM(packet_empty(n, "gen_info"));
 		return MC_OK;
 	case OP_MAIL_GET_INFO:
 		if (o->nids != 1 || o->ids[0] == 0)
@@ -731,6 +740,49 @@ take_get_info(struct op *o, xmlNodePtr n, struct mc_err *err)
 	return o->result = MC_OK;
 }
 
+/* every object of a list: strs[i] = ascii-name (or name), items[i].id */
+static enum mc_result
+take_all(struct op *o, xmlNodePtr n, struct mc_err *err)
+{
+	xmlNodePtr c, info;
+	struct result r;
+	size_t k = count_results(n);
+	unsigned long v;
+	char *name;
+
+	if (k > 0 && ((o->strs = calloc(k, sizeof(char *))) == NULL ||
+	    (o->items = calloc(k, sizeof(*o->items))) == NULL))
+		return fail(o, MC_E_NOMEM, err, "out of memory%s", "");
+	for (c = xml_child(n, "result"); c; c = xml_next(c, "result")) {
+		if (result_read(c, &r, err) != MC_OK)
+			return fail(o, MC_E_PARSE, err, "%s",
+			    err ? err->msg : "bad result");
+		if (!r.ok) {
+			/* an empty server answers an error for "no objects" */
+			if (r.errcode == PLESK_ERR_NOT_FOUND) {
+				result_clear(&r);
+				continue;
+			}
+			api_error(o, &r, err);
+			result_clear(&r);
+			return o->result;
+		}
+		result_clear(&r);
+		info = xml_child(xml_child(c, "data"), "gen_info");
+		if (!xml_child_ulong(c, "id", &v) || v == 0 ||
+		    ((name = xml_child_text(info, "ascii-name")) == NULL &&
+		    (name = xml_child_text(info, "name")) == NULL))
+			return fail(o, MC_E_PARSE, err, "listed object without "
+			    "id or name%s", "");
+		o->items[o->nitems].id = v;
+		o->items[o->nitems].zone_enabled = -1;
+		o->items[o->nitems].mailservice = -1;
+		o->nitems++;
+		o->strs[o->nstrs++] = name;
+	}
+	return o->result = MC_OK;
+}
+
 enum mc_result
 op_take(struct op *o, xmlNodePtr n, struct mc_err *err)
 {
@@ -762,6 +814,9 @@ op_take(struct op *o, xmlNodePtr n, struct mc_err *err)
 		return take_plain(o, n, err);
 	case OP_MAIL_GET_INFO:
 		return take_get_info(o, n, err);
+	case OP_WEBSPACE_ALL:
+	case OP_SITE_ALL:
+		return take_all(o, n, err);
 	case OP__MAX:
 		break;
 	}

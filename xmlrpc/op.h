@@ -27,6 +27,8 @@ enum op_kind {
 	OP_MAIL_ENABLE,		/* one site-id */
 	OP_MAIL_DISABLE,	/* one site-id */
 	OP_MAIL_GET_INFO,	/* one site-id: mail names */
+	OP_WEBSPACE_ALL,	/* webspace get, empty filter: list (read only) */
+	OP_SITE_ALL,		/* site get, empty filter: sites + subdomains */
 	OP__MAX
 };
 
@@ -100,7 +102,7 @@ struct op {
 	size_t		 nrecs;
 	struct op_item	*items;		/* per id, request order */
 	size_t		 nitems;
-	char		**strs;		/* protos or mail names */
+	char		**strs;		/* protos, mail names, or *_ALL names */
 	size_t		 nstrs;
 	char		*plesk_version;	/* OP_SERVER_INFO */
 	char		*server_name;	/* OP_SERVER_INFO */

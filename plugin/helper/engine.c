@@ -556,6 +556,14 @@ output(struct engine *e)
 			for (k = 0; k < d->nnotes; k++)
 				printf("  [%s] %s\n", note_names[d->notes[k].kind],
 				    d->notes[k].text);
+			for (k = 0; (!strcmp(e->cmd, "status") ||
+			    !strcmp(e->cmd, "list")) && d->j != NULL &&
+			    k < sizeof(step_keys) / sizeof(step_keys[0]); k++) {
+				time_t t = dom_time(d, step_keys[k][1]);
+				fmt_time(t, t1, sizeof(t1));
+				printf("  [%c] %-28s %s\n", t ? 'x' : ' ',
+				    step_keys[k][0], t ? t1 : "");
+			}
 			if (d->next[0]) {
 				fmt_time(d->next_at, t1, sizeof(t1));
 				printf("  next: %s%s%s\n", d->next,
@@ -776,6 +784,68 @@ step_migrate(struct engine *e, int scheduled)
 	}
 }
 
+/*
+ * Add every subscription, site and subdomain of the source panel to the
+ * names (two list operations in one request). Returns an exit code on a
+ * panel failure, 0 otherwise.
+ */
+static int
+list_panel(struct engine *e, char ***names, size_t *n)
+{
+	struct mc_err err = { 0 };
+	struct batch *b;
+	struct op *ops[2];
+	char **p;
+	size_t i, k, m;
+	int rc = 0;
+
+	if (!engine_source(e)) {
+		fprintf(stderr, "mailcutover: %s\n", e->panel_msg);
+		return e->panel_failed;
+	}
+	if ((b = batch_new()) == NULL ||
+	    (ops[0] = batch_add(b, OP_WEBSPACE_ALL)) == NULL ||
+	    (ops[1] = batch_add(b, OP_SITE_ALL)) == NULL) {
+		batch_free(b);
+		return 1;
+	}
+	if (plesk_send(e->src, b, &err) != MC_OK) {
+		fprintf(stderr, "mailcutover: %s\n", err.msg);
+		rc = mc_exit_code(err.code) == 1 ? 4 : mc_exit_code(err.code);
+		goto out;
+	}
+	for (k = 0; k < 2; k++) {
+		if (ops[k]->result != MC_OK) {
+			fprintf(stderr, "mailcutover: listing the source panel: "
+			    "%s\n", ops[k]->msg);
+			rc = 1;
+			goto out;
+		}
+		for (i = 0; i < ops[k]->nstrs; i++) {
+			const char *nm = ops[k]->strs[i];
+			if (!valid_domain(nm))
+				continue;
+			for (m = 0; m < *n; m++)
+				if (strcasecmp((*names)[m], nm) == 0)
+					break;
+			if (m < *n)
+				continue;
+			if ((p = realloc(*names, (*n + 1) * sizeof(*p))) == NULL ||
+			    (p[*n] = strdup(nm)) == NULL) {
+				if (p != NULL)
+					*names = p;
+				rc = 1;
+				goto out;
+			}
+			*names = p;
+			(*n)++;
+		}
+	}
+out:
+	batch_free(b);
+	return rc;
+}
+
 /* ---- main ---- */
 
 static int
@@ -851,13 +921,21 @@ engine_main(const struct config *c, int argc, char **argv, int json)
 		return rc;
 	}
 	if (nnames == 0) {
-		/* tick, status, list: every domain with a journal */
+		/* tick, status: every domain with a journal; list: and every
+		 * domain of the source panel */
 		if (journal_list(e.cc->state_dir, &listed, &nlisted, &err)) {
 			free(names);
 			fprintf(stderr, "mailcutover: %s\n", err.msg);
 			return 1;
 		}
 		free(names);
+		names = listed;
+		nnames = nlisted;
+		if (!strcmp(e.cmd, "list") &&
+		    (rc = list_panel(&e, &listed, &nlisted)) != 0) {
+			journal_list_free(listed, nlisted);
+			return rc;
+		}
 		names = listed;
 		nnames = nlisted;
 	}

@@ -462,6 +462,24 @@ def t_migrate_and_tick(mail):
         bed.down()
 
 
+def t_list_whole_panel(mail):
+    bed = Bed("list")
+    try:
+        bed.mc("prepare", "shop.test")
+        r = bed.mc("list")
+        check(r.rc in (0, 3), "list", r)
+        d = by_domain(r)
+        for x in ("example.com", "shop.test", "xn--bcher-kva.example",
+                  "addon.test", "sub.example.com"):
+            check(x in d, "every domain of the source panel is listed", x,
+                  sorted(d))
+        check(d["shop.test"]["state"] == "prepared", "journal state", d)
+        check(d["example.com"]["next"]["step"] == "plan", "new one", d)
+        check(r.json["requests"] <= 2, "one request lists them all", r.json)
+    finally:
+        bed.down()
+
+
 def start_mail():
     if not os.access(MAILBED, os.X_OK) or os.environ.get("CUTOVER_NO_MAIL"):
         return None
