@@ -25,7 +25,7 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 SAN_BIN	 = $(UNIT_SRC:tests/unit/%.c=$(B)/san/%)
 
-.PHONY: all deps test test-unit test-system sanitize demo clean check-deps
+.PHONY: all deps test test-unit test-system sanitize demo clean check-deps bench
 
 all: $(B)/libmcxmlrpc.a mailcutover
 
@@ -65,13 +65,36 @@ test-unit: all unit-bins
 test-system: all
 	@sh tests/run.sh system cutover
 
+# Unit and conformance tests, then the system tests with the helper itself
+# built with ASan+UBSan (leaks included).
 sanitize: deps
-	@$(MAKE) --no-print-directory $(SAN_BIN)
-	@sh tests/run.sh --sanitize unit
+	@$(MAKE) --no-print-directory all $(SAN_BIN) $(B)/asan/mailcutover
+	@sh tests/run.sh --sanitize unit conformance
+	@ASAN_OPTIONS=detect_leaks=1:verify_asan_link_order=0 \
+	    MAILCUTOVER_BIN=$(CURDIR)/$(B)/asan/mailcutover \
+	    sh tests/run.sh system cutover
+
+$(B)/asan/mailcutover: $(LIB_SRC) $(HELPER_SRC) $(wildcard xmlrpc/*.h plugin/helper/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) -O1 -o $@ $(LIB_SRC) $(HELPER_SRC) $(LDLIBS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh tests/demo.sh
+
+# Benchmark (issue 6), not part of `make test`: bulk cutover of 100 and
+# 1000 domains against the emulator; writes bench/results.json.
+bench: deps
+	@$(MAKE) --no-print-directory all $(B)/bench/dnsbench $(B)/bench/dnscount.so
+	@/usr/bin/python3 bench/bench.py
+
+$(B)/bench/dnsbench: bench/dnsbench.c $(B)/plugin/helper/dnsprobe.o $(B)/libmcxmlrpc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(B)/plugin/helper/dnsprobe.o $(B)/libmcxmlrpc.a $(LDLIBS)
+
+$(B)/bench/dnscount.so: bench/dnscount.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -fPIC -shared -o $@ $< -ldl
 
 clean:
 	rm -rf $(B) mailcutover

@@ -881,6 +881,8 @@ engine_main(const struct config *c, int argc, char **argv, int json)
 	e.now = time(NULL);
 	if ((names = calloc((size_t)argc, sizeof(*names))) == NULL)
 		return usage_error("out of memory%s", "");
+	/* bad arguments: a clear error, exit 2, and nothing else happens */
+#define BAD(...) do { free(names); return usage_error(__VA_ARGS__); } while (0)
 	for (a = 1; a < argc; a++) {
 		if (!strcmp(argv[a], "--force"))
 			e.force = 1;
@@ -891,21 +893,22 @@ engine_main(const struct config *c, int argc, char **argv, int json)
 		else if (!strcmp(argv[a], "--new-ip") && a + 1 < argc) {
 			e.new_ip = argv[++a];
 			if (!valid_ip(e.new_ip))
-				return usage_error("--new-ip '%.60s' is not an "
+				BAD("--new-ip '%.60s' is not an "
 				    "IP address", e.new_ip);
 		} else if (!strcmp(argv[a], "--old-ip") && a + 1 < argc) {
 			e.old_ip = argv[++a];
 			if (!valid_ip(e.old_ip))
-				return usage_error("--old-ip '%.60s' is not an "
+				BAD("--old-ip '%.60s' is not an "
 				    "IP address", e.old_ip);
 		} else if (argv[a][0] == '-')
-			return usage_error("unknown option '%.60s'", argv[a]);
+			BAD("unknown option '%.60s'", argv[a]);
 		else if (!valid_domain(argv[a]) || strlen(argv[a]) > 253)
-			return usage_error("'%.100s' is not a domain name "
+			BAD("'%.100s' is not a domain name "
 			    "(ASCII; IDNs as xn-- A-labels)", argv[a]);
 		else
 			names[nnames++] = argv[a];
 	}
+#undef BAD
 	if (nnames == 0 && needs_domains(e.cmd)) {
 		free(names);
 		return usage_error("%s needs one or more domains", e.cmd);
