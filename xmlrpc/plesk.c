@@ -118,15 +118,30 @@ plesk_send(struct plesk *p, struct batch *b, struct mc_err *err)
 	size_t from, n;
 	enum mc_result result;
 
+	enum mc_result first = MC_OK;
+
 	for (from = 0; from < b->n; from += n) {
 		n = b->n - from;
 		if (n > p->batch_max)
 			n = p->batch_max;
 		mc_err_clear(&e);
-		if ((result = send_packet(p, b, from, n, &e)) != MC_OK) {
+		if ((result = send_packet(p, b, from, n, &e)) == MC_OK)
+			continue;
+		if (first == MC_OK) {
+			first = result;
 			if (err != NULL)
 				*err = e;
-			/* later packets were not sent: safe to retry */
+		}
+		/*
+		 * A failure of one packet (a system error, a lost or broken
+		 * answer) concerns its operations only: the next packets go
+		 * on. A panel that cannot be reached, refuses the TLS or the
+		 * credentials, or speaks no common protocol fails them all:
+		 * stop, and mark the rest as not sent (safe to retry).
+		 */
+		if (result == MC_E_CONNECT || result == MC_E_TLS ||
+		    result == MC_E_AUTH || result == MC_E_VERSION ||
+		    result == MC_E_NOMEM) {
 			if (from + n < b->n) {
 				struct mc_err ns = e;
 				snprintf(ns.msg, sizeof(ns.msg), "not sent: an "
@@ -137,7 +152,7 @@ plesk_send(struct plesk *p, struct batch *b, struct mc_err *err)
 			return result;
 		}
 	}
-	return MC_OK;
+	return first;
 }
 
 enum mc_result

@@ -40,9 +40,10 @@ enum mc_result	 plesk_negotiate(struct plesk *, struct mc_err *);
 /*
  * Send every queued operation in packets of at most batch_max operations.
  * Per-operation outcomes are in each op. Returns MC_OK when every packet
- * got a reply that lines up; otherwise the first packet-level failure
- * (its ops and all later, unsent ops are marked; op->sent tells which may
- * have reached the panel).
+ * got a reply that lines up; otherwise the first packet-level failure.
+ * A failed packet marks its own ops; later packets are still sent, except
+ * after a panel-wide failure (connect, TLS, auth, version), which marks
+ * the rest as not sent. op->sent tells which may have reached the panel.
  */
 enum mc_result	 plesk_send(struct plesk *, struct batch *, struct mc_err *);
 

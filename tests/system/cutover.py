@@ -462,6 +462,57 @@ def t_migrate_and_tick(mail):
         bed.down()
 
 
+def t_unreachable_secondary(mail):
+    bed = Bed("deadsec")
+    try:
+        check(bed.mc("prepare", "example.com").rc == 0, "prepare")
+        check(bed.mc("switch", "example.com", fake=DAY + 60).rc == 0, "switch")
+        with open(os.path.join(bed.sim.dir, "named-secondary.pid")) as f:
+            pid = int(f.read().split()[0])
+        os.kill(pid, signal.SIGTERM)
+        check(wait_for(lambda: dig(S, "example.com", "SOA") == [], 10),
+              "secondary down")
+        r = bed.mc("sync", "example.com", fake=DAY + 60)
+        check(r.rc == 3, "an unreachable secondary: waiting, not done", r)
+        d = by_domain(r)["example.com"]
+        check(S in d["message"], "names the server", d["message"])
+        check(not d["steps"][2]["done_at"], "sync not marked done", d)
+        r = bed.mc("disable-old-mail", "example.com", fake=DAY + 5000)
+        check(r.rc == 3 and bed.zone("example.com")["mail"]["enabled"],
+              "old mail stays on while a secondary is unknown", r)
+    finally:
+        bed.down()
+
+
+def t_panel_error_mid_batch(mail):
+    """A packet of the batch fails: only its domains fail, the rest go on."""
+    bed = Bed("midbatch", extra="", secondaries="")
+    with open(bed.conf) as f:
+        conf = f.read().replace("[cutover]", "batch_size = 3\n[cutover]")
+    with open(bed.conf, "w") as f:
+        f.write(conf)
+    try:
+        check(bed.mc("prepare", *DOMAINS).rc == 0, "prepare")
+        # the second add_rec packet (three adds = one domain) fails
+        bed.sim.fault(kind="system", count=1, match="dns.add_rec",
+                      errcode=1003)
+        r = bed.mc("switch", *DOMAINS, fake=DAY + 60)
+        check(r.rc == 1, "one domain failed", r)
+        res = {k: v["result"] for k, v in by_domain(r).items()}
+        check(sorted(res.values()) == ["done", "done", "failed"],
+              "only the affected domain fails", res)
+        bad = [k for k, v in res.items() if v == "failed"][0]
+        check("1003" in by_domain(r)[bad]["message"], "says why", r)
+        check(a_values(bed.zone(bad), "mail") == [OLD], "its zone untouched")
+        check(by_domain(r)[bad]["steps"][1]["done_at"] is None,
+              "journal: not switched")
+        r = bed.mc("switch", *DOMAINS, fake=DAY + 90)
+        check(r.rc == 0, "the rerun finishes it", r)
+        check(a_values(bed.zone(bad), "mail") == [NEW], "switched now")
+    finally:
+        bed.down()
+
+
 def t_list_whole_panel(mail):
     bed = Bed("list")
     try:

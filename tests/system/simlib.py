@@ -166,7 +166,9 @@ def dig(server, name, rtype="A", tcp=False):
     if tcp:
         args.insert(1, "+tcp")
     r = subprocess.run(args, capture_output=True, text=True, timeout=30)
-    return sorted(l.strip() for l in r.stdout.splitlines() if l.strip())
+    # dig +short prints ";; communications error ..." on stdout too
+    return sorted(l.strip() for l in r.stdout.splitlines()
+                  if l.strip() and not l.startswith(";"))
 
 
 def soa_serial(server, zone):
