@@ -5,7 +5,10 @@ set -u
 PKGS="build-essential pkg-config libcurl4-openssl-dev libxml2-dev libxml2-utils
 libssl-dev libldns-dev libcmocka-dev bind9 bind9-dnsutils faketime python3
 python3-lxml openssl curl iproute2 procps postfix dovecot-core
-dovecot-imapd dovecot-pop3d"
+dovecot-imapd dovecot-pop3d unbound php-cli chromium"
+# the browser tests need node and npm (playwright-core); Debian's only when
+# none is installed (a preinstalled node 20 ships its own npm)
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 
 missing=""
 for p in $PKGS; do
@@ -30,6 +33,8 @@ apt-get update -q >/dev/null || { echo "apt-get update failed" >&2; exit 1; }
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing >/dev/null ||
 	{ echo "apt-get install failed:$missing" >&2; exit 1; }
+# unbound's package may start a system unbound on 127.0.0.1:53; the
+# continuity test runs its own on 127.0.8.53 only.
 # bind9's package may start a system named; ours run on 127.0.53.x only,
 # but a system named on 0.0.0.0:53 would not bind those. Leave it alone.
 exit 0

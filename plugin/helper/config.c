@@ -84,6 +84,8 @@ config_free(struct config *c)
 	free(c->cutover.state_dir);
 	free(c->cutover.primary_dns);
 	free(c->cutover.mail_cafile);
+	free(c->cutover.dkim_selector);
+	free(c->cutover.resolver);
 	for (i = 0; i < c->nsecondaries; i++) {
 		struct secondary_conf *s = &c->secondaries[i];
 		panel_clear(&s->panel);
@@ -339,6 +341,17 @@ cutover_key(struct cutover_conf *c, const char *key, const char *v,
 			    "name server");
 		return set_str(&c->primary_dns, v, name, line, key, err);
 	}
+	if (!strcmp(key, "resolver")) {
+		if (!valid_ip(v))
+			return BADC("must be the IP address of a recursive "
+			    "resolver");
+		return set_str(&c->resolver, v, name, line, key, err);
+	}
+	if (!strcmp(key, "dkim_selector")) {
+		if (!record_label_ok(v))
+			return BADC("must be one DNS label such as default");
+		return set_str(&c->dkim_selector, v, name, line, key, err);
+	}
 	if (!strcmp(key, "state_dir") || !strcmp(key, "mail_cafile")) {
 		if (v[0] != '/' || strstr(v, "/../") != NULL)
 			return BADC("must be an absolute path");
@@ -443,6 +456,9 @@ cutover_check(struct cutover_conf *c, const char *name, struct mc_err *err)
 			if ((c->records[c->nrecords++] = strdup(defaults[i])) ==
 			    NULL)
 				return mc_err_set(err, MC_E_NOMEM, "out of memory");
+	if (c->dkim_selector == NULL &&
+	    (c->dkim_selector = strdup("default")) == NULL)
+		return mc_err_set(err, MC_E_NOMEM, "out of memory");
 	if (c->state_dir == NULL &&
 	    (c->state_dir = strdup("/var/lib/mailcutover")) == NULL)
 		return mc_err_set(err, MC_E_NOMEM, "out of memory");

@@ -71,6 +71,10 @@ struct cutover_conf {
 	unsigned long	 dns_port;		/* 53 */
 	int		 test_timings;		/* allow short TTL/wait */
 	char		*mail_cafile;		/* trust for mail probes */
+	char		*dkim_selector;		/* "default" (Plesk's) */
+	char		*resolver;		/* recursive resolver for the
+						   preflight's PTR/SPF/DKIM, or
+						   NULL: ask primary_dns */
 	char		*parent_dns[CONFIG_MAX_PARENTS];
 	size_t		 nparent_dns;
 };

@@ -77,7 +77,7 @@ class Zone:
         self.soa = {k: int(soa[k]) for k in SOA_FIELDS}
         self.records = []                        # dicts id,type,host(rel),value,opt
         for r in spec.get("records", []):
-            self.records.append({"id": int(r["id"]), "type": r["type"].upper(),
+            self.records.append({"id": int(r.get("id", 0)), "type": r["type"].upper(),
                                  "host": (r.get("host") or "").rstrip(".").lower(),
                                  "value": normalize_value(r["type"].upper(), r["value"]),
                                  "opt": "" if r.get("opt") is None else str(r.get("opt"))})
@@ -117,6 +117,10 @@ class State:
         self.aliases = {}
         self.zones = {}          # zone name -> Zone
         self.template = [dict(r) for r in fixture.get("template", {}).get("records", [])]
+        # zones BIND serves that are not the panel's (reverse zones of the
+        # hosting provider): written once at start, invisible to the API
+        self.static_zones = [Zone(z["name"], "static", 0, z)
+                             for z in fixture.get("static_zones", [])]
         self.template_soa = dict(DEFAULT_SOA)
         self.template_soa.update(fixture.get("template", {}).get("soa", {}))
         max_id = 0
@@ -286,6 +290,10 @@ class Api:
         self.latency_op_ms = 0
         self.dirty = set()
         self.status_changed = set()
+        # called as mail_hook(domain_dict, enabled) when a domain's mail
+        # service changes (mail enable/disable, set_prefs mailservice);
+        # `up --mailbed DIR` reconfigures a real Postfix there
+        self.mail_hook = None
         # "master", or "slave" for `up --role secondary`: every zone is then a slave zone,
         # records and SOA are read-only (1023) and status changes reach BIND per operation.
         self.zone_type = "master"
@@ -1014,8 +1022,16 @@ def mail_enable_disable(api, op, rop):
     if d is None:
         err(res, 1013, "Domain does not exist")
         return
-    d["mail"]["enabled"] = (op.tag == "enable")
+    _mail_set(api, d, op.tag == "enable")
     ok(res)
+
+
+def _mail_set(api, d, enabled):
+    was = d["mail"]["enabled"]
+    d["mail"]["enabled"] = enabled
+    if api.mail_hook is not None:
+        # Plesk reconfigures its MTA on every call, changed or not
+        api.mail_hook(d, enabled, was)
 
 
 def mail_get_prefs(api, op, rop):
@@ -1060,7 +1076,7 @@ def mail_set_prefs(api, op, rop):
         for c in (pe if pe is not None else []):
             t = (c.text or "").strip()
             if c.tag == "mailservice":
-                d["mail"]["enabled"] = t in ("true", "1")
+                _mail_set(api, d, t in ("true", "1"))
             elif c.tag in ("spam-protect-sign", "greylisting"):
                 prefs[c.tag] = t in ("true", "1")
             elif c.tag == "webmail":

@@ -28,6 +28,7 @@ SCRIPT = os.path.join(HERE, "plesk-sim")
 PY = "/usr/bin/python3"
 NAMED = shutil.which("named") or "/usr/sbin/named"
 RNDC = shutil.which("rndc") or "/usr/sbin/rndc"
+MAILBED = os.path.join(os.path.dirname(HERE), "mail", "mailbed")
 
 
 def die(msg, code=1):
@@ -263,6 +264,9 @@ class Bind:
     def write_conf(self, role):
         ip = self.ip(role)
         text = self.options(role, ip)
+        if role == "primary" and self.role == "primary":
+            for z in self.state.static_zones:
+                text += 'zone "%s" { type primary; file "%s"; };\n' % (z.name, self.zfile("primary", z.name))
         if self.role == "secondary":
             for z in sorted(self.state.zones.values(), key=lambda z: z.name):
                 if z.status == "enabled":
@@ -365,11 +369,11 @@ class Bind:
             if role == "primary" or self.secondary:
                 os.makedirs(os.path.join(self.sdir(role), "zones"))
         self.write_rndc_conf()
-        for z in self.state.zones.values():
+        for z in list(self.state.zones.values()) + self.state.static_zones:
             self.write_zone(z)
         enabled = [z for z in self.state.zones.values() if z.status == "enabled"]
         self.spawn("primary")
-        self.wait_served("primary", self.primary, enabled, 10)
+        self.wait_served("primary", self.primary, enabled + self.state.static_zones, 10)
         if self.secondary:
             self.secondary_zones = set(z.name for z in enabled)
             self.spawn("secondary")
@@ -518,6 +522,10 @@ class Sim:
         self.api = simapi.Api(self.state, cfg["plesk"], backend=self.bind, log=log)
         if self.bind.role == "secondary":
             self.api.zone_type = "slave"
+        self.mailbed = cfg.get("mailbed")
+        self.mail_errors = 0
+        if self.mailbed:
+            self.api.mail_hook = self.mail_hook
         self.lock = self.state.lock
         self.clock = threading.Lock()
         self.reset_counters()
@@ -534,6 +542,32 @@ class Sim:
             log("XSD directory not found: request validation and reply self-check are OFF")
         self.parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                                       dtd_validation=False, huge_tree=False)
+
+    def mail_hook(self, d, enabled, was):
+        """Plesk's mail on/off on a real Postfix: the domain stops (or
+        starts again) being a local virtual mailbox domain, then postfix
+        reload; the reply is sent only after a new SMTP session sees it."""
+        dom = d["ascii_name"]
+        try:
+            with open(os.path.join(self.mailbed, "state.json")) as f:
+                bed = json.load(f)
+        except (OSError, ValueError) as e:
+            self.mail_errors += 1
+            log("mailbed %s: no bed state (%s); mail %s of %s not applied to Postfix" % (
+                self.mailbed, e, "enable" if enabled else "disable", dom))
+            return
+        if dom not in bed.get("all_domains", []):
+            log("mailbed: %s is not served by the bed in %s: Postfix untouched" % (dom, self.mailbed))
+            return
+        cmd = [MAILBED, "enable-domain" if enabled else "disable-domain",
+               "--dir", self.mailbed, "--domain", dom]
+        r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=60)
+        out = r.stdout.decode("utf-8", "replace").strip()
+        if r.returncode != 0:
+            self.mail_errors += 1
+        log("mail %s %s (was %s): %s" % ("enable" if enabled else "disable", dom,
+                                         "on" if was else "off", out))
 
     def reset_counters(self):
         self.counters = {"requests": 0, "ops": 0, "connections": 0, "by_op": {},
@@ -560,6 +594,7 @@ class Sim:
         with self.clock:
             c = json.loads(json.dumps(self.counters))
         c["bind_errors"] = self.bind.errors
+        c["mail_errors"] = self.mail_errors
         return c
 
     # faults ----------------------------------------------------------
@@ -1057,7 +1092,8 @@ def cmd_up(args):
     cfg = {"listen": "%s:%d" % (host, port), "fixture": fixture, "plesk": args.plesk,
            "primary": args.primary, "secondary": args.secondary, "no_secondary": args.no_secondary,
            "no_notify": args.no_notify, "role": args.role, "master": args.master,
-           "external_secondaries": ext, "xsd": bool(xsd), "xsd_source": xsd, "trace_dir": trace}
+           "external_secondaries": ext, "xsd": bool(xsd),
+           "mailbed": os.path.abspath(args.mailbed) if args.mailbed else None, "xsd_source": xsd, "trace_dir": trace}
     with open(os.path.join(d, "run.json"), "w") as f:
         json.dump(cfg, f, indent=1)
     logf = open(os.path.join(d, "sim.log"), "ab")
@@ -1150,6 +1186,9 @@ def main(argv=None):
                    help="(repeatable) no own secondary; allow transfers to IP and also-notify it")
     u.add_argument("--master", metavar="IP", help="--role secondary: the primary BIND to transfer from")
     u.add_argument("--no-notify", action="store_true")
+    u.add_argument("--mailbed", metavar="DIR",
+                   help="mail enable/disable (and set_prefs mailservice) reconfigure the real Postfix "
+                        "of the tests/mail/mailbed bed in DIR, as Plesk does")
     u.add_argument("--xsd-dir")
     u.add_argument("--trace-dir")
     dn = sp.add_parser("down", help="stop everything started by up")
