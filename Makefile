@@ -25,7 +25,7 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 SAN_BIN	 = $(UNIT_SRC:tests/unit/%.c=$(B)/san/%)
 
-.PHONY: all deps test test-unit test-system sanitize demo clean check-deps bench
+.PHONY: all deps test test-unit test-system test-continuity sanitize demo clean check-deps bench
 
 all: $(B)/libmcxmlrpc.a mailcutover
 
@@ -54,7 +54,7 @@ deps:
 	@sh tests/deps.sh
 
 test: deps
-	@$(MAKE) --no-print-directory all unit-bins
+	@$(MAKE) --no-print-directory all unit-bins ext browser-deps
 	@sh tests/run.sh
 
 unit-bins: $(UNIT_BIN)
@@ -64,6 +64,11 @@ test-unit: all unit-bins
 
 test-system: all
 	@sh tests/run.sh system cutover
+
+# the "no mail lost" measurement (issue 5): real Postfix/Dovecot, unbound
+test-continuity: deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/run.sh continuity
 
 # Unit and conformance tests, then the system tests with the helper itself
 # built with ASan+UBSan (leaks included).
@@ -95,6 +100,32 @@ $(B)/bench/dnsbench: bench/dnsbench.c $(B)/plugin/helper/dnsprobe.o $(B)/libmcxm
 $(B)/bench/dnscount.so: bench/dnscount.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -fPIC -shared -o $@ $< -ldl
+
+.PHONY: ext test-browser test-package browser-deps
+
+# The installable Plesk extension: build/ext/mail-cutover-VERSION-RELEASE.zip
+# (and the staged tree build/ext/mail-cutover/ the browser tests serve).
+EXT_SRC = $(shell find plugin/meta.xml plugin/*.md plugin/htdocs plugin/plib \
+	  plugin/var ui-templates -type f 2>/dev/null)
+ext: $(B)/ext/mail-cutover.zip
+
+$(B)/ext/mail-cutover.zip: mailcutover plugin/mkext.py $(EXT_SRC)
+	@python3 plugin/mkext.py mailcutover $(B)/ext
+
+# playwright-core from npm (tests/browser/package-lock.json)
+browser-deps: tests/browser/node_modules/playwright-core/package.json
+
+tests/browser/node_modules/playwright-core/package.json: tests/browser/package.json \
+	    tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund
+	@touch $@
+
+test-browser: deps
+	@$(MAKE) --no-print-directory all ext browser-deps
+	@sh tests/run.sh browser
+
+test-package: all ext
+	@sh tests/run.sh package
 
 clean:
 	rm -rf $(B) mailcutover

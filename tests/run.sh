@@ -1,6 +1,7 @@
 #!/bin/sh
 # Run the test suites and end with one line: "N passed, N failed".
 # usage: tests/run.sh [--sanitize] [unit] [conformance] [emulator] [system] [cutover]
+#                    [browser] [package] [continuity]
 # With no suite named, all of them run.
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -9,7 +10,7 @@ if [ "${1:-}" = "--sanitize" ]; then
 	bindir=build/san
 	shift
 fi
-suites="${*:-unit conformance emulator system cutover}"
+suites="${*:-unit conformance emulator system cutover continuity package browser}"
 mkdir -p tests/out
 total_pass=0 total_fail=0 total_skip=0 ran=""
 
@@ -78,6 +79,20 @@ for suite in $suites; do
 		;;
 	cutover)
 		run_script cutover /usr/bin/python3 tests/system/cutover.py
+		;;
+	browser)
+		# the UI in headless chromium (needs `make ext` and npm's
+		# playwright-core: make test-browser does both)
+		if [ ! -d tests/browser/node_modules/playwright-core ]; then
+			(cd tests/browser && npm ci --no-audit --no-fund) >/dev/null
+		fi
+		run_script browser node tests/browser/run.js
+		;;
+	package)
+		run_script package /usr/bin/python3 tests/package/check.py
+		;;
+	continuity)
+		run_script continuity /usr/bin/python3 tests/system/continuity.py
 		;;
 	*)
 		echo "unknown suite $suite"

@@ -8,6 +8,7 @@
 #include "json.h"
 #include "panel.h"
 #include "raw.h"
+#include "settings.h"
 #include "transport.h"
 #include "valid.h"
 
@@ -29,6 +30,9 @@ usage(FILE *f)
 "commands:\n"
 "  servers                 check each configured panel: reachable,\n"
 "                          authenticated, protocol and Plesk version\n"
+"  settings get|set        the panel's settings page: show the config as\n"
+"                          JSON (never the secret); set from JSON on stdin\n"
+"  confirm DOMAIN clients yes|no  0.3: mail clients use mail.DOMAIN\n"
 "  pin URL                 print the public-key pin of https://HOST:8443\n"
 "                          for the config's pin = line (confirm it first)\n"
 "  plan DOMAIN...          preflight: the exact diff, blockers, warnings\n"
@@ -214,7 +218,10 @@ main(int argc, char **argv)
 	cmd = argv[i];
 	if (!strcmp(cmd, "pin"))
 		return cmd_pin(argc - i, argv + i, json);
+	if (!strcmp(cmd, "settings"))	/* needs no valid config to run */
+		return settings_main(config_path, argc - i, argv + i, json);
 	if (strcmp(cmd, "servers") != 0 && strcmp(cmd, "raw") != 0 &&
+	    strcmp(cmd, "confirm") != 0 &&
 	    !is_engine_cmd(cmd))
 		return fail_usage("unknown command '%.60s'", cmd);
 	if (config_load(config_path, &c, &err) != MC_OK) {
@@ -223,6 +230,8 @@ main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "servers"))
 		rc = cmd_servers(c, argc - i, json);
+	else if (!strcmp(cmd, "confirm"))
+		rc = settings_confirm(c, argc - i, argv + i, json);
 	else if (!strcmp(cmd, "raw"))
 		rc = raw_main(c, argc - i, argv + i, json);
 	else

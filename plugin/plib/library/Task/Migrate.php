@@ -1,0 +1,37 @@
+<?php
+/**
+ * Migrate (or another bulk action) over many domains in the background,
+ * in batches, with progress. Started by IndexController::actionAction.
+ */
+class Modules_MailCutover_Task_Migrate extends pm_LongTask_Task
+{
+    const UID = 'mail-cutover-migrate';
+    const BATCH = 100;
+
+    public $trackProgress = true;
+
+    public function run()
+    {
+        $cmd = (string)$this->getParam('command', 'migrate');
+        $domains = (array)$this->getParam('domains', []);
+        $total = max(1, count($domains));
+        $done = 0;
+        foreach (array_chunk($domains, self::BATCH) as $chunk) {
+            $r = Modules_MailCutover_Helper::domainCommand($cmd, $chunk);
+            Modules_MailCutover_Store::record($cmd, $chunk, $r);
+            $done += count($chunk);
+            $this->updateProgress((int)floor(100 * $done / $total));
+        }
+    }
+
+    public function statusMessage()
+    {
+        switch ($this->getStatus()) {
+            case static::STATUS_RUNNING:
+                return pm_Locale::lmsg('taskRunning', ['count' => count((array)$this->getParam('domains', []))]);
+            case static::STATUS_DONE:
+                return pm_Locale::lmsg('taskDone');
+        }
+        return '';
+    }
+}

@@ -1,0 +1,19 @@
+<?php
+// Scheduled every 5 minutes by post-install.php: advance every domain whose
+// wait is over (the helper honours quiet_hours).
+pm_Loader::registerAutoload();
+pm_Context::init('mail-cutover');
+
+$r = Modules_MailCutover_Helper::tick();
+$names = [];
+foreach (($r['json']['domains'] ?? []) as $d) {
+    if (isset($d['domain']) && is_string($d['domain'])) {
+        $names[] = $d['domain'];
+    }
+}
+Modules_MailCutover_Store::record('tick', $names, $r);
+if ($r['error'] !== null) {
+    fwrite(STDERR, 'mail-cutover tick: ' . $r['error'] . "\n");
+    exit(1);
+}
+exit(0);
