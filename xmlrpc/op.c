@@ -82,6 +82,8 @@ op_reset_reply(struct op *o)
 	for (i = 0; i < o->nstrs; i++)
 		free(o->strs[i]);
 	free(o->strs);
+	free(o->usage);
+	o->usage = NULL;
 	free(o->errtext);
 	free(o->found_name);
 	free(o->ascii_name);
@@ -295,6 +297,7 @@ op_build(const struct op *o, xmlNodePtr operator_node, struct mc_err *err)
 		NOMEM(n = packet_empty(op, "filter"));
 		NOMEM(packet_ulong(n, "site-id", o->ids[0]));
 		NOMEM(packet_empty(op, "mailbox"));
+		NOMEM(packet_empty(op, "mailbox-usage"));
 		NOMEM(packet_empty(op, "forwarding"));
 		NOMEM(packet_empty(op, "aliases"));
 		return MC_OK;
@@ -717,7 +720,8 @@ take_get_info(struct op *o, xmlNodePtr n, struct mc_err *err)
 	struct result r;
 	size_t k = count_results(n);
 
-	if (k > 0 && (o->strs = calloc(k, sizeof(char *))) == NULL)
+	if (k > 0 && ((o->strs = calloc(k, sizeof(char *))) == NULL ||
+	    (o->usage = calloc(k, sizeof(*o->usage))) == NULL))
 		return fail(o, MC_E_NOMEM, err, "out of memory%s", "");
 	for (c = xml_child(n, "result"); c; c = xml_next(c, "result")) {
 		if (result_read(c, &r, err) != MC_OK)
@@ -735,6 +739,9 @@ take_get_info(struct op *o, xmlNodePtr n, struct mc_err *err)
 		if ((o->strs[o->nstrs] = xml_child_text(m, "name")) == NULL)
 			return fail(o, MC_E_PARSE, err, "mailname without "
 			    "name%s", "");
+		/* bytes in the mailbox (<mailbox-usage/>); 0 if not given */
+		xml_child_ulong(xml_child(m, "mailbox"), "usage",
+		    &o->usage[o->nstrs]);
 		o->nstrs++;
 	}
 	return o->result = MC_OK;

@@ -104,6 +104,7 @@ struct op {
 	size_t		 nitems;
 	char		**strs;		/* protos, mail names, or *_ALL names */
 	size_t		 nstrs;
+	unsigned long	*usage;		/* OP_MAIL_GET_INFO: bytes per name */
 	char		*plesk_version;	/* OP_SERVER_INFO */
 	char		*server_name;	/* OP_SERVER_INFO */
 };

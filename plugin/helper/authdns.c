@@ -748,6 +748,18 @@ step_verify(struct engine *e)
 	if (n == 0 || !authdns_servers(e, ds, n))
 		goto out;
 	check(e, ds, n, EXPECT_NEW, 0);
+	/* after the disable: what landed on the old server meanwhile */
+	{
+		struct dom **dd = calloc(n + 1, sizeof(*dd));
+		size_t nd = 0;
+		for (i = 0; dd != NULL && i < n; i++)
+			if (dom_time(ds[i], "disable.done") &&
+			    dom_get(ds[i], "residual.base") != NULL)
+				dd[nd++] = ds[i];
+		if (nd > 0 && engine_read(e))
+			step_residual(e, dd, nd);
+		free(dd);
+	}
 	memset(&mo, 0, sizeof(mo));
 	mo.cafile = e->cc->mail_cafile;
 	mo.timeout_ms = 10000;

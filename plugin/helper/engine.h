@@ -138,6 +138,8 @@ void	step_switch(struct engine *);
 void	step_disable(struct engine *);
 void	step_finish(struct engine *);
 void	step_rollback(struct engine *);
+/* mailboxes on the old server that grew since the switch (residual mail) */
+void	step_residual(struct engine *, struct dom **, size_t);
 
 /* DNS (authdns.c) */
 enum expect { EXPECT_NEW, EXPECT_ORIG, EXPECT_SERIAL };

@@ -525,6 +525,154 @@ out:
 	free(own);
 }
 
+/* ---- residual mail: mailbox usage on the old server ---- */
+
+/*
+ * Read the mailbox usage (bytes) of every mail name of each domain on the
+ * source panel, one get_info per domain, all in one batch. out[i] gets
+ * "name=bytes name=bytes" (malloc'd) or NULL when it could not be read.
+ */
+static void
+usage_read(struct engine *e, struct dom **ds, size_t n, char **out)
+{
+	struct batch *b = NULL;
+	struct dom **own = NULL;
+	size_t i, k;
+
+	if (n == 0 || (b = batch_new()) == NULL ||
+	    (own = owners(n)) == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		out[i] = NULL;
+		if (!active(ds[i]) || ds[i]->site_id == 0)
+			continue;
+		own[b->n] = ds[i];
+		if (queue_mail(b, ds[i], OP_MAIL_GET_INFO) == NULL)
+			goto out;
+	}
+	send_batch(e, b, own);
+	for (k = 0; k < b->n; k++) {
+		struct op *o = b->ops[k];
+		char buf[4096] = "";
+		size_t used = 0, m;
+		if (o->result != MC_OK)
+			continue;
+		for (m = 0; m < o->nstrs && used < sizeof(buf); m++)
+			used += (size_t)snprintf(buf + used, sizeof(buf) - used,
+			    "%s%s=%lu", m ? " " : "", o->strs[m],
+			    o->usage ? o->usage[m] : 0UL);
+		for (i = 0; i < n; i++)
+			if (ds[i] == own[k])
+				out[i] = strdup(buf);
+	}
+out:
+	batch_free(b);
+	free(own);
+}
+
+static unsigned long
+usage_of(const char *list, const char *name, int *found)
+{
+	size_t nl = strlen(name);
+	const char *p;
+
+	*found = 0;
+	for (p = list; p != NULL && *p != '\0'; ) {
+		if (strncmp(p, name, nl) == 0 && p[nl] == '=') {
+			*found = 1;
+			return strtoul(p + nl + 1, NULL, 10);
+		}
+		p = strchr(p, ' ');
+		if (p != NULL)
+			p++;
+	}
+	return 0;
+}
+
+/* at the switch: remember how full each old mailbox was */
+static void
+residual_base(struct engine *e, struct dom **ds, size_t n)
+{
+	char **base = calloc(n + 1, sizeof(char *));
+	size_t i;
+
+	if (base == NULL)
+		return;
+	usage_read(e, ds, n, base);
+	for (i = 0; i < n; i++) {
+		if (base[i] != NULL && dom_set(e, ds[i], "residual.base",
+		    base[i]))
+			dom_save(e, ds[i]);
+		free(base[i]);
+	}
+	free(base);
+}
+
+/*
+ * The residual report: mailboxes on the old server that grew since the
+ * switch, i.e. mail that senders with a stale cache delivered there. The
+ * XML API gives sizes, not messages: the report names the mailboxes and
+ * the bytes, for the operator to copy (imapsync, Plesk Migrator's
+ * copy-mail-content).
+ */
+void
+step_residual(struct engine *e, struct dom **ds, size_t n)
+{
+	char **now = calloc(n + 1, sizeof(char *));
+	size_t i;
+
+	if (now == NULL)
+		return;
+	usage_read(e, ds, n, now);
+	for (i = 0; i < n; i++) {
+		struct dom *d = ds[i];
+		const char *base = dom_get(d, "residual.base"), *p;
+		char report[1024] = "", name[128];
+		size_t used = 0, grew = 0;
+		if (!active(d) || now[i] == NULL || base == NULL) {
+			if (active(d) && base == NULL && dom_time(d, "switch.done"))
+				dom_note(d, NOTE_INFO, "residual mail: no "
+				    "mailbox sizes were taken at the switch");
+			free(now[i]);
+			continue;
+		}
+		for (p = now[i]; *p != '\0'; ) {
+			size_t len = strcspn(p, "=");
+			unsigned long after, before;
+			int found;
+			snprintf(name, sizeof(name), "%.*s", (int)len, p);
+			after = strtoul(p + len + 1, NULL, 10);
+			before = usage_of(base, name, &found);
+			if (after > before && used < sizeof(report)) {
+				used += (size_t)snprintf(report + used,
+				    sizeof(report) - used, "%s%s@%s +%lu bytes",
+				    grew ? ", " : "", name, d->zone,
+				    after - before);
+				grew++;
+			}
+			p = strchr(p, ' ');
+			if (p == NULL)
+				break;
+			p++;
+		}
+		if (grew) {
+			dom_note(d, NOTE_WARN, "residual mail: %zu mailbox%s on "
+			    "the old server grew after the switch: %s; copy "
+			    "them to the new server (imapsync, or Plesk "
+			    "Migrator's copy-mail-content)", grew,
+			    grew == 1 ? "" : "es", report);
+			dom_set(e, d, "residual.report", report);
+		} else {
+			dom_note(d, NOTE_CHECK, "residual mail: no mailbox on "
+			    "the old server grew after the switch");
+			dom_set(e, d, "residual.report", "none");
+		}
+		dom_save(e, d);
+		free(now[i]);
+	}
+	free(now);
+}
+
 void
 step_switch(struct engine *e)
 {
@@ -599,6 +747,8 @@ step_switch(struct engine *e)
 	converge(e, list, n, "switch", 0);
 	/* the runbook's "Update" check: the primary serves the new records */
 	authdns_wait_primary(e, list, n, EXPECT_NEW, e->cc->switch_timeout);
+	/* how full the old mailboxes are now: the base of the residual report */
+	residual_base(e, list, n);
 	for (i = 0; i < n; i++) {
 		struct dom *d = list[i];
 		if (!active(d) || d->res == DR_WAIT)

@@ -3,6 +3,7 @@
 The HTTPS server (simrun.py) calls Api.handle_packet(); zone changes are
 reported to a BIND backend object with commit(zones) / zone_status_changed().
 """
+import os
 import copy
 import ipaddress
 import re
@@ -294,6 +295,9 @@ class Api:
         # service changes (mail enable/disable, set_prefs mailservice);
         # `up --mailbed DIR` reconfigures a real Postfix there
         self.mail_hook = None
+        # with --mailbed: DIR/mail/<domain>/<name>/ Maildirs; mail get_info
+        # <mailbox-usage/> then reports their real size in bytes [I]
+        self.maildir_base = None
         # "master", or "slave" for `up --role secondary`: every zone is then a slave zone,
         # records and SOA are read-only (1023) and status changes reach BIND per operation.
         self.zone_type = "master"
@@ -1088,6 +1092,26 @@ def mail_set_prefs(api, op, rop):
         sub(res, "site-id", sid)
 
 
+def _usage(api, d, m):
+    """Bytes in the mailbox: the real Maildir with --mailbed, else the
+    fixture's figure."""
+    base = getattr(api, "maildir_base", None)
+    if not base:
+        return m.get("usage", 0)
+    total = 0
+    root = os.path.join(base, d.get("ascii_name") or d["name"], m["name"])
+    for sub_dir in ("new", "cur"):
+        try:
+            for f in os.listdir(os.path.join(root, sub_dir)):
+                try:
+                    total += os.path.getsize(os.path.join(root, sub_dir, f))
+                except OSError:
+                    pass
+        except OSError:
+            pass
+    return total
+
+
 def mail_get_info(api, op, rop):
     filt = child(op, "filter")
     sid = int(ctext(filt, "site-id"))
@@ -1126,7 +1150,7 @@ def mail_get_info(api, op, rop):
                 sub(mb, "enabled", "true" if m.get("mailbox", True) else "false")
                 sub(mb, "quota", m.get("quota", -1))
             if "mailbox-usage" in flags:
-                sub(mb, "usage", m.get("usage", 0))
+                sub(mb, "usage", _usage(api, d, m))
         if "forwarding" in flags:
             fw = sub(mn, "forwarding")
             addrs = m.get("forwarding", [])

@@ -526,6 +526,8 @@ class Sim:
         self.mail_errors = 0
         if self.mailbed:
             self.api.mail_hook = self.mail_hook
+            # mailbox usage comes from the real Maildirs, as on Plesk
+            self.api.maildir_base = os.path.join(self.mailbed, "mail")
         self.lock = self.state.lock
         self.clock = threading.Lock()
         self.reset_counters()

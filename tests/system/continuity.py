@@ -572,6 +572,7 @@ def cutover(w, t):
     check(r.rc == 0, "disable-old-mail after its real gate", r)
     r = w.mc("verify", DOM)
     _, ns = notes(r, DOM)
+    t["verify_notes"] = ns
     for n in ns:
         print("  verify: %s %s" % (n["kind"], n["text"]))
     check(r.rc == 0, "verify", r)
@@ -607,11 +608,18 @@ def t_3_continuity(w):
     boxes = {}
     for box, _ in late.values():
         boxes[box] = boxes.get(box, 0) + 1
+    reported = [n["text"] for n in t.get("verify_notes", [])
+                if n["text"].startswith("residual mail")]
     print("residual: %d message%s landed on the old server after the switch "
-          "began (%s); the helper cannot see them (see README)" % (
+          "began (%s); the helper reported: %s" % (
               len(late), "" if len(late) == 1 else "s",
               ", ".join("%s@%s: %d" % (b, DOM, c)
-                        for b, c in sorted(boxes.items())) or "none"))
+                        for b, c in sorted(boxes.items())) or "none",
+              reported[0] if reported else "nothing"))
+    # every mailbox that got mail after the switch finished (when the
+    # helper took its baseline) must be in the helper's residual report
+    after_switch = {v[0] for v in old.values()
+                    if v[1] >= t.get("switch", time.time()) + 1}
     after_dis = [mid for mid, v in old.items()
                  if v[1] >= t.get("disable0", time.time())]
     with open(os.path.join(D, "sender-events.log"), "w") as f:
@@ -624,6 +632,10 @@ def t_3_continuity(w):
     check(queued == 0, "nothing left queued")
     check(not after_dis, "nothing reached the old server after the disable "
           "began", after_dis)
+    check(reported, "the helper gives a residual report", t)
+    for box in after_switch:
+        check("%s@%s" % (box, DOM) in reported[0],
+              "the residual report names %s@%s" % (box, DOM), reported)
 
 
 def t_4_verify_catches_wrong_certificate(w):

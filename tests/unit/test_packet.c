@@ -281,7 +281,7 @@ test_mail_ops(void **state)
 	unit_add(b, OP_MAIL_GET_INFO, ids, 1);
 	expect_one(b, PKT("<mail><enable><site-id>12</site-id></enable>"
 	    "<disable><site-id>12</site-id></disable><get_info><filter>"
-	    "<site-id>12</site-id></filter><mailbox/><forwarding/><aliases/>"
+	    "<site-id>12</site-id></filter><mailbox/><mailbox-usage/><forwarding/><aliases/>"
 	    "</get_info></mail>"));
 	batch_free(b);
 }
