@@ -513,6 +513,31 @@ def t_panel_error_mid_batch(mail):
         bed.down()
 
 
+def t_quiet_hours(mail):
+    """tick switches only inside the quiet-hours window (local time)."""
+    import datetime
+    t0 = time.time() + DAY + 60
+    h = datetime.datetime.fromtimestamp(t0).hour
+    start = (h + 2) % 24
+    bed = Bed("quiet", extra="quiet_hours = %02d:00-%02d:00" %
+              (start, (start + 1) % 24))
+    try:
+        check(bed.mc("prepare", "example.com").rc == 0, "prepare")
+        r = bed.mc("tick", fake=DAY + 60)
+        d = by_domain(r)["example.com"]
+        check(r.rc == 3 and "quiet-hours" in d["message"],
+              "outside the window: waits", r)
+        check(a_values(bed.zone("example.com"), "mail") == [OLD],
+              "not switched outside the window")
+        inside = datetime.datetime.fromtimestamp(t0).replace(
+            minute=0, second=0) + datetime.timedelta(hours=2, minutes=5)
+        r = bed.mc("tick", fake=int(inside.timestamp() - time.time()))
+        check(a_values(bed.zone("example.com"), "mail") == [NEW],
+              "switched inside the window", r)
+    finally:
+        bed.down()
+
+
 def t_list_whole_panel(mail):
     bed = Bed("list")
     try:
