@@ -433,15 +433,17 @@ converge(struct engine *e, struct dom **list, size_t nlist, const char *step,
 		struct dom *d = own[i];
 		char what[300];
 		snprintf(what, sizeof(what), "%s.%s A", o->rec.host, d->zone);
+		char val[400];
+		snprintf(val, sizeof(val), "%s %s", what, o->rec.value);
 		if (o->result == MC_OK ||
 		    (o->result == MC_E_API && o->errcode == 1007)) {
 			dom_note(d, NOTE_DIFF, "added %s %s (record %lu)", what,
 			    o->rec.value, o->id);
-			dom_audit(e, d, step, "-", o->rec.value, "added");
+			dom_audit(e, d, step, "-", val, "added");
 		} else if (op_unknown(o)) {
 			lost = 1;
 		} else {
-			dom_audit(e, d, step, "-", o->rec.value, "failed");
+			dom_audit(e, d, step, "-", val, "failed");
 			dom_fail(d, "adding %s %s: %s; nothing was deleted",
 			    what, o->rec.value, o->msg);
 		}
@@ -504,18 +506,25 @@ converge(struct engine *e, struct dom **list, size_t nlist, const char *step,
 	for (i = 0; i < b->n; i++) {
 		struct op *o = b->ops[i];
 		struct dom *d = own[i];
+		char val[400];
+		size_t r;
+		/* name the record as the audit reader knows it */
+		snprintf(val, sizeof(val), "record %lu A %s", o->ids[0],
+		    rollback ? dom_new_ip(d) : dom_old_ip(d));
+		for (r = 0; r < d->nrecs; r++)
+			if (d->recs[r].id == o->ids[0])
+				snprintf(val, sizeof(val), "%s A %s",
+				    d->recs[r].host, d->recs[r].value);
 		if (o->result == MC_OK || (o->nitems == 1 &&
 		    o->items[0].result == MC_E_NOTFOUND)) {
 			dom_note(d, NOTE_DIFF, "deleted record %lu (%s)",
 			    o->ids[0], rollback ? dom_new_ip(d) : dom_old_ip(d));
-			dom_audit(e, d, step, rollback ? dom_new_ip(d) :
-			    dom_old_ip(d), "-", "deleted");
+			dom_audit(e, d, step, val, "-", "deleted");
 		} else if (op_unknown(o))
 			dom_note(d, NOTE_WARN, "delete of record %lu: answer "
 			    "lost; checked by DNS next", o->ids[0]);
 		else {
-			dom_audit(e, d, step, rollback ? dom_new_ip(d) :
-			    dom_old_ip(d), "-", "failed");
+			dom_audit(e, d, step, val, "-", "failed");
 			dom_fail(d, "deleting record %lu: %s (the new record "
 			    "is in place; run again)", o->ids[0], o->msg);
 		}
