@@ -339,7 +339,7 @@ engine_read(struct engine *e)
 	const char **names = NULL;
 	struct site_ref *refs = NULL;
 	unsigned long *ids = NULL;
-	size_t i, k, nn = 0, nids = 0, chunk, saved_max;
+	size_t i, k, nn = 0, nids = 0, chunk;
 	enum mc_result r;
 	int ok = 0;
 
@@ -418,15 +418,7 @@ engine_read(struct engine *e)
 			goto out;
 		o2->with_soa = 1;
 	}
-	/*
-	 * One packet per group of up to batch_max zones (its three reads):
-	 * a reply holding every record of a thousand zones would be parsed
-	 * into one large tree; this keeps the peak to one group's.
-	 */
-	saved_max = e->src->batch_max;
-	e->src->batch_max = 3;
 	r = plesk_send(e->src, b, &err);
-	e->src->batch_max = saved_max;
 	for (k = 0; k < b->n; k++) {
 		struct op *o = b->ops[k];
 		if (o->kind == OP_DNS_GET_REC) {
