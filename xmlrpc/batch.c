@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "proto.h"
 
 struct batch *
 batch_new(void)
@@ -128,4 +129,85 @@ batch_take(struct batch *b, size_t from, size_t n, const struct response *r,
 		(void)op_take(o, r->ops[i].node, &e);
 	}
 	return MC_OK;
+}
+
+struct take_ctx {
+	struct batch	*b;
+	size_t		 from, n;
+	char		**version;
+	const char	*want;
+	int		 bad_version;
+	size_t		 mismatch_at;	/* index + 1 of the first misfit */
+	char		 got[96];
+};
+
+static void
+take_one(void *arg, size_t i, const char *operator, const char *operation,
+    xmlNodePtr node)
+{
+	struct take_ctx *c = arg;
+	struct mc_err e;
+	struct op *o;
+
+	if (i == 0 && c->want != NULL && *c->version != NULL &&
+	    proto_cmp(*c->version, c->want) != 0)
+		c->bad_version = 1;
+	if (c->bad_version || c->mismatch_at)
+		return;
+	if (i >= c->n) {
+		c->mismatch_at = i + 1;
+		return;
+	}
+	o = c->b->ops[c->from + i];
+	if (strcmp(operator, op_operator(o->kind)) != 0 ||
+	    strcmp(operation, op_operation(o->kind)) != 0) {
+		c->mismatch_at = i + 1;
+		snprintf(c->got, sizeof(c->got), "%.40s %.40s", operator,
+		    operation);
+		return;
+	}
+	o->sent = 1;
+	mc_err_clear(&e);
+	/* per-operation errors stay with their operation */
+	(void)op_take(o, node, &e);
+}
+
+enum mc_result
+batch_take_reply(struct batch *b, size_t from, size_t n, const char *buf,
+    size_t len, const char *want_version, struct mc_err *err)
+{
+	struct take_ctx c;
+	char *version = NULL;
+	size_t nops = 0;
+	enum mc_result result;
+
+	memset(&c, 0, sizeof(c));
+	c.b = b;
+	c.from = from;
+	c.n = n;
+	c.version = &version;
+	c.want = want_version;
+	result = response_stream(buf, len, &version, take_one, &c, &nops, err);
+	if (result != MC_OK)
+		goto out;
+	if (c.bad_version) {
+		result = mc_err_set(err, MC_E_MISMATCH, "answered with "
+		    "protocol %.20s to a packet of protocol %s", version,
+		    want_version);
+		batch_fail(b, from, n, 1, err);
+	} else if (c.mismatch_at && c.got[0]) {
+		result = mc_err_set(err, MC_E_MISMATCH, "reply operation %zu "
+		    "is %s, the packet sent %s %s there", c.mismatch_at,
+		    c.got, op_operator(b->ops[from + c.mismatch_at - 1]->kind),
+		    op_operation(b->ops[from + c.mismatch_at - 1]->kind));
+		batch_fail(b, from, n, 1, err);
+	} else if (nops != n) {
+		result = mc_err_set(err, MC_E_MISMATCH, "reply holds %zu "
+		    "operations for a packet of %zu; not guessing which is "
+		    "which", nops, n);
+		batch_fail(b, from, n, 1, err);
+	}
+out:
+	xmlFree(version);
+	return result;
 }

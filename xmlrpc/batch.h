@@ -34,6 +34,17 @@ enum mc_result	 batch_build(const struct batch *, size_t from, size_t n,
 enum mc_result	 batch_take(struct batch *, size_t from, size_t n,
 		    const struct response *, struct mc_err *);
 
+/*
+ * The same correlation as batch_take, reading the reply as a stream
+ * (response_stream): the reply must answer in protocol want_version (if
+ * both are known), with n operation elements named as the ops. On a
+ * mismatch every op of the packet gets MC_E_MISMATCH; on a <system>
+ * error or a broken reply the caller marks them (the result says which).
+ */
+enum mc_result	 batch_take_reply(struct batch *, size_t from, size_t n,
+		    const char *buf, size_t len, const char *want_version,
+		    struct mc_err *);
+
 /* Mark ops [from, from+n) with a packet-level failure. */
 void		 batch_fail(struct batch *, size_t from, size_t n, int sent,
 		    const struct mc_err *);

@@ -63,7 +63,6 @@ send_packet(struct plesk *p, struct batch *b, size_t from, size_t n,
     struct mc_err *err)
 {
 	struct packet *pk = NULL;
-	struct response *r = NULL;
 	xmlChar *body = NULL;
 	char *reply = NULL;
 	size_t replylen = 0;
@@ -82,29 +81,19 @@ send_packet(struct plesk *p, struct batch *b, size_t from, size_t n,
 		batch_fail(b, from, n, err->maybe_applied, err);
 		goto out;
 	}
-	if ((result = response_parse(reply, replylen, &r, err)) != MC_OK) {
+	/* streamed: a reply for a thousand zones never becomes one tree */
+	result = batch_take_reply(b, from, n, reply, replylen, p->version, err);
+	if (result == MC_E_MISMATCH) {
+		mc_err_prefix(err, "%s", p->name);
+		err->maybe_applied = 1;
+	} else if (result != MC_OK) {
 		mc_err_prefix(err, "%s", p->name);
 		/* a <system> error means nothing ran; a broken reply may not */
 		if (result == MC_E_PARSE || result == MC_E_TOOBIG)
 			err->maybe_applied = 1;
 		batch_fail(b, from, n, err->maybe_applied, err);
-		goto out;
-	}
-	if (p->version != NULL && r->version != NULL &&
-	    proto_cmp(r->version, p->version) != 0) {
-		result = mc_err_set(err, MC_E_MISMATCH, "%s: answered with "
-		    "protocol %.20s to a packet of protocol %s", p->name,
-		    r->version, p->version);
-		err->maybe_applied = 1;
-		batch_fail(b, from, n, 1, err);
-		goto out;
-	}
-	if ((result = batch_take(b, from, n, r, err)) != MC_OK) {
-		mc_err_prefix(err, "%s", p->name);
-		err->maybe_applied = 1;
 	}
 out:
-	response_free(r);
 	free(reply);
 	xmlFree(body);
 	packet_free(pk);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <libxml/parser.h>
+#include <libxml/xmlreader.h>
 
 #include "errcode.h"
 #include "response.h"
@@ -246,5 +247,83 @@ response_parse(const char *buf, size_t len, struct response **out,
 	result = MC_OK;
 out:
 	response_free(r);
+	return result;
+}
+
+enum mc_result
+response_stream(const char *buf, size_t len, char **version,
+    response_op_cb cb, void *arg, size_t *nops, struct mc_err *err)
+{
+	xmlTextReaderPtr rd = NULL;
+	xmlNodePtr node;
+	char operator[64] = "";
+	const char *name;
+	enum mc_result result = MC_E_PARSE;
+	int ret, depth, type, root = 0;
+
+	*version = NULL;
+	*nops = 0;
+	if (len > INT_MAX)
+		return mc_err_set(err, MC_E_TOOBIG, "reply: too large");
+	/* no XML_PARSE_NOENT, no XML_PARSE_DTDLOAD, as response_parse */
+	rd = xmlReaderForMemory(buf, (int)len, "reply.xml", NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (rd == NULL)
+		return mc_err_set(err, MC_E_NOMEM, "reply: out of memory");
+	ret = xmlTextReaderRead(rd);
+	while (ret == 1) {
+		type = xmlTextReaderNodeType(rd);
+		depth = xmlTextReaderDepth(rd);
+		if (type == XML_READER_TYPE_DOCUMENT_TYPE) {
+			mc_err_set(err, MC_E_PARSE, "reply: carries a DTD; "
+			    "refused");
+			goto out;
+		}
+		if (type != XML_READER_TYPE_ELEMENT) {
+			ret = xmlTextReaderRead(rd);
+			continue;
+		}
+		name = (const char *)xmlTextReaderConstName(rd);
+		if (depth == 0) {
+			if (name == NULL || strcmp(name, "packet") != 0) {
+				mc_err_set(err, MC_E_PARSE, "reply: root element "
+				    "is not <packet>");
+				goto out;
+			}
+			*version = (char *)xmlTextReaderGetAttribute(rd,
+			    BAD_CAST "version");
+			root = 1;
+		} else if (depth == 1 && name != NULL &&
+		    strcmp(name, "system") == 0) {
+			if ((node = xmlTextReaderExpand(rd)) == NULL)
+				break;
+			result = system_error(node, err);
+			goto out;
+		} else if (depth == 1 && name != NULL &&
+		    strcmp(name, "output") == 0) {
+			ret = xmlTextReaderNext(rd);
+			continue;
+		} else if (depth == 1)
+			snprintf(operator, sizeof(operator), "%s",
+			    name != NULL ? name : "");
+		else if (depth == 2) {
+			if ((node = xmlTextReaderExpand(rd)) == NULL)
+				break;
+			cb(arg, (*nops)++, operator, name != NULL ? name : "",
+			    node);
+			/* on past this subtree; the reader frees it */
+			ret = xmlTextReaderNext(rd);
+			continue;
+		}
+		ret = xmlTextReaderRead(rd);
+	}
+	if (ret != 0 || !root) {
+		mc_err_set(err, MC_E_PARSE, "reply: not well-formed XML "
+		    "(%zu bytes; truncated or damaged)", len);
+		goto out;
+	}
+	result = MC_OK;
+out:
+	xmlFreeTextReader(rd);
 	return result;
 }

@@ -39,6 +39,23 @@ enum mc_result	 response_parse(const char *buf, size_t len,
 		    struct response **out, struct mc_err *);
 void		 response_free(struct response *);
 
+/* Called for each operation element of a streamed reply, in order. */
+typedef void	 (*response_op_cb)(void *arg, size_t index,
+		    const char *operator, const char *operation, xmlNodePtr);
+
+/*
+ * Read a reply as a stream, with the checks of response_parse (no
+ * network, no DTD, no entity substitution; <system> errors). Each
+ * operation element is expanded, handed to cb, and freed when the reader
+ * moves on, so a large reply never becomes one large tree. *version
+ * (xmlFree) gets the root's version attribute before the first cb call;
+ * *nops the number of operation elements seen. A reply cut or damaged
+ * after some operations were handed over still fails with MC_E_PARSE.
+ */
+enum mc_result	 response_stream(const char *buf, size_t len, char **version,
+		    response_op_cb cb, void *arg, size_t *nops,
+		    struct mc_err *);
+
 /* Read a <result> element. MC_E_PARSE if its status is missing or odd. */
 enum mc_result	 result_read(xmlNodePtr, struct result *, struct mc_err *);
 void		 result_clear(struct result *);

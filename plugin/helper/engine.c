@@ -46,6 +46,15 @@ dom_note(struct dom *d, enum note_kind k, const char *fmt, ...)
 
 	if (d->nnotes == ENGINE_MAX_NOTES)
 		return;
+	if (d->nnotes == d->capnotes) {
+		/* most domains carry a handful: no fixed array per domain */
+		size_t cap = d->capnotes ? d->capnotes * 2 : 8;
+		struct note *p = realloc(d->notes, cap * sizeof(*p));
+		if (p == NULL)
+			return;
+		d->notes = p;
+		d->capnotes = cap;
+	}
 	d->notes[d->nnotes].kind = k;
 	va_start(ap, fmt);
 	vsnprintf(d->notes[d->nnotes].text, sizeof(d->notes[0].text), fmt, ap);
@@ -1013,6 +1022,7 @@ engine_main(const struct config *c, int argc, char **argv, int json)
 		journal_free(e.doms[i].j);
 		journal_unlock(e.doms[i].lockfd);
 		dom_clear_zone(&e.doms[i]);
+		free(e.doms[i].notes);
 	}
 	free(e.doms);
 	plesk_free(e.src);

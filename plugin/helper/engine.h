@@ -74,8 +74,9 @@ struct dom {
 	char		 msg[512];
 	char		 next[32];	/* next step, or "" */
 	time_t		 next_at;	/* when it becomes possible, or 0 */
-	struct note	 notes[ENGINE_MAX_NOTES];
-	size_t		 nnotes;
+	struct note	*notes;		/* grown on demand, at most
+					   ENGINE_MAX_NOTES */
+	size_t		 nnotes, capnotes;
 };
 
 struct engine {

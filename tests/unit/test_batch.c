@@ -888,6 +888,58 @@ test_server_info(void **state)
 	batch_free(b);
 }
 
+/* The streamed reader: a reply cut after the first operation, and one
+ * with a DTD, fail the packet; nothing is half-taken as success. */
+static void
+test_stream_broken(void **state)
+{
+	struct batch *b = batch_new();
+	struct mc_err err;
+	struct op *o1, *o2;
+	const char *cut = R("<dns><add_rec><result>" OK "<id>7</id></result>"
+	    "</add_rec><add_rec><result>" OK "<id>8</id>");
+	const char *dtd = "<?xml version=\"1.0\"?>\n<!DOCTYPE packet [<!ENTITY"
+	    " x \"y\">]><packet><dns><add_rec><result>" OK "<id>7</id>"
+	    "</result></add_rec></dns></packet>";
+	unsigned long site = 1;
+
+	(void)state;
+	o1 = batch_add(b, OP_DNS_ADD_REC);
+	o2 = batch_add(b, OP_DNS_ADD_REC);
+	o1->rec.site_id = o2->rec.site_id = site;
+	mc_err_clear(&err);
+	assert_int_equal(batch_take_reply(b, 0, 2, cut, strlen(cut), NULL,
+	    &err), MC_E_PARSE);
+	mc_err_clear(&err);
+	assert_int_equal(batch_take_reply(b, 0, 1, dtd, strlen(dtd), NULL,
+	    &err), MC_E_PARSE);
+	assert_non_null(strstr(err.msg, "DTD"));
+	batch_free(b);
+}
+
+/* A reply in another protocol version than the packet is a mismatch. */
+static void
+test_stream_version(void **state)
+{
+	struct batch *b = batch_new();
+	struct mc_err err;
+	struct op *o = batch_add(b, OP_SERVER_PROTOS);
+	const char *xml = "<packet version=\"1.6.4.0\"><server><get_protos>"
+	    "<result>" OK "<protos><proto>1.6.4.0</proto></protos></result>"
+	    "</get_protos></server></packet>";
+
+	(void)state;
+	mc_err_clear(&err);
+	assert_int_equal(batch_take_reply(b, 0, 1, xml, strlen(xml),
+	    "1.6.9.1", &err), MC_E_MISMATCH);
+	assert_int_equal(o->result, MC_E_MISMATCH);
+	mc_err_clear(&err);
+	assert_int_equal(batch_take_reply(b, 0, 1, xml, strlen(xml),
+	    "1.6.4.0", &err), MC_OK);
+	assert_int_equal(o->result, MC_OK);
+	batch_free(b);
+}
+
 int
 main(void)
 {
@@ -904,6 +956,8 @@ main(void)
 		cmocka_unit_test(test_packet_mismatch),
 		cmocka_unit_test(test_take_range),
 		cmocka_unit_test(test_batch_fail),
+		cmocka_unit_test(test_stream_broken),
+		cmocka_unit_test(test_stream_version),
 		cmocka_unit_test(test_idn_resolve),
 		cmocka_unit_test(test_site_sub_alias),
 		cmocka_unit_test(test_subdomain_short_name),

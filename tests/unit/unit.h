@@ -165,13 +165,14 @@ unit_set_name(struct op *o, const char *name)
 static UNIT_UNUSED enum mc_result
 unit_take(struct batch *b, const char *xml)
 {
-	struct response *r = unit_parse(xml);
+	struct response *r = unit_parse(xml);	/* the reply is valid */
 	struct mc_err err;
 	enum mc_result rc;
 
-	mc_err_clear(&err);
-	rc = batch_take(b, 0, b->n, r, &err);
 	response_free(r);
+	/* the path the client takes: the streamed correlation */
+	mc_err_clear(&err);
+	rc = batch_take_reply(b, 0, b->n, xml, strlen(xml), NULL, &err);
 	return rc;
 }
 
