@@ -262,7 +262,7 @@ check(struct engine *e, struct dom **ds, size_t n, enum expect ex,
 	opts_of(e, &o);
 	for (i = 0; i < n; i++)
 		if (active(ds[i]))
-			cap += ds[i]->nsrv * (1 + MAX_NAMES);
+			cap += ds[i]->nsrv * (1 + labels_of(ds[i], labels));
 	if (cap == 0)
 		return 1;
 	if ((q = calloc(cap, sizeof(*q))) == NULL)
@@ -584,28 +584,48 @@ int
 authdns_converge(struct engine *e, struct dom **ds, size_t n, enum expect ex)
 {
 	time_t deadline = time(NULL) + (time_t)e->cc->sync_timeout;
-	size_t i, s;
-	int rounds = 0, all = 0;
+	struct dom **pend;
+	size_t i, k, s, np = n;
+	int rounds = 0, all = 0, ok;
 
 	if (n == 0 || !authdns_servers(e, ds, n))
 		return 0;
+	/*
+	 * Ask again only the domains that are not done: a domain whose
+	 * servers all agree keeps its result (nothing changes it during the
+	 * wait), so a round costs questions for the laggards alone.
+	 */
+	if ((pend = calloc(n, sizeof(*pend))) == NULL)
+		pend = ds;	/* out of memory: ask all, as before */
+	else
+		memcpy(pend, ds, n * sizeof(*pend));
 	for (;;) {
-		all = check(e, ds, n, ex, 0);
+		all = check(e, pend, np, ex, 0);
 		if (all || time(NULL) >= deadline)
 			break;
+		for (i = 0, k = 0; i < np; i++) {
+			struct dom *d = pend[i];
+			for (s = 0, ok = 1; active(d) && s < d->nsrv; s++)
+				ok &= d->srv[s].ok;
+			if (active(d) && !ok)
+				pend[k++] = d;
+		}
+		np = k;
 		/*
 		 * Give the primary's own NOTIFY a second to work, then
 		 * refresh each laggard by its method, again every ~10 s.
 		 */
-		for (i = 0; rounds >= 2 && i < n; i++)
-			for (s = 1; active(ds[i]) && s < ds[i]->nsrv; s++)
-				if (!ds[i]->srv[s].ok && ds[i]->srv[0].ok &&
-				    (!ds[i]->srv[s].refreshed ||
+		for (i = 0; rounds >= 2 && i < np; i++)
+			for (s = 1; active(pend[i]) && s < pend[i]->nsrv; s++)
+				if (!pend[i]->srv[s].ok && pend[i]->srv[0].ok &&
+				    (!pend[i]->srv[s].refreshed ||
 				    rounds % 20 == 19))
-					refresh(e, ds[i], &ds[i]->srv[s]);
+					refresh(e, pend[i], &pend[i]->srv[s]);
 		rounds++;
 		pause_ms(500);
 	}
+	if (pend != ds)
+		free(pend);
 	for (i = 0; i < n; i++)
 		for (s = 0; active(ds[i]) && s < ds[i]->nsrv; s++)
 			dom_note(ds[i], ds[i]->srv[s].ok ? NOTE_CHECK :
