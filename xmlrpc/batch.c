@@ -95,42 +95,6 @@ batch_fail(struct batch *b, size_t from, size_t n, int sent,
 	}
 }
 
-enum mc_result
-batch_take(struct batch *b, size_t from, size_t n, const struct response *r,
-    struct mc_err *err)
-{
-	struct mc_err e;
-	size_t i;
-
-	if (r->nops != n) {
-		mc_err_set(err, MC_E_MISMATCH, "reply holds %zu operations "
-		    "for a packet of %zu; not guessing which is which",
-		    r->nops, n);
-		batch_fail(b, from, n, 1, err);
-		return MC_E_MISMATCH;
-	}
-	for (i = 0; i < n; i++) {
-		struct op *o = b->ops[from + i];
-		if (strcmp(r->ops[i].operator, op_operator(o->kind)) != 0 ||
-		    strcmp(r->ops[i].operation, op_operation(o->kind)) != 0) {
-			mc_err_set(err, MC_E_MISMATCH, "reply operation %zu is "
-			    "%.40s %.40s, the packet sent %s %s there", i + 1,
-			    r->ops[i].operator, r->ops[i].operation,
-			    op_operator(o->kind), op_operation(o->kind));
-			batch_fail(b, from, n, 1, err);
-			return MC_E_MISMATCH;
-		}
-	}
-	for (i = 0; i < n; i++) {
-		struct op *o = b->ops[from + i];
-		o->sent = 1;
-		mc_err_clear(&e);
-		/* per-operation errors stay with their operation */
-		(void)op_take(o, r->ops[i].node, &e);
-	}
-	return MC_OK;
-}
-
 struct take_ctx {
 	struct batch	*b;
 	size_t		 from, n;

@@ -26,20 +26,13 @@ enum mc_result	 batch_build(const struct batch *, size_t from, size_t n,
 		    const char *version, struct packet **, struct mc_err *);
 
 /*
- * Correlate a reply with ops [from, from+n): the reply must hold exactly n
- * operation elements with the same operator and operation names in the
- * same order, or every op of the packet gets MC_E_MISMATCH. Then each op
- * takes its element; its own errors stay with it (the return is MC_OK).
- */
-enum mc_result	 batch_take(struct batch *, size_t from, size_t n,
-		    const struct response *, struct mc_err *);
-
-/*
- * The same correlation as batch_take, reading the reply as a stream
+ * Correlate a reply with ops [from, from+n), reading it as a stream
  * (response_stream): the reply must answer in protocol want_version (if
- * both are known), with n operation elements named as the ops. On a
- * mismatch every op of the packet gets MC_E_MISMATCH; on a <system>
- * error or a broken reply the caller marks them (the result says which).
+ * both are known), with exactly n operation elements carrying the same
+ * operator and operation names in the same order, or every op of the
+ * packet gets MC_E_MISMATCH (never a guess). Each op then takes its
+ * element; its own errors stay with it. On a <system> error or a broken
+ * reply the caller marks the ops (the result says which).
  */
 enum mc_result	 batch_take_reply(struct batch *, size_t from, size_t n,
 		    const char *buf, size_t len, const char *want_version,

@@ -21,7 +21,7 @@ one(enum op_kind kind, const unsigned long *ids, size_t n, struct op **op)
 	return b;
 }
 
-/* Take a reply that lines up: batch_take must return MC_OK. */
+/* Take a reply that lines up: the correlation must return MC_OK. */
 static void
 take_ok(struct batch *b, const char *xml)
 {
@@ -520,25 +520,24 @@ static void
 test_take_range(void **state)
 {
 	struct batch *b = three();
-	struct response *r;
 	struct mc_err err;
+	const char *two = R("<dns><del_rec><result>" OK "<id>12</id></result>"
+	    "</del_rec></dns><mail><enable><result>" OK "</result></enable>"
+	    "</mail>");
+	const char *all3 = R(GOOD3);
 
 	(void)state;
-	r = unit_parse(R("<dns><del_rec><result>" OK "<id>12</id></result>"
-	    "</del_rec></dns><mail><enable><result>" OK "</result></enable>"
-	    "</mail>"));
 	mc_err_clear(&err);
-	assert_int_equal(batch_take(b, 1, 2, r, &err), MC_OK);
-	response_free(r);
+	assert_int_equal(batch_take_reply(b, 1, 2, two, strlen(two), NULL,
+	    &err), MC_OK);
 	assert_int_equal(b->ops[0]->sent, 0);
 	expect_result(b->ops[0], MC_E_CONNECT);
 	expect_result(b->ops[1], MC_OK);
 	expect_result(b->ops[2], MC_OK);
 
 	/* a range off by one is a mismatch for that range only */
-	r = unit_parse(R(GOOD3));
-	assert_int_equal(batch_take(b, 0, 2, r, &err), MC_E_MISMATCH);
-	response_free(r);
+	assert_int_equal(batch_take_reply(b, 0, 2, all3, strlen(all3), NULL,
+	    &err), MC_E_MISMATCH);
 	expect_result(b->ops[0], MC_E_MISMATCH);
 	expect_result(b->ops[1], MC_E_MISMATCH);
 	expect_result(b->ops[2], MC_OK);

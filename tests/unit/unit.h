@@ -159,7 +159,7 @@ unit_set_name(struct op *o, const char *name)
 }
 
 /*
- * Correlate a canned reply with all ops of b; returns batch_take's
+ * Correlate a canned reply with all ops of b; returns batch_take_reply's
  * result. The response is freed.
  */
 static UNIT_UNUSED enum mc_result
