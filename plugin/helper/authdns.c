@@ -26,7 +26,6 @@
 #include "panel.h"
 #include "valid.h"
 
-#define MAX_NAMES 8
 
 static int
 active(const struct dom *d)
@@ -40,22 +39,6 @@ opts_of(const struct engine *e, struct dnsprobe_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->timeout_ms = (int)e->cc->dns_timeout_ms;
 	o->tries = 2;
-}
-
-static size_t
-labels_of(const struct dom *d, char out[MAX_NAMES][64])
-{
-	const char *p = d->j ? journal_get(d->j, "names") : NULL;
-	size_t n = 0;
-
-	while (p != NULL && *p != '\0' && n < MAX_NAMES) {
-		size_t len = strcspn(p, " ");
-		snprintf(out[n++], 64, "%.*s", (int)len, p);
-		p += len;
-		while (*p == ' ')
-			p++;
-	}
-	return n;
 }
 
 static void
@@ -254,7 +237,7 @@ check(struct engine *e, struct dom **ds, size_t n, enum expect ex,
 	struct dnsprobe_opts o;
 	struct dnsq *q = NULL;
 	struct mc_err err = { 0 };
-	char labels[MAX_NAMES][64], fq[320];
+	char labels[DOM_MAX_LABELS][64], fq[320];
 	size_t i, s, k, nq = 0, cap = 0, nl, base;
 	unsigned port = (unsigned)e->cc->dns_port;
 	int all = 1;
@@ -262,7 +245,7 @@ check(struct engine *e, struct dom **ds, size_t n, enum expect ex,
 	opts_of(e, &o);
 	for (i = 0; i < n; i++)
 		if (active(ds[i]))
-			cap += ds[i]->nsrv * (1 + labels_of(ds[i], labels));
+			cap += ds[i]->nsrv * (1 + dom_labels(ds[i], labels));
 	if (cap == 0)
 		return 1;
 	if ((q = calloc(cap, sizeof(*q))) == NULL)
@@ -271,7 +254,7 @@ check(struct engine *e, struct dom **ds, size_t n, enum expect ex,
 		struct dom *d = ds[i];
 		if (!active(d))
 			continue;
-		nl = labels_of(d, labels);
+		nl = dom_labels(d, labels);
 		for (s = 0; s < (primary_only ? 1 : d->nsrv); s++) {
 			qset(&q[nq++], d->srv[s].addr, port, d->zone,
 			    LDNS_RR_TYPE_SOA);
@@ -300,7 +283,7 @@ check(struct engine *e, struct dom **ds, size_t n, enum expect ex,
 		if (journal_get_ulong(d->j, "prepare.old_ttl", &old) &&
 		    old < maxttl)
 			maxttl = old;
-		nl = labels_of(d, labels);
+		nl = dom_labels(d, labels);
 		for (s = 0; s < (primary_only ? 1 : d->nsrv); s++) {
 			struct srv *v = &d->srv[s];
 			struct dnsq *sq = &q[base];

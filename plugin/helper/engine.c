@@ -179,20 +179,31 @@ dom_new_ip(const struct dom *d)
 	return dom_get(d, "new_ip");
 }
 
+size_t
+dom_labels(const struct dom *d, char out[DOM_MAX_LABELS][64])
+{
+	const char *p = dom_get(d, "names");
+	size_t n = 0;
+
+	while (p != NULL && *p != '\0' && n < DOM_MAX_LABELS) {
+		size_t len = strcspn(p, " ");
+		snprintf(out[n++], 64, "%.*s", (int)len, p);
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+	return n;
+}
+
 int
 dom_label_switched(const struct dom *d, const char *label)
 {
-	const char *names = dom_get(d, "names");
-	size_t n = strlen(label);
-	const char *p;
+	char labels[DOM_MAX_LABELS][64];
+	size_t i, n = dom_labels(d, labels);
 
-	for (p = names; p != NULL && *p != '\0'; ) {
-		if (strncmp(p, label, n) == 0 && (p[n] == ' ' || p[n] == '\0'))
+	for (i = 0; i < n; i++)
+		if (strcmp(labels[i], label) == 0)
 			return 1;
-		p = strchr(p, ' ');
-		if (p != NULL)
-			p++;
-	}
 	return 0;
 }
 

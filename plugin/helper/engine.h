@@ -132,6 +132,9 @@ size_t	dom_records_at(const struct dom *, const char *label,
 const char *dom_old_ip(const struct dom *);
 const char *dom_new_ip(const struct dom *);
 int	dom_label_switched(const struct dom *, const char *label);
+/* the switched labels of the journal's "names" ("mail lists webmail") */
+#define DOM_MAX_LABELS	8
+size_t	dom_labels(const struct dom *, char out[DOM_MAX_LABELS][64]);
 
 /* steps (steps.c) */
 void	step_prepare(struct engine *);

@@ -353,17 +353,11 @@ queue_deletes(struct engine *e, struct dom *d, struct batch *b,
     struct dom **own, const char *remove_ip, const char *keep_ip)
 {
 	const struct dns_record *at[MAX_AT];
-	size_t i, k, n;
-	char label[64], *p;
-	const char *names = dom_get(d, "names");
+	char labels[DOM_MAX_LABELS][64];
+	size_t l, nl = dom_labels(d, labels), k, n;
 
-	for (p = (char *)names; p != NULL && *p != '\0'; ) {
-		size_t len = strcspn(p, " ");
-		snprintf(label, sizeof(label), "%.*s", (int)len, p);
-		p += len;
-		while (*p == ' ')
-			p++;
-		n = dom_records_at(d, label, at, MAX_AT);
+	for (l = 0; l < nl; l++) {
+		n = dom_records_at(d, labels[l], at, MAX_AT);
 		if (!has_value(at, n, keep_ip))
 			continue;	/* never leave a name empty */
 		for (k = 0; k < n; k++) {
@@ -375,7 +369,6 @@ queue_deletes(struct engine *e, struct dom *d, struct batch *b,
 		}
 	}
 	(void)e;
-	(void)i;
 	return 1;
 }
 
@@ -393,8 +386,8 @@ converge(struct engine *e, struct dom **list, size_t nlist, const char *step,
 	struct batch *b = NULL;
 	struct dom **own = NULL;
 	const struct dns_record *at[MAX_AT];
-	char label[64], *p;
-	size_t i, k, n;
+	char labels[DOM_MAX_LABELS][64];
+	size_t i, k, n, l, nl;
 	int lost = 0;
 
 	if ((b = batch_new()) == NULL || (own = owners(e->n * 16)) == NULL)
@@ -402,15 +395,11 @@ converge(struct engine *e, struct dom **list, size_t nlist, const char *step,
 	for (i = 0; i < nlist; i++) {
 		struct dom *d = list[i];
 		const char *want = rollback ? dom_old_ip(d) : dom_new_ip(d);
-		const char *names = dom_get(d, "names");
 		if (!active(d) || d->res == DR_WAIT || manual_mode(d))
 			continue;
-		for (p = (char *)names; p != NULL && *p != '\0'; ) {
-			size_t len = strcspn(p, " ");
-			snprintf(label, sizeof(label), "%.*s", (int)len, p);
-			p += len;
-			while (*p == ' ')
-				p++;
+		nl = dom_labels(d, labels);
+		for (l = 0; l < nl; l++) {
+			const char *label = labels[l];
 			n = dom_records_at(d, label, at, MAX_AT);
 			for (k = 0; k < n; k++)
 				if (strcmp(at[k]->value, want) != 0 &&
