@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "utf8.h"
 
 static const char *const names[MC__MAX] = {
 	[MC_OK] = "ok",
@@ -48,6 +49,7 @@ mc_err_set(struct mc_err *err, enum mc_result code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
+	utf8_trim(err->msg);	/* a cut may split a localized errtext */
 	return code;
 }
 
@@ -63,7 +65,8 @@ mc_err_prefix(struct mc_err *err, const char *fmt, ...)
 	vsnprintf(pre, sizeof(pre), fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%.200s: %.300s", pre, old);
+	snprintf(err->msg, sizeof(err->msg), "%.*s: %.*s",
+	    (int)utf8_clip(pre, 200), pre, (int)utf8_clip(old, 300), old);
 }
 
 void

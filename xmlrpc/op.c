@@ -1,4 +1,7 @@
 /* op.c -- build one operation in XSD order and check its reply. */
+#include <arpa/inet.h>
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -6,6 +9,7 @@
 #include "errcode.h"
 #include "op.h"
 #include "packet.h"
+#include "utf8.h"
 
 static const struct {
 	const char *operator, *operation;
@@ -88,6 +92,8 @@ op_reset_reply(struct op *o)
 	free(o->found_name);
 	free(o->ascii_name);
 	free(o->ip);
+	free(o->ip6);
+	free(o->parent_name);
 	free(o->plesk_version);
 	free(o->server_name);
 	o->recs = NULL;
@@ -96,7 +102,8 @@ op_reset_reply(struct op *o)
 	o->nitems = 0;
 	o->strs = NULL;
 	o->nstrs = 0;
-	o->errtext = o->found_name = o->ascii_name = o->ip = NULL;
+	o->errtext = o->found_name = o->ascii_name = o->ip = o->ip6 = NULL;
+	o->parent_name = NULL;
 	o->plesk_version = o->server_name = NULL;
 	o->errcode = 0;
 	o->id = o->parent_id = 0;
@@ -165,11 +172,19 @@ build_name_get(const struct op *o, xmlNodePtr op, int dataset,
 {
 	xmlNodePtr f, d;
 
-	if (o->name == NULL || *o->name == '\0')
-		return mc_err_set(err, MC_E_REFUSED, "%s get: refusing an "
-		    "empty name", op_operator(o->kind));
-	NOMEM(f = packet_empty(op, "filter"));
-	NOMEM(packet_text(f, "name", o->name));
+	if (o->by_id) {
+		if (o->nids != 1 || o->ids[0] == 0)
+			return mc_err_set(err, MC_E_REFUSED, "%s get: by id "
+			    "takes exactly one id", op_operator(o->kind));
+		NOMEM(f = packet_empty(op, "filter"));
+		NOMEM(packet_ulong(f, "id", o->ids[0]));
+	} else {
+		if (o->name == NULL || *o->name == '\0')
+			return mc_err_set(err, MC_E_REFUSED, "%s get: refusing "
+			    "an empty name", op_operator(o->kind));
+		NOMEM(f = packet_empty(op, "filter"));
+		NOMEM(packet_text(f, "name", o->name));
+	}
 	if (dataset) {
 		NOMEM(d = packet_empty(op, "dataset"));
 		NOMEM(packet_empty(d, "gen_info"));
@@ -330,8 +345,10 @@ api_error(struct op *o, const struct result *r, struct mc_err *err)
 	o->result = (r->errcode == PLESK_ERR_NOT_FOUND ||
 	    r->errcode == PLESK_ERR_OWNER_NOT_FOUND) ? MC_E_NOTFOUND :
 	    MC_E_API;
-	snprintf(o->msg, sizeof(o->msg), "error %u (%s): %.150s", r->errcode,
-	    plesk_errcode_name(r->errcode), r->errtext ? r->errtext : "");
+	/* errtext is localized: never cut inside a multi-byte character */
+	snprintf(o->msg, sizeof(o->msg), "error %u (%s): %.*s", r->errcode,
+	    plesk_errcode_name(r->errcode), (int)utf8_clip(r->errtext ?
+	    r->errtext : "", 150), r->errtext ? r->errtext : "");
 	mc_err_set(err, o->result, "%s %s: %s", op_operator(o->kind),
 	    op_operation(o->kind), o->msg);
 	if (err != NULL)
@@ -421,23 +438,79 @@ take_server_info(struct op *o, xmlNodePtr n, struct mc_err *err)
 	return o->result = MC_OK;
 }
 
-/* webspace/site/subdomain/site-alias get by one name */
+/*
+ * gen_info carries up to two <dns_ip_address> (XSD maxOccurs 2): the
+ * domain's IPv4 and IPv6 address. Keep one of each; a value that is not
+ * an address is ignored (the caller then has no panel fact for it).
+ */
+static int
+take_ips(struct op *o, xmlNodePtr info)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	xmlNodePtr c;
+	char *t;
+
+	for (c = xml_child(info, "dns_ip_address"); c != NULL;
+	    c = xml_next(c, "dns_ip_address")) {
+		if ((t = xml_text(c)) == NULL)
+			return 0;
+		if (o->ip == NULL && inet_pton(AF_INET, t, buf) == 1)
+			o->ip = t;
+		else if (o->ip6 == NULL && inet_pton(AF_INET6, t, buf) == 1)
+			o->ip6 = t;
+		else
+			free(t);
+	}
+	return 1;
+}
+
+/* the full name of a subdomain from <name> (short or full) and <parent> */
+static void
+subdomain_name(struct op *o, xmlNodePtr data, xmlNodePtr res)
+{
+	char *full;
+	size_t fl, pl;
+
+	o->found_name = xml_child_text(data, "name");
+	if (o->found_name == NULL)	/* [U] older shapes */
+		o->found_name = xml_child_text(res, "name");
+	o->parent_name = xml_child_text(data, "parent");
+	if (o->found_name == NULL || o->parent_name == NULL ||
+	    *o->parent_name == '\0')
+		return;
+	fl = strlen(o->found_name);
+	pl = strlen(o->parent_name);
+	if (fl > pl + 1 && o->found_name[fl - pl - 1] == '.' &&
+	    strcasecmp(o->found_name + fl - pl, o->parent_name) == 0)
+		return;
+	if (asprintf(&full, "%s.%s", o->found_name, o->parent_name) >= 0) {
+		free(o->found_name);
+		o->found_name = full;
+	}
+}
+
+/* webspace/site/subdomain/site-alias get by one name (or one id) */
 static enum mc_result
 take_by_name(struct op *o, xmlNodePtr n, struct mc_err *err)
 {
 	struct result r;
 	xmlNodePtr info;
-	char *fid = NULL, *s = NULL;
+	char *fid = NULL, *s = NULL, asked[32];
+	const char *what = o->name;
 	unsigned long v;
 	int match;
 
+	if (o->by_id) {
+		snprintf(asked, sizeof(asked), "%lu", o->nids ? o->ids[0] : 0);
+		what = asked;
+	}
 	if (xml_child(n, "result") == NULL) {
 		/* [U] some versions answer an empty element for no match */
-		return fail(o, MC_E_NOTFOUND, err, "%s not found", o->name);
+		return fail(o, MC_E_NOTFOUND, err, "%s not found", what);
 	}
 	if (count_results(n) != 1)
 		return fail(o, MC_E_MISMATCH, err, "%s: several objects match "
-		    "this name", o->name);
+		    "this name", what);
 	if (one_result(o, n, &r, err) != MC_OK)
 		return o->result;
 	if (!r.ok) {
@@ -449,16 +522,16 @@ take_by_name(struct op *o, xmlNodePtr n, struct mc_err *err)
 		result_clear(&r);
 		return o->result;
 	}
-	/* the echoed filter-id, where given, must be the name we asked */
+	/* the echoed filter-id, where given, must be what we asked */
 	fid = xml_child_text(r.node, "filter-id");
-	if (fid != NULL && strcasecmp(fid, o->name) != 0) {
-		fail(o, MC_E_MISMATCH, err, "reply is for another name "
-		    "(filter-id does not echo %s)", o->name);
+	if (fid != NULL && strcasecmp(fid, what) != 0) {
+		fail(o, MC_E_MISMATCH, err, "reply is for another object "
+		    "(filter-id does not echo %s)", what);
 		goto out;
 	}
-	if (!xml_child_ulong(r.node, "id", &v) || v == 0) {
-		fail(o, MC_E_PARSE, err, "%s: reply has no valid <id>",
-		    o->name);
+	if (!xml_child_ulong(r.node, "id", &v) || v == 0 ||
+	    (o->by_id && v != o->ids[0])) {
+		fail(o, MC_E_PARSE, err, "%s: reply has no valid <id>", what);
 		goto out;
 	}
 	o->id = v;
@@ -468,7 +541,10 @@ take_by_name(struct op *o, xmlNodePtr n, struct mc_err *err)
 		info = xml_child(xml_child(r.node, "data"), "gen_info");
 		o->found_name = xml_child_text(info, "name");
 		o->ascii_name = xml_child_text(info, "ascii-name");
-		o->ip = xml_child_text(info, "dns_ip_address");
+		if (!take_ips(o, info)) {
+			fail(o, MC_E_NOMEM, err, "out of memory%s", "");
+			goto out;
+		}
 		if (o->kind == OP_SITE_BY_NAME &&
 		    xml_child_ulong(info, "webspace-id", &v))
 			o->parent_id = v;
@@ -478,23 +554,7 @@ take_by_name(struct op *o, xmlNodePtr n, struct mc_err *err)
 		 * subdomain get answers the name relative to its parent:
 		 * <data><parent>example.com</parent><name>sub</name>
 		 */
-		info = xml_child(r.node, "data");
-		o->found_name = xml_child_text(info, "name");
-		if (o->found_name == NULL)	/* [U] older shapes */
-			o->found_name = xml_child_text(r.node, "name");
-		s = xml_child_text(info, "parent");
-		if (o->found_name != NULL && s != NULL && *s != '\0') {
-			size_t fl = strlen(o->found_name), pl = strlen(s);
-			char *full;
-			if (!(fl > pl + 1 && o->found_name[fl - pl - 1] == '.' &&
-			    strcasecmp(o->found_name + fl - pl, s) == 0) &&
-			    asprintf(&full, "%s.%s", o->found_name, s) >= 0) {
-				free(o->found_name);
-				o->found_name = full;
-			}
-		}
-		free(s);
-		s = NULL;
+		subdomain_name(o, xml_child(r.node, "data"), r.node);
 		break;
 	case OP_ALIAS_BY_NAME:
 		info = xml_child(r.node, "info");
@@ -509,7 +569,8 @@ take_by_name(struct op *o, xmlNodePtr n, struct mc_err *err)
 		break;
 	}
 	/* compare name and ascii-name (IDN) with what we asked for */
-	match = (o->found_name == NULL && o->ascii_name == NULL) ||
+	match = o->by_id ||
+	    (o->found_name == NULL && o->ascii_name == NULL) ||
 	    (o->found_name != NULL && strcasecmp(o->found_name, o->name) == 0) ||
 	    (o->ascii_name != NULL && strcasecmp(o->ascii_name, o->name) == 0);
 	if (!match) {

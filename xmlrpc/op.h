@@ -12,8 +12,8 @@
 enum op_kind {
 	OP_SERVER_PROTOS,	/* server get_protos */
 	OP_SERVER_INFO,		/* server get gen_info + stat */
-	OP_WEBSPACE_BY_NAME,	/* webspace get, filter name */
-	OP_SITE_BY_NAME,	/* site get, filter name */
+	OP_WEBSPACE_BY_NAME,	/* webspace get, filter name (or id: by_id) */
+	OP_SITE_BY_NAME,	/* site get, filter name (or id: by_id) */
 	OP_SUBDOMAIN_BY_NAME,	/* subdomain get, filter name */
 	OP_ALIAS_BY_NAME,	/* site-alias get, filter name */
 	OP_DNS_GET_REC,		/* filter site-id* (or id* with by_record_id) */
@@ -76,6 +76,8 @@ struct op {
 
 	/* input */
 	char		*name;		/* *_BY_NAME */
+	int		 by_id;		/* WEBSPACE/SITE_BY_NAME: filter on
+					   <id> ids[0] instead of the name */
 	unsigned long	*ids;		/* site-ids, or record ids */
 	size_t		 nids;
 	int		 by_record_id;	/* OP_DNS_GET_REC: filter on <id> */
@@ -97,7 +99,9 @@ struct op {
 	int		 manage_dns;	/* alias: has its own zone */
 	char		*found_name;	/* *_BY_NAME: name as the panel has it */
 	char		*ascii_name;
-	char		*ip;		/* *_BY_NAME: first dns_ip_address */
+	char		*ip;		/* *_BY_NAME: the IPv4 dns_ip_address */
+	char		*ip6;		/* *_BY_NAME: the IPv6 dns_ip_address */
+	char		*parent_name;	/* SUBDOMAIN_BY_NAME: <parent> */
 	struct dns_record *recs;	/* OP_DNS_GET_REC */
 	size_t		 nrecs;
 	struct op_item	*items;		/* per id, request order */

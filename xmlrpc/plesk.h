@@ -63,23 +63,38 @@ enum site_kind {
 const char	*site_kind_name(enum site_kind);
 
 struct site_ref {
-	const char	*name;		/* as asked; not owned */
+	const char	*name;		/* as asked (ASCII form); not owned */
+	const char	*alt;		/* the other form of an IDN (Unicode),
+					   or NULL; not owned */
 	enum site_kind	 kind;
 	unsigned long	 id;		/* site-id, or site-alias-id */
 	unsigned long	 parent_id;	/* webspace of a site; site of alias */
 	int		 manage_dns;	/* alias only: has its own zone */
-	char		 ip[64];	/* hosting IP (dns_ip_address), or "" */
+	/*
+	 * The domain's addresses on this panel (gen_info dns_ip_address):
+	 * for an alias its site's, for a subdomain its parent's. "" if the
+	 * panel reports none.
+	 */
+	char		 ip[64];
+	char		 ip6[64];
+	char		 stored[256];	/* the name as the panel stores it */
+	char		 parent[256];	/* subdomain: the parent's name */
 	enum mc_result	 result;
 	char		 msg[256];
 };
 
 /*
- * Resolve names to ids: webspace by name first, then site, subdomain and
- * site-alias, each step one batch for all names still unresolved. A name
- * found nowhere gets MC_E_NOTFOUND in its ref. The return value is the
- * first packet-level failure, or MC_OK.
+ * Resolve names to ids: webspace by name first, then site and subdomain
+ * (one packet: a subdomain is also a site on Plesk 10+, and only the
+ * subdomain operator says it is one), then site-alias; each step one
+ * batch for all names still unresolved. An IDN is looked up by both of
+ * its forms in the same packet: Plesk 11 and 12 find a domain only by the
+ * form it was entered in, often the Unicode one. Last, the addresses of
+ * each alias's site and each subdomain's parent. A name found nowhere gets
+ * MC_E_NOTFOUND in its ref; an error for one name never fails the others.
+ * The return value is the first packet-level failure, or MC_OK.
  */
-enum mc_result	 plesk_resolve(struct plesk *, const char *const *names,
-		    size_t n, struct site_ref *out, struct mc_err *);
+enum mc_result	 plesk_resolve(struct plesk *, struct site_ref *, size_t n,
+		    struct mc_err *);
 
 #endif
