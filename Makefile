@@ -3,7 +3,7 @@
 # `make test` and `make demo` first install missing Debian packages (as root).
 
 CC	?= cc
-PKGS	 = libxml-2.0 libcurl openssl ldns
+PKGS	 = libxml-2.0 libcurl openssl ldns libidn2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # Messages go into fixed buffers with snprintf, which cuts long names on

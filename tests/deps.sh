@@ -3,7 +3,7 @@
 # Run as root it installs what is missing; otherwise it says what to run.
 set -u
 PKGS="build-essential pkg-config libcurl4-openssl-dev libxml2-dev libxml2-utils
-libssl-dev libldns-dev libcmocka-dev bind9 bind9-dnsutils faketime python3
+libssl-dev libldns-dev libidn2-dev libcmocka-dev bind9 bind9-dnsutils faketime python3
 python3-lxml openssl curl iproute2 procps postfix dovecot-core
 dovecot-imapd dovecot-pop3d unbound php-cli chromium"
 # the browser tests need node and npm (playwright-core); Debian's only when

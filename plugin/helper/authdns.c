@@ -22,8 +22,11 @@
 #include "dnsprobe.h"
 #include "engine.h"
 #include "host.h"
+#include "idn.h"
 #include "mailprobe.h"
+#include "owner.h"
 #include "panel.h"
+#include "utf8.h"
 #include "valid.h"
 
 
@@ -174,54 +177,70 @@ out:
 	return ok;
 }
 
-/* the values a label must have */
-static size_t
-expected(const struct dom *d, enum expect ex, const char *label,
-    const char *want[16])
-{
-	size_t n = 0, i;
-	unsigned long cnt = 0;
-	char key[32];
-	const char *v;
+/* one question about a switched name: its A or its AAAA records */
+struct lq {
+	char	 label[64];
+	char	 type[8];
+	int	 rrtype;
+};
 
-	/*
-	 * EXPECT_ORIG: exactly the original values. EXPECT_NEW: the new IP
-	 * plus the original values that were neither old nor new (records
-	 * the switch leaves alone), and never the old IP.
-	 */
-	if (ex == EXPECT_NEW)
-		want[n++] = journal_get(d->j, "new_ip");
-	journal_get_ulong(d->j, "orig.count", &cnt);
-	for (i = 0; i < cnt && n < 16; i++) {
-		snprintf(key, sizeof(key), "orig.rec.%zu", i);
-		if ((v = journal_get(d->j, key)) == NULL)
-			continue;
-		if (strncmp(v, label, strlen(label)) != 0 ||
-		    v[strlen(label)] != '|')
-			continue;
-		v = strrchr(v, '|') + 1;
-		if (ex == EXPECT_NEW && (!strcmp(v, journal_get(d->j,
-		    "old_ip")) || !strcmp(v, journal_get(d->j, "new_ip"))))
-			continue;
-		want[n++] = v;
+#define MAX_LQ	(2 * DOM_MAX_LABELS)
+
+/* A for every switched name; AAAA where the journal has any */
+static size_t
+label_questions(const struct dom *d, struct lq *out)
+{
+	char labels[DOM_MAX_LABELS][64];
+	struct own_rec *orig = NULL;
+	size_t nl = dom_labels(d, labels), no = dom_orig(d, &orig), i, k, n = 0;
+	int six;
+
+	for (i = 0; i < nl; i++) {
+		snprintf(out[n].label, sizeof(out[n].label), "%s", labels[i]);
+		snprintf(out[n].type, sizeof(out[n].type), "A");
+		out[n++].rrtype = LDNS_RR_TYPE_A;
+		for (k = 0, six = 0; k < no; k++)
+			six |= strcmp(orig[k].label, labels[i]) == 0 &&
+			    strcmp(orig[k].type, "AAAA") == 0;
+		if (six) {
+			snprintf(out[n].label, sizeof(out[n].label), "%s",
+			    labels[i]);
+			snprintf(out[n].type, sizeof(out[n].type), "AAAA");
+			out[n++].rrtype = LDNS_RR_TYPE_AAAA;
+		}
 	}
+	free(orig);
 	return n;
 }
 
+/*
+ * Whether one answer is what the change needs (owner.h own_expect): every
+ * address that must be served is, and none that must be gone is.
+ */
 static int
-same_set(char **got, size_t ng, const char **want, size_t nw)
+answer_ok(const struct dom *d, const struct own_rec *orig, size_t norig,
+    enum expect ex, const struct lq *q, char **got, size_t ngot)
 {
-	size_t i, k;
+	const char *must[16], *mustnot[16], *old[OWN_MAX_ADDRS];
+	char buf[OWN_MAX_ADDRS][64];
+	const char *drop = journal_get(d->j, "drop_aaaa");
+	size_t nm, nn, nold = dom_old_ips(d, old, buf), i, k;
 
-	if (ng != nw)
-		return 0;
-	for (i = 0; i < ng; i++) {
-		for (k = 0; k < nw; k++)
-			if (want[k] != NULL && strcmp(got[i], want[k]) == 0)
+	own_expect(orig, norig, ex == EXPECT_ORIG ? OWN_BACK : OWN_FORWARD,
+	    old, nold, journal_get(d->j, "new_ip"), journal_get(d->j,
+	    "new_ip6"), drop != NULL && strcmp(drop, "yes") == 0, q->label,
+	    q->type, must, &nm, mustnot, &nn, 16);
+	for (i = 0; i < nm; i++) {
+		for (k = 0; k < ngot; k++)
+			if (own_addr_equal(got[k], must[i]))
 				break;
-		if (k == nw)
+		if (k == ngot)
 			return 0;
 	}
+	for (i = 0; i < nn; i++)
+		for (k = 0; k < ngot; k++)
+			if (own_addr_equal(got[k], mustnot[i]))
+				return 0;
 	return 1;
 }
 
@@ -237,7 +256,8 @@ check(struct engine *e, struct dom **ds, size_t n, enum expect ex,
 	struct dnsprobe_opts o;
 	struct dnsq *q = NULL;
 	struct mc_err err = { 0 };
-	char labels[DOM_MAX_LABELS][64], fq[320];
+	struct lq lq[MAX_LQ];
+	char fq[320];
 	size_t i, s, k, nq = 0, cap = 0, nl, base;
 	unsigned port = (unsigned)e->cc->dns_port;
 	int all = 1;
@@ -245,7 +265,7 @@ check(struct engine *e, struct dom **ds, size_t n, enum expect ex,
 	opts_of(e, &o);
 	for (i = 0; i < n; i++)
 		if (active(ds[i]))
-			cap += ds[i]->nsrv * (1 + dom_labels(ds[i], labels));
+			cap += ds[i]->nsrv * (1 + label_questions(ds[i], lq));
 	if (cap == 0)
 		return 1;
 	if ((q = calloc(cap, sizeof(*q))) == NULL)
@@ -254,15 +274,15 @@ check(struct engine *e, struct dom **ds, size_t n, enum expect ex,
 		struct dom *d = ds[i];
 		if (!active(d))
 			continue;
-		nl = dom_labels(d, labels);
+		nl = label_questions(d, lq);
 		for (s = 0; s < (primary_only ? 1 : d->nsrv); s++) {
 			qset(&q[nq++], d->srv[s].addr, port, d->zone,
 			    LDNS_RR_TYPE_SOA);
 			for (k = 0; k < nl; k++) {
-				snprintf(fq, sizeof(fq), "%s.%s", labels[k],
+				snprintf(fq, sizeof(fq), "%s.%s", lq[k].label,
 				    d->zone);
 				qset(&q[nq++], d->srv[s].addr, port, fq,
-				    LDNS_RR_TYPE_A);
+				    lq[k].rrtype);
 			}
 		}
 	}
@@ -277,13 +297,16 @@ check(struct engine *e, struct dom **ds, size_t n, enum expect ex,
 	base = 0;
 	for (i = 0; i < n; i++) {
 		struct dom *d = ds[i];
+		struct own_rec *orig = NULL;
 		unsigned long maxttl = e->cc->lowered_ttl, old = 0;
+		size_t norig;
 		if (!active(d))
 			continue;
 		if (journal_get_ulong(d->j, "prepare.old_ttl", &old) &&
 		    old < maxttl)
 			maxttl = old;
-		nl = dom_labels(d, labels);
+		nl = label_questions(d, lq);
+		norig = dom_orig(d, &orig);
 		for (s = 0; s < (primary_only ? 1 : d->nsrv); s++) {
 			struct srv *v = &d->srv[s];
 			struct dnsq *sq = &q[base];
@@ -305,12 +328,12 @@ check(struct engine *e, struct dom **ds, size_t n, enum expect ex,
 				v->ok = 0;
 			for (k = 0; k < nl; k++) {
 				struct dnsq *aq = &q[base + 1 + k];
-				const char *want[16];
-				size_t nw = expected(d, ex, labels[k], want), a;
+				size_t a;
 				if (used < sizeof(v->seen))
 					used += (size_t)snprintf(v->seen + used,
-					    sizeof(v->seen) - used, ", %s=",
-					    labels[k]);
+					    sizeof(v->seen) - used, ", %s%s=",
+					    lq[k].label, lq[k].rrtype ==
+					    LDNS_RR_TYPE_AAAA ? "/AAAA" : "");
 				for (a = 0; a < aq->nanswers; a++)
 					if (used < sizeof(v->seen))
 						used += (size_t)snprintf(v->seen +
@@ -322,12 +345,15 @@ check(struct engine *e, struct dom **ds, size_t n, enum expect ex,
 				else if (ex == EXPECT_SERIAL) {
 					if (aq->nanswers > 0 && aq->ttl > maxttl)
 						v->ok = 0;
-				} else if (!same_set(aq->answers, aq->nanswers,
-				    want, nw))
+				} else if (!answer_ok(d, orig, norig, ex, &lq[k],
+				    aq->answers, aq->nanswers))
 					v->ok = 0;
 			}
+			if (used >= sizeof(v->seen))
+				utf8_trim(v->seen);
 			base += 1 + nl;
 		}
+		free(orig);
 		/* every server must serve the primary's serial */
 		for (s = 1; !primary_only && s < d->nsrv; s++)
 			if (!d->srv[0].has_serial || !d->srv[s].has_serial ||
@@ -462,9 +488,9 @@ plesk_refresh(struct engine *e, const struct secondary_conf *sc,
 	struct mc_err err = { 0 };
 	struct plesk *p = NULL;
 	struct site_ref ref;
+	char uni[256];
 	struct batch *b = NULL;
 	struct op *o1, *o2;
-	const char *names[1] = { zone };
 	int ok = 0;
 
 	(void)e;
@@ -472,7 +498,11 @@ plesk_refresh(struct engine *e, const struct secondary_conf *sc,
 		snprintf(msg, msgsz, "%s", err.msg);
 		goto out;
 	}
-	if (plesk_resolve(p, names, 1, &ref, &err) != MC_OK ||
+	memset(&ref, 0, sizeof(ref));
+	ref.name = zone;
+	idn_unicode(zone, uni, sizeof(uni));	/* Plesk 11/12: as entered */
+	ref.alt = uni[0] ? uni : NULL;
+	if (plesk_resolve(p, &ref, 1, &err) != MC_OK ||
 	    ref.result != MC_OK) {
 		snprintf(msg, msgsz, "%s: %s", sc->label, ref.result != MC_OK ?
 		    ref.msg : err.msg);

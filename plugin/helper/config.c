@@ -81,6 +81,9 @@ config_free(struct config *c)
 	for (i = 0; i < c->cutover.nparent_dns; i++)
 		free(c->cutover.parent_dns[i]);
 	free(c->cutover.new_ip);
+	free(c->cutover.new_ip6);
+	for (i = 0; i < c->cutover.nold_ip; i++)
+		free(c->cutover.old_ip[i]);
 	free(c->cutover.state_dir);
 	free(c->cutover.primary_dns);
 	free(c->cutover.mail_cafile);
@@ -331,9 +334,23 @@ cutover_key(struct cutover_conf *c, const char *key, const char *v,
 		return MC_OK;
 	}
 	if (!strcmp(key, "new_ip")) {
-		if (!valid_ip(v))
-			return BADC("must be an IPv4 or IPv6 address");
+		if (!valid_ipv4(v))
+			return BADC("must be an IPv4 address (IPv6: new_ip6)");
 		return set_str(&c->new_ip, v, name, line, key, err);
+	}
+	if (!strcmp(key, "new_ip6")) {
+		if (!valid_ipv6(v))
+			return BADC("must be an IPv6 address");
+		return set_str(&c->new_ip6, v, name, line, key, err);
+	}
+	if (!strcmp(key, "old_ip"))
+		return set_list(c->old_ip, &c->nold_ip, CONFIG_MAX_OLD_IPS, v,
+		    valid_ip, name, line, "cutover", key, "is not an IP "
+		    "address", err);
+	if (!strcmp(key, "drop_aaaa")) {
+		if (!parse_bool(v, &c->drop_aaaa))
+			return BADC("must be yes or no");
+		return MC_OK;
 	}
 	if (!strcmp(key, "primary_dns")) {
 		if (!valid_ip(v))

@@ -40,6 +40,7 @@ const char	*refresh_method_name(enum refresh_method);
 #define CONFIG_MAX_SECONDARIES	16
 #define CONFIG_MAX_RECORDS	8
 #define CONFIG_MAX_PARENTS	8
+#define CONFIG_MAX_OLD_IPS	8
 
 struct secondary_conf {
 	char			*name;		/* [secondary NAME] */
@@ -60,7 +61,13 @@ struct cutover_conf {
 	unsigned long	 lowered_ttl;		/* 600 */
 	unsigned long	 restored_ttl;		/* 86400 */
 	unsigned long	 min_wait;		/* 900: switch -> disable */
-	char		*new_ip;		/* default new IP, or NULL */
+	char		*new_ip;		/* default new IPv4, or NULL */
+	char		*new_ip6;		/* default new IPv6, or NULL */
+	/* the old server's addresses, when the panel's own facts do not
+	 * fit (NAT, several addresses); empty: the panel's, per domain */
+	char		*old_ip[CONFIG_MAX_OLD_IPS];
+	size_t		 nold_ip;
+	int		 drop_aaaa;		/* remove our AAAA, add none */
 	char		*state_dir;		/* /var/lib/mailcutover */
 	int		 quiet_start;		/* minute of day, -1: none */
 	int		 quiet_end;

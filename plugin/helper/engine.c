@@ -10,7 +10,9 @@
 #include "audit.h"
 #include "engine.h"
 #include "host.h"
+#include "idn.h"
 #include "panel.h"
+#include "utf8.h"
 #include "valid.h"
 
 /*
@@ -27,6 +29,9 @@
 
 static const char *const dres_names[DR__MAX] = {
 	[DR_DONE] = "done",
+	[DR_ALREADY] = "already",
+	[DR_SKIPPED] = "skipped",
+	[DR_REFUSED] = "refused",
 	[DR_WAIT] = "waiting",
 	[DR_FAILED] = "failed",
 };
@@ -59,6 +64,7 @@ dom_note(struct dom *d, enum note_kind k, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(d->notes[d->nnotes].text, sizeof(d->notes[0].text), fmt, ap);
 	va_end(ap);
+	utf8_trim(d->notes[d->nnotes].text);
 	d->nnotes++;
 }
 
@@ -72,6 +78,24 @@ dom_fail(struct dom *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
 	va_end(ap);
+	utf8_trim(d->msg);
+}
+
+void
+dom_outcome(struct dom *d, enum dres res, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->res == DR_FAILED)
+		return;
+	d->res = res;
+	d->skip = 1;
+	d->next[0] = '\0';
+	d->next_at = 0;
+	va_start(ap, fmt);
+	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	va_end(ap);
+	utf8_trim(d->msg);
 }
 
 void
@@ -79,7 +103,8 @@ dom_wait(struct dom *d, const char *next, time_t at, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (d->res == DR_FAILED)
+	if (d->res == DR_FAILED || d->res == DR_ALREADY ||
+	    d->res == DR_SKIPPED || d->res == DR_REFUSED)
 		return;
 	d->res = DR_WAIT;
 	snprintf(d->next, sizeof(d->next), "%s", next);
@@ -87,6 +112,7 @@ dom_wait(struct dom *d, const char *next, time_t at, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
 	va_end(ap);
+	utf8_trim(d->msg);
 }
 
 void
@@ -99,6 +125,7 @@ dom_done(struct dom *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
 	va_end(ap);
+	utf8_trim(d->msg);
 }
 
 int
@@ -179,6 +206,32 @@ dom_new_ip(const struct dom *d)
 	return dom_get(d, "new_ip");
 }
 
+const char *
+dom_show(const struct dom *d, char *buf, size_t n)
+{
+	if (d->display[0] != '\0' && strcmp(d->display, d->name) != 0)
+		snprintf(buf, n, "%s (%s)", d->display, d->name);
+	else
+		snprintf(buf, n, "%s", d->name);
+	utf8_trim(buf);
+	return buf;
+}
+
+/*
+ * The mail operator has no alias form, and a subdomain has no mail
+ * service of its own: their mail is their site's. Never disable the
+ * parent's mail for them.
+ */
+int
+dom_mail_ours(const struct dom *d)
+{
+	const char *k = dom_get(d, "kind");
+
+	if (k != NULL)
+		return strcmp(k, "alias") != 0 && strcmp(k, "subdomain") != 0;
+	return d->kind != SITE_ALIAS && d->kind != SITE_SUBDOMAIN;
+}
+
 size_t
 dom_labels(const struct dom *d, char out[DOM_MAX_LABELS][64])
 {
@@ -195,18 +248,6 @@ dom_labels(const struct dom *d, char out[DOM_MAX_LABELS][64])
 	return n;
 }
 
-int
-dom_label_switched(const struct dom *d, const char *label)
-{
-	char labels[DOM_MAX_LABELS][64];
-	size_t i, n = dom_labels(d, labels);
-
-	for (i = 0; i < n; i++)
-		if (strcmp(labels[i], label) == 0)
-			return 1;
-	return 0;
-}
-
 size_t
 dom_records_at(const struct dom *d, const char *label,
     const struct dns_record **out, size_t max)
@@ -215,13 +256,183 @@ dom_records_at(const struct dom *d, const char *label,
 	size_t i, k = 0;
 
 	for (i = 0; i < d->nrecs && k < max; i++) {
-		if (strcasecmp(d->recs[i].type, "A") != 0 ||
+		if ((strcasecmp(d->recs[i].type, "A") != 0 &&
+		    strcasecmp(d->recs[i].type, "AAAA") != 0) ||
 		    !host_relative(d->recs[i].host, d->zone, rel, sizeof(rel)))
 			continue;
 		if (strcmp(rel, label) == 0)
 			out[k++] = &d->recs[i];
 	}
 	return k;
+}
+
+size_t
+dom_orig(const struct dom *d, struct own_rec **out)
+{
+	unsigned long cnt = 0, i;
+	struct own_rec *v;
+	size_t n = 0;
+	char key[32];
+
+	*out = NULL;
+	if (d->j == NULL || !journal_get_ulong(d->j, "orig.count", &cnt) ||
+	    cnt == 0 || (v = calloc(cnt, sizeof(*v))) == NULL)
+		return 0;
+	for (i = 0; i < cnt; i++) {
+		snprintf(key, sizeof(key), "orig.rec.%lu", i);
+		if (journal_get(d->j, key) != NULL &&
+		    own_rec_parse(journal_get(d->j, key), &v[n]))
+			n++;
+	}
+	*out = v;
+	return n;
+}
+
+size_t
+dom_old_ips(const struct dom *d, const char *out[OWN_MAX_ADDRS],
+    char buf[OWN_MAX_ADDRS][64])
+{
+	const char *p = dom_get(d, "old_ips");
+	size_t n = 0, len;
+
+	if (p == NULL)
+		p = dom_get(d, "old_ip");	/* journals before old_ips */
+	while (p != NULL && *p != '\0' && n < OWN_MAX_ADDRS) {
+		len = strcspn(p, " ");
+		snprintf(buf[n], 64, "%.*s", (int)len, p);
+		out[n] = buf[n];
+		n++;
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+	return n;
+}
+
+/*
+ * New addresses: --new-ip / --new-ip6, else the config's, else the
+ * domain's addresses on the target panel (the new server's Plesk).
+ */
+void
+engine_targets(struct engine *e)
+{
+	struct mc_err err = { 0 };
+	struct site_ref *refs;
+	size_t i, n = 0, *idx;
+
+	if (e->targets_read || !e->conf->target.present ||
+	    ((e->new_ip || e->cc->new_ip) && (e->new_ip6 || e->cc->new_ip6)))
+		return;
+	e->targets_read = 1;
+	if (e->tgt == NULL && panel_open(&e->conf->target, &e->tgt, &err)) {
+		fprintf(stderr, "mailcutover: target panel: %s\n", err.msg);
+		return;
+	}
+	refs = calloc(e->n + 1, sizeof(*refs));
+	idx = calloc(e->n + 1, sizeof(*idx));
+	if (refs == NULL || idx == NULL)
+		goto out;
+	for (i = 0; i < e->n; i++) {
+		if (e->doms[i].skip)
+			continue;
+		refs[n].name = e->doms[i].name;
+		refs[n].alt = e->doms[i].display[0] ? e->doms[i].display : NULL;
+		idx[n++] = i;
+	}
+	plesk_resolve(e->tgt, refs, n, &err);
+	for (i = 0; i < n; i++) {
+		struct dom *d = &e->doms[idx[i]];
+		if (refs[i].result != MC_OK)
+			continue;
+		snprintf(d->target_ip, sizeof(d->target_ip), "%s", refs[i].ip);
+		snprintf(d->target_ip6, sizeof(d->target_ip6), "%s",
+		    refs[i].ip6);
+	}
+out:
+	free(refs);
+	free(idx);
+}
+
+static const char *
+new4_of(const struct engine *e, const struct dom *d)
+{
+	if (dom_get(d, "new_ip") != NULL && *dom_get(d, "new_ip") != '\0')
+		return dom_get(d, "new_ip");
+	if (e->new_ip != NULL)
+		return e->new_ip;
+	if (e->cc->new_ip != NULL)
+		return e->cc->new_ip;
+	return d->target_ip[0] ? d->target_ip : NULL;
+}
+
+static const char *
+new6_of(const struct engine *e, const struct dom *d)
+{
+	if (dom_get(d, "old_ip") != NULL)	/* journaled: as decided then */
+		return dom_get(d, "new_ip6") && *dom_get(d, "new_ip6") ?
+		    dom_get(d, "new_ip6") : NULL;
+	if (e->new_ip6 != NULL)
+		return e->new_ip6;
+	if (e->cc->new_ip6 != NULL)
+		return e->cc->new_ip6;
+	return d->target_ip6[0] ? d->target_ip6 : NULL;
+}
+
+int
+dom_decide(struct engine *e, struct dom *d, enum own_dir dir,
+    struct own_decision *out)
+{
+	struct own_facts f;
+	struct own_rec *orig = NULL;
+	struct mc_err err = { 0 };
+	char buf[OWN_MAX_ADDRS][64];
+	const char *drop;
+	size_t i;
+
+	memset(&f, 0, sizeof(f));
+	f.zone = d->zone;
+	f.recs = d->recs;
+	f.nrecs = d->nrecs;
+	f.labels = e->cc->records;
+	f.nlabels = e->cc->nrecords;
+	f.new4 = new4_of(e, d);
+	f.new6 = new6_of(e, d);
+	if (dom_get(d, "old_ip") != NULL) {
+		/* the identity decided at the first change, as journaled */
+		f.nold = dom_old_ips(d, f.old, buf);
+		drop = dom_get(d, "drop_aaaa");
+		f.drop_aaaa = drop != NULL && strcmp(drop, "yes") == 0;
+	} else {
+		/*
+		 * Before: the operator's addresses (--old-ip, else old_ip),
+		 * else the panel's; per family, so that giving the public
+		 * IPv4 behind a NAT keeps the panel's IPv6.
+		 */
+		const char *const *op = e->nold_ip ?
+		    (const char *const *)e->old_ip :
+		    (const char *const *)e->cc->old_ip;
+		size_t nop = e->nold_ip ? e->nold_ip : e->cc->nold_ip;
+		int has4 = 0, has6 = 0;
+		for (i = 0; i < nop && f.nold < OWN_MAX_ADDRS; i++) {
+			f.old[f.nold++] = op[i];
+			*(strchr(op[i], ':') ? &has6 : &has4) = 1;
+		}
+		if (!has4 && d->panel_ip[0])
+			f.old[f.nold++] = d->panel_ip;
+		if (!has6 && d->panel_ip6[0] && f.nold < OWN_MAX_ADDRS)
+			f.old[f.nold++] = d->panel_ip6;
+		f.drop_aaaa = e->drop_aaaa || e->cc->drop_aaaa;
+	}
+	if (dir == OWN_BACK)
+		f.norig = dom_orig(d, &orig);
+	f.orig = orig;
+	if (own_decide(&f, dir, out, &err) != MC_OK) {
+		free(orig);
+		dom_fail(d, "%s", err.msg);
+		return 0;
+	}
+	free(orig);
+	return 1;
 }
 
 /* ---- gates ---- */
@@ -310,17 +521,6 @@ engine_source(struct engine *e)
 	return 1;
 }
 
-static int
-copy_record(struct dns_record *dst, const struct dns_record *src)
-{
-	*dst = *src;
-	dst->type = strdup(src->type);
-	dst->host = strdup(src->host);
-	dst->value = strdup(src->value);
-	dst->opt = strdup(src->opt ? src->opt : "");
-	return dst->type && dst->host && dst->value && dst->opt;
-}
-
 static void
 dom_clear_zone(struct dom *d)
 {
@@ -334,155 +534,201 @@ dom_clear_zone(struct dom *d)
 	d->have_zone = 0;
 }
 
+/* the active domain with this site-id (or site-alias-id) */
 static struct dom *
-dom_by_site(struct engine *e, unsigned long site)
+dom_by_site(struct engine *e, unsigned long site, int alias)
 {
 	size_t i;
 
 	for (i = 0; i < e->n; i++)
-		if (!e->doms[i].skip && e->doms[i].site_id == site)
+		if (!e->doms[i].skip && e->doms[i].site_id == site &&
+		    e->doms[i].alias == alias)
 			return &e->doms[i];
 	return NULL;
 }
 
 /*
- * Resolve the domains that have no site_id in their journal, then read
- * zone records, SOA and zone status, and mail preferences of every
- * active domain: three kinds of operation, each with up to batch_max
- * site-ids in its filter, all in as few packets as the batch allows.
+ * Resolve the domains that have no site_id in their journal, by both
+ * forms of an IDN; take their kind and the panel's addresses. An alias
+ * without a zone of its own has nothing to switch: its records are in
+ * its site's zone.
  */
-int
-engine_read(struct engine *e)
+static void
+resolve_new(struct engine *e)
 {
 	struct mc_err err = { 0 };
-	struct batch *b = NULL;
-	const char **names = NULL;
-	struct site_ref *refs = NULL;
-	unsigned long *ids = NULL;
-	size_t i, k, nn = 0, nids = 0, chunk;
+	struct site_ref *refs;
+	size_t i, n = 0, *idx;
 	enum mc_result r;
-	int ok = 0;
+	char show[600];
 
-	if (!engine_source(e))
-		return 0;
-	names = calloc(e->n + 1, sizeof(*names));
 	refs = calloc(e->n + 1, sizeof(*refs));
-	ids = calloc(e->n + 1, sizeof(*ids));
-	if (names == NULL || refs == NULL || ids == NULL)
-		goto out;
+	idx = calloc(e->n + 1, sizeof(*idx));
+	if (refs == NULL || idx == NULL)
+		goto nomem;
 	for (i = 0; i < e->n; i++) {
 		struct dom *d = &e->doms[i];
 		unsigned long v;
+		const char *a;
 		if (d->skip)
 			continue;
 		if (journal_get_ulong(d->j, "site_id", &v) && v > 0) {
 			d->site_id = v;
+			a = dom_get(d, "alias");
+			d->alias = a != NULL && strcmp(a, "1") == 0;
 			snprintf(d->zone, sizeof(d->zone), "%s",
 			    dom_get(d, "zone") ? dom_get(d, "zone") : d->name);
-		} else
-			names[nn++] = d->name;
-	}
-	if (nn > 0) {
-		r = plesk_resolve(e->src, names, nn, refs, &err);
-		for (i = 0, k = 0; i < e->n && k < nn; i++) {
-			struct dom *d = &e->doms[i];
-			if (d->skip || d->site_id != 0)
-				continue;
-			if (refs[k].result != MC_OK)
-				dom_fail(d, "%s", refs[k].msg);
-			else if (refs[k].kind == SITE_ALIAS &&
-			    !refs[k].manage_dns)
-				dom_fail(d, "%s is an alias of site %lu without "
-				    "a DNS zone of its own: migrate the site it "
-				    "belongs to", d->name, refs[k].parent_id);
-			else {
-				d->site_id = refs[k].id;
-				snprintf(d->zone, sizeof(d->zone), "%s",
-				    d->name);
-				snprintf(d->hosting_ip, sizeof(d->hosting_ip),
-				    "%s", refs[k].ip);
-				dom_set(e, d, "kind",
-				    site_kind_name(refs[k].kind));
-			}
-			k++;
+			continue;
 		}
-		if (r != MC_OK && r != MC_E_NOTFOUND) {
-			for (i = 0; i < e->n; i++)
-				if (!e->doms[i].skip &&
-				    e->doms[i].site_id == 0)
-					dom_fail(&e->doms[i], "%s", err.msg);
-		}
+		refs[n].name = d->name;
+		refs[n].alt = d->display[0] ? d->display : NULL;
+		idx[n++] = i;
 	}
+	if (n == 0)
+		goto out;
+	r = plesk_resolve(e->src, refs, n, &err);
+	for (i = 0; i < n; i++) {
+		struct dom *d = &e->doms[idx[i]];
+		struct site_ref *f = &refs[i];
+		if (f->result != MC_OK) {
+			dom_fail(d, "%s", r != MC_OK && f->result ==
+			    MC_E_NOTFOUND ? err.msg : f->msg);
+			continue;
+		}
+		d->kind = f->kind;
+		d->alias = f->kind == SITE_ALIAS;
+		if (strcmp(f->stored, d->name) != 0 && d->display[0] == '\0')
+			snprintf(d->display, sizeof(d->display), "%s",
+			    f->stored);
+		if (d->alias && !f->manage_dns) {
+			dom_outcome(d, DR_REFUSED, "refused: %s is an alias of "
+			    "site %lu without a DNS zone of its own (its records "
+			    "are in its site's zone): migrate the site it "
+			    "belongs to", dom_show(d, show, sizeof(show)),
+			    f->parent_id);
+			continue;
+		}
+		d->site_id = f->id;
+		snprintf(d->zone, sizeof(d->zone), "%s", d->name);
+		snprintf(d->panel_ip, sizeof(d->panel_ip), "%s", f->ip);
+		snprintf(d->panel_ip6, sizeof(d->panel_ip6), "%s", f->ip6);
+		dom_set(e, d, "kind", site_kind_name(f->kind));
+		dom_set(e, d, "alias", d->alias ? "1" : "0");
+	}
+	goto out;
+nomem:
 	for (i = 0; i < e->n; i++)
-		if (!e->doms[i].skip) {
-			ids[nids++] = e->doms[i].site_id;
-			dom_clear_zone(&e->doms[i]);
-			e->doms[i].zone_enabled = -1;
-			e->doms[i].mailservice = -1;
-		}
-	if (nids == 0) {
-		ok = 1;
-		goto out;
-	}
-	if ((b = batch_new()) == NULL)
-		goto out;
-	chunk = e->src->batch_max;
-	for (i = 0; i < nids; i += chunk) {
-		size_t m = nids - i < chunk ? nids - i : chunk;
-		struct op *o1 = batch_add(b, OP_DNS_GET_REC);
-		struct op *o2 = batch_add(b, OP_DNS_GET);
-		struct op *o3 = batch_add(b, OP_MAIL_GET_PREFS);
-		if (o1 == NULL || o2 == NULL || o3 == NULL ||
-		    op_set_ids(o1, ids + i, m) || op_set_ids(o2, ids + i, m) ||
-		    op_set_ids(o3, ids + i, m))
-			goto out;
-		o2->with_soa = 1;
-	}
-	r = plesk_send(e->src, b, &err);
+		if (!e->doms[i].skip)
+			dom_fail(&e->doms[i], "out of memory");
+out:
+	free(refs);
+	free(idx);
+}
+
+/* queue the three reads for `m` ids of one id space */
+static int
+queue_reads(struct engine *e, struct batch *b, const unsigned long *ids,
+    size_t m, int alias)
+{
+	struct op *o;
+
+	if ((o = batch_add(b, OP_DNS_GET_REC)) == NULL ||
+	    op_set_ids(o, ids, m) != MC_OK)
+		return 0;
+	o->alias = alias;
+	if ((o = batch_add(b, OP_DNS_GET)) == NULL ||
+	    op_set_ids(o, ids, m) != MC_OK)
+		return 0;
+	o->alias = alias;
+	o->with_soa = 1;
+	(void)e;
+	return 1;
+}
+
+static int
+add_record(struct dom *d, const struct dns_record *src)
+{
+	struct dns_record *nr = realloc(d->recs, (d->nrecs + 1) * sizeof(*nr));
+
+	if (nr == NULL)
+		return 0;
+	d->recs = nr;
+	nr = &d->recs[d->nrecs++];
+	*nr = *src;
+	nr->type = strdup(src->type);
+	nr->host = strdup(src->host);
+	nr->value = strdup(src->value);
+	nr->opt = strdup(src->opt ? src->opt : "");
+	return nr->type && nr->host && nr->value && nr->opt;
+}
+
+/*
+ * Take the answers of a read batch. An operation over several ids that
+ * failed as a whole (Plesk answers one 1015 without an id when one site
+ * of a multi-site get_rec is unknown) is asked again one id per
+ * operation, in `retry`, so that one bad object never fails the others.
+ * Returns 0 on out of memory.
+ */
+static int
+take_reads(struct engine *e, struct batch *b, struct batch *retry)
+{
+	size_t k, i;
+
 	for (k = 0; k < b->n; k++) {
 		struct op *o = b->ops[k];
-		if (o->kind == OP_DNS_GET_REC) {
-			if (o->result != MC_OK) {
-				for (i = 0; i < o->nids; i++) {
-					struct dom *d = dom_by_site(e, o->ids[i]);
-					if (d != NULL)
-						dom_fail(d, "reading the zone: "
-						    "%s", o->msg);
-				}
-				continue;
-			}
+		int whole = o->result != MC_OK &&
+		    (o->kind == OP_DNS_GET_REC || o->nitems == 0);
+		if (whole && retry != NULL && o->nids > 1) {
 			for (i = 0; i < o->nids; i++) {
-				struct dom *d = dom_by_site(e, o->ids[i]);
+				struct op *r = batch_add(retry, o->kind);
+				if (r == NULL || op_set_ids(r, &o->ids[i], 1))
+					return 0;
+				r->alias = o->alias;
+				r->with_soa = o->with_soa;
+			}
+			continue;
+		}
+		if (whole) {
+			for (i = 0; i < o->nids; i++) {
+				struct dom *d = dom_by_site(e, o->ids[i],
+				    o->alias);
+				if (d != NULL)
+					dom_fail(d, "reading %s %lu on the "
+					    "source panel (%s %s): %s", o->alias ?
+					    "site alias" : "site", o->ids[i],
+					    op_operator(o->kind),
+					    op_operation(o->kind), o->msg);
+			}
+			continue;
+		}
+		if (o->kind == OP_DNS_GET_REC) {
+			for (i = 0; i < o->nids; i++) {
+				struct dom *d = dom_by_site(e, o->ids[i],
+				    o->alias);
 				if (d != NULL)
 					d->have_zone = 1;
 			}
 			for (i = 0; i < o->nrecs; i++) {
 				struct dom *d = dom_by_site(e,
-				    o->recs[i].site_id);
-				struct dns_record *nr;
-				if (d == NULL)
-					continue;
-				nr = realloc(d->recs, (d->nrecs + 1) *
-				    sizeof(*nr));
-				if (nr == NULL)
-					goto out;
-				d->recs = nr;
-				if (!copy_record(&d->recs[d->nrecs++],
-				    &o->recs[i]))
-					goto out;
+				    o->recs[i].site_id, o->recs[i].alias);
+				if (d != NULL && !add_record(d, &o->recs[i]))
+					return 0;
 			}
 			continue;
 		}
 		for (i = 0; i < o->nitems; i++) {
 			struct op_item *it = &o->items[i];
-			struct dom *d = dom_by_site(e, it->id);
+			struct dom *d = dom_by_site(e, it->id, o->alias);
 			if (d == NULL)
 				continue;
 			if (it->result != MC_OK) {
-				dom_fail(d, "%s of site %lu: error %u: %.200s",
+				dom_fail(d, "%s of %s %lu: error %u: %.*s",
 				    o->kind == OP_DNS_GET ? "reading the SOA" :
-				    "reading mail preferences", it->id,
-				    it->errcode, it->errtext ? it->errtext :
+				    "reading mail preferences", o->alias ?
+				    "site alias" : "site", it->id, it->errcode,
+				    (int)utf8_clip(it->errtext ? it->errtext :
+				    mc_strerror(it->result), 200),
+				    it->errtext ? it->errtext :
 				    mc_strerror(it->result));
 				continue;
 			}
@@ -493,12 +739,80 @@ engine_read(struct engine *e)
 			} else
 				d->mailservice = it->mailservice;
 		}
-		if (o->result != MC_OK && o->nitems == 0)
-			for (i = 0; i < o->nids; i++) {
-				struct dom *d = dom_by_site(e, o->ids[i]);
-				if (d != NULL)
-					dom_fail(d, "%s", o->msg);
-			}
+	}
+	return 1;
+}
+
+/*
+ * Resolve the domains that have no site_id in their journal, then read
+ * zone records, SOA and zone status, and mail preferences of every
+ * active domain: each kind of operation with up to batch_max ids in its
+ * filter, sites and aliases apart (separate id spaces), all in as few
+ * packets as the batch allows. Mail preferences only where the mail is
+ * the domain's own (not for an alias or a subdomain).
+ */
+int
+engine_read(struct engine *e)
+{
+	struct mc_err err = { 0 };
+	struct batch *b = NULL, *retry = NULL;
+	unsigned long *ids = NULL, *aids = NULL, *mids = NULL;
+	size_t i, nids = 0, naids = 0, nmids = 0, chunk;
+	enum mc_result r;
+	int ok = 0;
+
+	if (!engine_source(e))
+		return 0;
+	resolve_new(e);
+	ids = calloc(e->n + 1, sizeof(*ids));
+	aids = calloc(e->n + 1, sizeof(*aids));
+	mids = calloc(e->n + 1, sizeof(*mids));
+	if (ids == NULL || aids == NULL || mids == NULL)
+		goto out;
+	for (i = 0; i < e->n; i++) {
+		struct dom *d = &e->doms[i];
+		if (d->skip)
+			continue;
+		if (d->alias)
+			aids[naids++] = d->site_id;
+		else
+			ids[nids++] = d->site_id;
+		if (dom_mail_ours(d))
+			mids[nmids++] = d->site_id;
+		dom_clear_zone(d);
+		d->zone_enabled = -1;
+		d->mailservice = -1;
+	}
+	if (nids + naids == 0) {
+		ok = 1;
+		goto out;
+	}
+	if ((b = batch_new()) == NULL || (retry = batch_new()) == NULL)
+		goto out;
+	chunk = e->src->batch_max;
+	for (i = 0; i < nids; i += chunk)
+		if (!queue_reads(e, b, ids + i, nids - i < chunk ? nids - i :
+		    chunk, 0))
+			goto out;
+	for (i = 0; i < naids; i += chunk)
+		if (!queue_reads(e, b, aids + i, naids - i < chunk ? naids - i :
+		    chunk, 1))
+			goto out;
+	for (i = 0; i < nmids; i += chunk) {
+		struct op *o = batch_add(b, OP_MAIL_GET_PREFS);
+		if (o == NULL || op_set_ids(o, mids + i, nmids - i < chunk ?
+		    nmids - i : chunk) != MC_OK)
+			goto out;
+	}
+	r = plesk_send(e->src, b, &err);
+	if (!take_reads(e, b, retry))
+		goto out;
+	if (retry->n > 0) {
+		enum mc_result r2 = plesk_send(e->src, retry, &err);
+		if (r == MC_OK)
+			r = r2;
+		if (!take_reads(e, retry, NULL))
+			goto out;
 	}
 	if (r != MC_OK)
 		for (i = 0; i < e->n; i++)
@@ -511,9 +825,10 @@ out:
 			if (!e->doms[i].skip)
 				dom_fail(&e->doms[i], "out of memory");
 	batch_free(b);
-	free(names);
-	free(refs);
+	batch_free(retry);
 	free(ids);
+	free(aids);
+	free(mids);
 	return ok;
 }
 
@@ -569,10 +884,13 @@ output(struct engine *e)
 	for (i = 0; i < e->n; i++) {
 		struct dom *d = &e->doms[i];
 		if (!e->json) {
-			printf("%s: %s%s", d->name, d->noop && d->res == DR_DONE
-			    ? "nothing to do" : dres_names[d->res],
-			    d->msg[0] ? ": " : "");
-			printf("%s\n", d->msg);
+			char show[600];
+			printf("%s: %s%s", dom_show(d, show, sizeof(show)),
+			    d->noop && d->res == DR_DONE ? "nothing to do" :
+			    dres_names[d->res], d->msg[0] ? ": " : "");
+			printf("%s%s\n", d->msg, dom_get(d, "mode") &&
+			    !strcmp(dom_get(d, "mode"), "manual") ?
+			    " (manual DNS)" : "");
 			for (k = 0; k < d->nnotes; k++)
 				printf("  [%s] %s\n", note_names[d->notes[k].kind],
 				    d->notes[k].text);
@@ -594,6 +912,10 @@ output(struct engine *e)
 		}
 		json_obj_open(&j, NULL);
 		json_str(&j, "domain", d->name);
+		json_str(&j, "display", d->display[0] ? d->display : d->name);
+		json_str(&j, "kind", dom_get(d, "kind") ? dom_get(d, "kind") :
+		    d->kind != SITE_NONE ? site_kind_name(d->kind) : NULL);
+		json_bool(&j, "mail_ours", dom_mail_ours(d));
 		json_str(&j, "result", d->noop && d->res == DR_DONE ? "noop" :
 		    dres_names[d->res]);
 		json_str(&j, "state", d->j ? state_of(d) : "unknown");
@@ -603,6 +925,8 @@ output(struct engine *e)
 		json_str(&j, "mode", dom_get(d, "mode"));
 		json_str(&j, "old_ip", dom_old_ip(d));
 		json_str(&j, "new_ip", dom_new_ip(d));
+		json_str(&j, "new_ip6", dom_get(d, "new_ip6"));
+		json_str(&j, "old_ips", dom_get(d, "old_ips"));
 		json_obj_open(&j, "next");
 		json_str(&j, "step", d->next[0] ? d->next : NULL);
 		fmt_time(d->next_at, t1, sizeof(t1));
@@ -868,11 +1192,18 @@ out:
 
 /* ---- main ---- */
 
+static int usage_error(const char *, ...)
+    __attribute__((format(printf, 1, 2)));
+
 static int
-usage_error(const char *fmt, const char *arg)
+usage_error(const char *fmt, ...)
 {
+	va_list ap;
+
 	fputs("mailcutover: ", stderr);
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputc('\n', stderr);
 	return 2;
 }
@@ -889,7 +1220,8 @@ engine_main(const struct config *c, int argc, char **argv, int json)
 {
 	struct engine e;
 	struct mc_err err = { 0 };
-	char **names = NULL, **listed = NULL;
+	char **names = NULL, **listed = NULL, (*norm)[256] = NULL;
+	const char *why;
 	size_t nnames = 0, nlisted = 0, i;
 	int a, rc;
 
@@ -899,10 +1231,16 @@ engine_main(const struct config *c, int argc, char **argv, int json)
 	e.cmd = argv[0];
 	e.json = json;
 	e.now = time(NULL);
-	if ((names = calloc((size_t)argc, sizeof(*names))) == NULL)
-		return usage_error("out of memory%s", "");
+	/* every name in one spelling: ASCII, lower case, no trailing dot */
+	if ((names = calloc((size_t)argc, sizeof(*names))) == NULL ||
+	    (norm = calloc((size_t)argc, sizeof(*norm))) == NULL) {
+		free(names);
+		free(norm);
+		return usage_error("out of memory");
+	}
 	/* bad arguments: a clear error, exit 2, and nothing else happens */
-#define BAD(...) do { free(names); return usage_error(__VA_ARGS__); } while (0)
+#define BAD(...) do { free(names); free(norm); \
+	return usage_error(__VA_ARGS__); } while (0)
 	for (a = 1; a < argc; a++) {
 		if (!strcmp(argv[a], "--force"))
 			e.force = 1;
@@ -910,37 +1248,50 @@ engine_main(const struct config *c, int argc, char **argv, int json)
 			e.confirm_registrar = 1;
 		else if (!strcmp(argv[a], "--confirm-clients"))
 			e.confirm_clients = 1;
+		else if (!strcmp(argv[a], "--drop-aaaa"))
+			e.drop_aaaa = 1;
 		else if (!strcmp(argv[a], "--new-ip") && a + 1 < argc) {
 			e.new_ip = argv[++a];
-			if (!valid_ip(e.new_ip))
-				BAD("--new-ip '%.60s' is not an "
-				    "IP address", e.new_ip);
+			if (!valid_ipv4(e.new_ip))
+				BAD("--new-ip '%.60s' is not an IPv4 address "
+				    "(IPv6: --new-ip6)", e.new_ip);
+		} else if (!strcmp(argv[a], "--new-ip6") && a + 1 < argc) {
+			e.new_ip6 = argv[++a];
+			if (!valid_ipv6(e.new_ip6))
+				BAD("--new-ip6 '%.60s' is not an IPv6 address",
+				    e.new_ip6);
 		} else if (!strcmp(argv[a], "--old-ip") && a + 1 < argc) {
-			e.old_ip = argv[++a];
-			if (!valid_ip(e.old_ip))
-				BAD("--old-ip '%.60s' is not an "
-				    "IP address", e.old_ip);
+			if (!valid_ip(argv[++a]))
+				BAD("--old-ip '%.60s' is not an IP address",
+				    argv[a]);
+			if (e.nold_ip == OWN_MAX_ADDRS)
+				BAD("--old-ip: at most %d addresses",
+				    OWN_MAX_ADDRS);
+			e.old_ip[e.nold_ip++] = argv[a];
 		} else if (argv[a][0] == '-')
 			BAD("unknown option '%.60s'", argv[a]);
-		else if (!valid_domain(argv[a]) || strlen(argv[a]) > 253)
-			BAD("'%.100s' is not a domain name "
-			    "(ASCII; IDNs as xn-- A-labels)", argv[a]);
+		else if ((why = idn_ascii(argv[a], norm[nnames],
+		    sizeof(norm[0]))) != NULL)
+			BAD("'%.100s' is not a domain name: %s", argv[a], why);
 		else
-			names[nnames++] = argv[a];
+			names[nnames] = norm[nnames], nnames++;
 	}
 #undef BAD
 	if (nnames == 0 && needs_domains(e.cmd)) {
 		free(names);
+		free(norm);
 		return usage_error("%s needs one or more domains", e.cmd);
 	}
 	if (journal_open_dir(e.cc->state_dir, &err) != MC_OK) {
 		free(names);
+		free(norm);
 		fprintf(stderr, "mailcutover: %s\n", err.msg);
 		return 2;
 	}
 	if (!strcmp(e.cmd, "log")) {
 		rc = cmd_log(&e, (int)nnames, names);
 		free(names);
+		free(norm);
 		return rc;
 	}
 	if (nnames == 0) {
@@ -948,10 +1299,13 @@ engine_main(const struct config *c, int argc, char **argv, int json)
 		 * domain of the source panel */
 		if (journal_list(e.cc->state_dir, &listed, &nlisted, &err)) {
 			free(names);
+			free(norm);
 			fprintf(stderr, "mailcutover: %s\n", err.msg);
 			return 1;
 		}
 		free(names);
+		free(norm);
+		norm = NULL;
 		names = listed;
 		nnames = nlisted;
 		if (!strcmp(e.cmd, "list") &&
@@ -963,7 +1317,7 @@ engine_main(const struct config *c, int argc, char **argv, int json)
 		nnames = nlisted;
 	}
 	if ((e.doms = calloc(nnames + 1, sizeof(*e.doms))) == NULL)
-		return usage_error("out of memory%s", "");
+		return usage_error("out of memory");
 	for (i = 0; i < nnames; i++) {
 		struct dom *d = &e.doms[e.n];
 		size_t k, dup = 0;
@@ -979,6 +1333,7 @@ engine_main(const struct config *c, int argc, char **argv, int json)
 		if (k > 0 && d->name[k - 1] == '.')
 			k--;
 		d->name[k] = '\0';
+		idn_unicode(d->name, d->display, sizeof(d->display));
 		if (strcmp(e.cmd, "status") && strcmp(e.cmd, "list") &&
 		    journal_lock(e.cc->state_dir, d->name, &d->lockfd, &err)) {
 			dom_fail(d, "%s", err.msg);
@@ -1042,5 +1397,6 @@ engine_main(const struct config *c, int argc, char **argv, int json)
 		journal_list_free(listed, nlisted);
 	else
 		free(names);
+	free(norm);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "journal.h"
 #include "json.h"
+#include "owner.h"
 #include "plesk.h"
 
 #define ENGINE_MAX_SERVERS	8
@@ -15,6 +16,9 @@
 /* Outcome of one domain in one run, most severe last. */
 enum dres {
 	DR_DONE,	/* the step ran (or had already run: noop set) */
+	DR_ALREADY,	/* already on the new address: nothing to do */
+	DR_SKIPPED,	/* nothing of ours: not on the old server */
+	DR_REFUSED,	/* ours, but the helper will not: msg says why */
 	DR_WAIT,	/* a gate or a server is not there yet */
 	DR_FAILED,	/* this domain failed; the journal says where */
 	DR__MAX
@@ -54,8 +58,16 @@ struct dom {
 	int		 lockfd;
 	int		 skip;		/* failed early: no further work */
 
+	char		 display[256];	/* Unicode form of an IDN, or "" */
+
 	/* what the panel has, read in this run */
-	unsigned long	 site_id;
+	unsigned long	 site_id;	/* or site-alias-id when alias */
+	int		 alias;		/* DNS operations use site-alias-id */
+	enum site_kind	 kind;
+	char		 panel_ip[64];	/* the domain's addresses on the */
+	char		 panel_ip6[64];	/* source panel (dns_ip_address) */
+	char		 target_ip[64];	/* ... and on the target panel */
+	char		 target_ip6[64];
 	char		 zone[256];	/* ASCII zone name */
 	struct dns_record *recs;
 	size_t		 nrecs;
@@ -64,7 +76,6 @@ struct dom {
 	int		 zone_enabled;	/* -1 unknown */
 	int		 zone_master;
 	int		 mailservice;	/* -1 unknown */
-	char		 hosting_ip[64];
 
 	struct srv	 srv[ENGINE_MAX_SERVERS];
 	size_t		 nsrv;
@@ -93,7 +104,11 @@ struct engine {
 	int			 confirm_registrar;
 	int			 confirm_clients;
 	const char		*new_ip;	/* --new-ip */
-	const char		*old_ip;	/* --old-ip */
+	const char		*new_ip6;	/* --new-ip6 */
+	const char		*old_ip[OWN_MAX_ADDRS];	/* --old-ip ... */
+	size_t			 nold_ip;
+	int			 drop_aaaa;	/* --drop-aaaa */
+	int			 targets_read;	/* target panel asked */
 	int			 panel_failed;	/* exit 4 */
 	char			 panel_msg[512];
 };
@@ -111,6 +126,10 @@ void	dom_wait(struct dom *, const char *next, time_t at, const char *, ...)
 	    __attribute__((format(printf, 4, 5)));
 void	dom_done(struct dom *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* a final outcome for this run that is not a failure: already, skipped,
+ * refused; the domain takes no further part in the run */
+void	dom_outcome(struct dom *, enum dres, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
 
 /* journal helpers: time stamps and strings, saved at once */
 int	dom_save(struct engine *, struct dom *);
@@ -126,12 +145,31 @@ void	dom_audit(struct engine *, struct dom *, const char *step,
 int	engine_source(struct engine *);
 /* read zone, SOA and mail prefs of every active domain (batched) */
 int	engine_read(struct engine *);
-/* A records at label.zone */
+/* A and AAAA records at label.zone, as read */
 size_t	dom_records_at(const struct dom *, const char *label,
 	    const struct dns_record **out, size_t max);
+/* the domain's name for people: "bücher.example (xn--bcher-kva.example)" */
+const char *dom_show(const struct dom *, char *, size_t);
 const char *dom_old_ip(const struct dom *);
 const char *dom_new_ip(const struct dom *);
-int	dom_label_switched(const struct dom *, const char *label);
+int	dom_mail_ours(const struct dom *);	/* not an alias/subdomain */
+
+/*
+ * The one decision of what is ours (owner.h), from the panel as read in
+ * this run and the identity in the journal (or, before there is one, the
+ * panel's facts and the operator's options). Plan, prepare, switch,
+ * disable-old-mail and rollback all call it. Returns 0 on out of memory
+ * (the domain is failed).
+ */
+int	dom_decide(struct engine *, struct dom *, enum own_dir,
+	    struct own_decision *);
+/* the journaled records of the switched names (orig.rec.N); malloc'd */
+size_t	dom_orig(const struct dom *, struct own_rec **);
+/* the journaled old addresses ("old_ips"); returns the count */
+size_t	dom_old_ips(const struct dom *, const char *out[OWN_MAX_ADDRS],
+	    char buf[OWN_MAX_ADDRS][64]);
+/* ask the target panel for the new addresses once per run */
+void	engine_targets(struct engine *);
 /* the switched labels of the journal's "names" ("mail lists webmail") */
 #define DOM_MAX_LABELS	8
 size_t	dom_labels(const struct dom *, char out[DOM_MAX_LABELS][64]);

@@ -1,5 +1,6 @@
 /* json.c -- streaming JSON writer with escaping of every string. */
 #include "json.h"
+#include "utf8.h"
 
 void
 json_init(struct json *j, FILE *f)
@@ -13,7 +14,13 @@ static void
 put_string(FILE *f, const char *s)
 {
 	const unsigned char *p;
+	size_t n;
 
+	/*
+	 * Never invalid UTF-8 (PHP's json_decode would return null and the
+	 * UI would lose every result of the run): a byte that does not start
+	 * a valid character becomes U+FFFD.
+	 */
 	fputc('"', f);
 	for (p = (const unsigned char *)s; *p != '\0'; p++) {
 		switch (*p) {
@@ -35,8 +42,15 @@ put_string(FILE *f, const char *s)
 		default:
 			if (*p < 0x20 || *p == 0x7f)
 				fprintf(f, "\\u%04x", *p);
-			else
+			else if (*p < 0x80)
 				fputc(*p, f);
+			else if ((n = utf8_seq(p)) == 0)
+				fputs("\xef\xbf\xbd", f);	/* U+FFFD */
+			else {
+				/* a whole, valid character */
+				fwrite(p, 1, n, f);
+				p += n - 1;
+			}
 		}
 	}
 	fputc('"', f);

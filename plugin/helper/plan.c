@@ -34,36 +34,6 @@ is_label(const struct engine *e, const char *rel)
 	return 0;
 }
 
-/* hosting IP of the domain on the target panel, if one is configured */
-static void
-target_ips(struct engine *e, char (*out)[64])
-{
-	struct mc_err err = { 0 };
-	struct site_ref *refs;
-	const char **names;
-	size_t i, n = 0;
-
-	if (!e->conf->target.present || e->new_ip || e->cc->new_ip)
-		return;
-	if (e->tgt == NULL && panel_open(&e->conf->target, &e->tgt, &err)) {
-		fprintf(stderr, "mailcutover: %s\n", err.msg);
-		return;
-	}
-	refs = calloc(e->n + 1, sizeof(*refs));
-	names = calloc(e->n + 1, sizeof(*names));
-	if (refs == NULL || names == NULL)
-		goto out;
-	for (i = 0; i < e->n; i++)
-		names[n++] = e->doms[i].name;
-	plesk_resolve(e->tgt, names, n, refs, &err);
-	for (i = 0; i < n; i++)
-		if (refs[i].result == MC_OK && refs[i].ip[0])
-			snprintf(out[i], 64, "%s", refs[i].ip);
-out:
-	free(refs);
-	free(names);
-}
-
 /* SPF: which ip4:/ip6: literals a TXT value lists */
 static int
 spf_lists(const char *spf, const char *ip)
@@ -150,7 +120,6 @@ mail_parity(struct engine *e, struct dom **ds, size_t n)
 	struct mc_err err = { 0 };
 	struct batch *bs = NULL, *bt = NULL;
 	struct site_ref *refs = NULL;
-	const char **names = NULL;
 	struct op **so = NULL, **to = NULL;
 	size_t i;
 
@@ -166,15 +135,14 @@ mail_parity(struct engine *e, struct dom **ds, size_t n)
 	so = calloc(n, sizeof(*so));
 	to = calloc(n, sizeof(*to));
 	refs = calloc(n, sizeof(*refs));
-	names = calloc(n, sizeof(*names));
 	bs = batch_new();
 	bt = batch_new();
-	if (!so || !to || !refs || !names || !bs || !bt)
+	if (!so || !to || !refs || !bs || !bt)
 		goto out;
 	for (i = 0; i < n; i++) {
-		const char *kind = dom_get(ds[i], "kind");
-		names[i] = ds[i]->name;
-		if (kind && !strcmp(kind, "alias"))
+		refs[i].name = ds[i]->name;
+		refs[i].alt = ds[i]->display[0] ? ds[i]->display : NULL;
+		if (!dom_mail_ours(ds[i]))
 			continue;	/* an alias has no mail names */
 		if ((so[i] = batch_add(bs, OP_MAIL_GET_INFO)) == NULL ||
 		    op_set_ids(so[i], &ds[i]->site_id, 1) != MC_OK)
@@ -192,7 +160,7 @@ mail_parity(struct engine *e, struct dom **ds, size_t n)
 			    "target panel: %s", err.msg);
 		goto out;
 	}
-	plesk_resolve(e->tgt, names, n, refs, &err);
+	plesk_resolve(e->tgt, refs, n, &err);
 	for (i = 0; i < n; i++) {
 		if (so[i] == NULL || refs[i].result != MC_OK || refs[i].id == 0 ||
 		    refs[i].kind == SITE_ALIAS)
@@ -267,7 +235,6 @@ out:
 	free(so);
 	free(to);
 	free(refs);
-	free(names);
 }
 
 /* ---- the new server's certificate for mail.<domain> ---- */
@@ -886,92 +853,39 @@ mail_preflight(struct engine *e, struct dom **ds, size_t n,
 	free(memo);
 }
 
-static void
-plan_one(struct engine *e, struct dom *d, const char *target_ip,
-    const char **new_ip_out)
-{
-	const struct dns_record *at[MAX_AT];
-	const char *new_ip, *old_ip = e->old_ip;
-	char rel[256], mx[256];
-	size_t i, k, n, to_switch = 0, done = 0;
-	int blocked = 0;
+static int verdict_plan(struct dom *, const struct own_decision *);
 
-	new_ip = e->new_ip ? e->new_ip : e->cc->new_ip ? e->cc->new_ip :
-	    (target_ip[0] ? target_ip : NULL);
-	if (new_ip == NULL) {
-		dom_note(d, NOTE_BLOCK, "no new IP: give --new-ip, set new_ip "
-		    "in [cutover], or configure [target] (the new panel)");
-		blocked = 1;
-		new_ip = "?";
-	}
-	*new_ip_out = new_ip;
-	for (i = 0; old_ip == NULL && i < e->cc->nrecords; i++) {
-		n = dom_records_at(d, e->cc->records[i], at, MAX_AT);
-		for (k = 0; k < n && old_ip == NULL; k++)
-			if (strcmp(at[k]->value, new_ip) != 0)
-				old_ip = at[k]->value;
-	}
-	dom_note(d, NOTE_INFO, "%s %lu on the source panel; zone %s is %s, %s",
-	    dom_get(d, "kind") ? dom_get(d, "kind") : "site", d->site_id,
-	    d->zone, d->zone_enabled == 1 ? "enabled" : "disabled",
-	    d->zone_master ? "master" : "slave");
-	for (i = 0; i < e->cc->nrecords; i++) {
-		const char *l = e->cc->records[i];
-		n = dom_records_at(d, l, at, MAX_AT);
-		if (n == 0) {
-			dom_note(d, NOTE_WARN, "%s.%s has no A record; it will "
-			    "not be switched", l, d->zone);
-			continue;
-		}
-		for (k = 0; k < n; k++) {
-			if (old_ip != NULL && !strcmp(at[k]->value, old_ip)) {
-				dom_note(d, NOTE_DIFF, "%s.%s A %s -> %s", l,
-				    d->zone, old_ip, new_ip);
-				to_switch++;
-			} else if (!strcmp(at[k]->value, new_ip)) {
-				dom_note(d, NOTE_INFO, "%s.%s A %s: already "
-				    "switched", l, d->zone, new_ip);
-				done++;
-			} else
-				dom_note(d, NOTE_WARN, "%s.%s A %s is not the "
-				    "old IP %s: left alone", l, d->zone,
-				    at[k]->value, old_ip ? old_ip : "?");
-		}
-	}
-	if (d->soa.ttl > e->cc->lowered_ttl)
-		dom_note(d, NOTE_DIFF, "zone TTL %lu -> %lu (switch possible "
-		    "%lu s after every name server serves it; restored to %lu "
-		    "at the end)", d->soa.ttl, e->cc->lowered_ttl, d->soa.ttl,
-		    e->cc->restored_ttl);
-	else
-		dom_note(d, NOTE_INFO, "zone TTL %lu is already at or below "
-		    "%lu: no change, no wait", d->soa.ttl, e->cc->lowered_ttl);
-	dom_note(d, NOTE_INFO, "mail on the old server: %s%s",
-	    d->mailservice == 0 ? "off" : "on", d->mailservice == 0 ?
-	    " (step 3 has nothing to do)" : " (disabled at step 3)");
-	/* what else points at the old IP; MX; SPF */
-	for (i = 0; old_ip != NULL && i < d->nrecs; i++) {
+/* what else in the zone points at an old address: not switched */
+static void
+plan_elsewhere(struct engine *e, struct dom *d,
+    const struct own_decision *dec, const char *new_ip)
+{
+	const struct dns_record *t[MAX_AT];
+	struct own_facts f;
+	char rel[256], trel[256], mx[256], canon[64];
+	size_t i, k, q, m;
+
+	memset(&f, 0, sizeof(f));
+	for (k = 0; k < dec->nold; k++)
+		f.old[f.nold++] = dec->old[k];
+	for (i = 0; i < d->nrecs; i++) {
 		const struct dns_record *r = &d->recs[i];
 		if (!host_relative(r->host, d->zone, rel, sizeof(rel)))
 			snprintf(rel, sizeof(rel), "%s", r->host);
-		if ((!strcasecmp(r->type, "A") || !strcasecmp(r->type, "AAAA"))
-		    && !strcmp(r->value, old_ip) && !is_label(e, rel))
+		if (own_classify(&f, r->type, r->value, canon, sizeof(canon)) ==
+		    OWN_OLD && !is_label(e, rel))
 			dom_note(d, NOTE_WARN, "%s%s%s %s %s also points at the "
-			    "old IP and is not switched", rel, rel[0] ? "." :
-			    "", d->zone, r->type, old_ip);
-		if (!strcasecmp(r->type, "CNAME")) {
-			char trel[256];
-			const struct dns_record *t[MAX_AT];
-			if (host_relative(r->value, d->zone, trel,
-			    sizeof(trel)) && !is_label(e, trel)) {
-				size_t m = dom_records_at(d, trel, t, MAX_AT), q;
-				for (q = 0; q < m; q++)
-					if (!strcmp(t[q]->value, old_ip))
-						dom_note(d, NOTE_WARN, "%s.%s "
-						    "CNAME %s leads to the old "
-						    "IP", rel, d->zone,
-						    r->value);
-			}
+			    "old server and is not switched", rel, rel[0] ?
+			    "." : "", d->zone, r->type, canon);
+		if (!strcasecmp(r->type, "CNAME") && host_relative(r->value,
+		    d->zone, trel, sizeof(trel)) && !is_label(e, trel)) {
+			m = dom_records_at(d, trel, t, MAX_AT);
+			for (q = 0; q < m; q++)
+				if (own_classify(&f, t[q]->type, t[q]->value,
+				    canon, sizeof(canon)) == OWN_OLD)
+					dom_note(d, NOTE_WARN, "%s.%s CNAME %s "
+					    "leads to the old server", rel,
+					    d->zone, r->value);
 		}
 		if (!strcasecmp(r->type, "MX")) {
 			host_norm(r->value, mx, sizeof(mx));
@@ -981,33 +895,150 @@ plan_one(struct engine *e, struct dom *d, const char *target_ip,
 				    "the switched names: inbound mail does not "
 				    "follow the switch", r->opt, r->value);
 		}
-		if (!strcasecmp(r->type, "TXT") &&
-		    !strncasecmp(r->value, "v=spf1", 6) &&
-		    spf_lists(r->value, old_ip) && !spf_lists(r->value, new_ip))
-			dom_note(d, NOTE_WARN, "SPF \"%s\" lists ip%c:%s but not "
-			    "the new IP %s: mail sent from the new server may "
-			    "fail SPF; add it before the switch", r->value,
-			    valid_ipv6(old_ip) ? '6' : '4', old_ip, new_ip);
+		if (!strcasecmp(r->type, "TXT") && new_ip != NULL &&
+		    !strncasecmp(r->value, "v=spf1", 6))
+			for (k = 0; k < dec->nold; k++)
+				if (spf_lists(r->value, dec->old[k]) &&
+				    !spf_lists(r->value, new_ip))
+					dom_note(d, NOTE_WARN, "SPF \"%s\" lists "
+					    "ip%c:%s but not the new IP %s: mail "
+					    "sent from the new server may fail "
+					    "SPF; add it before the switch",
+					    r->value, valid_ipv6(dec->old[k]) ?
+					    '6' : '4', dec->old[k], new_ip);
 	}
-	if (old_ip == NULL && done == 0) {
-		dom_note(d, NOTE_BLOCK, "no A record for %s.%s (or the other "
-		    "configured names): nothing to switch",
-		    e->cc->records[0], d->zone);
-		blocked = 1;
+}
+
+/* one note per record at the switched names: what the switch does */
+static size_t
+plan_names(struct engine *e, struct dom *d, const struct own_decision *dec)
+{
+	const struct dns_record *at[MAX_AT];
+	size_t i, k, n = 0;
+	int seen;
+
+	for (i = 0; i < e->cc->nrecords; i++) {
+		const char *l = e->cc->records[i];
+		seen = dom_records_at(d, l, at, MAX_AT) > 0;
+		for (k = 0; k < dec->nmanaged; k++) {
+			const struct own_rec *r = &dec->managed[k];
+			int six = strcmp(r->type, "AAAA") == 0;
+			const char *nw = six ? dec->new6 : dec->new4;
+			if (strcmp(r->label, l) != 0)
+				continue;
+			if (r->cls == OWN_NEW)
+				dom_note(d, NOTE_INFO, "%s.%s %s %s: already "
+				    "switched", l, d->zone, r->type, r->value);
+			else if (nw[0] != '\0') {
+				dom_note(d, NOTE_DIFF, "%s.%s %s %s -> %s "
+				    "(record %lu)", l, d->zone, r->type,
+				    r->value, nw, r->id);
+				n++;
+			} else if (six && dec->drop_aaaa) {
+				dom_note(d, NOTE_DIFF, "%s.%s AAAA %s: removed, "
+				    "no new IPv6 (--drop-aaaa; rollback puts it "
+				    "back)", l, d->zone, r->value);
+				n++;
+			}
+		}
+		for (k = 0; k < dec->nothers; k++) {
+			const struct own_rec *r = &dec->others[k];
+			if (strcmp(r->label, l) != 0)
+				continue;
+			if (r->cls == OWN_BAD)
+				dom_note(d, NOTE_WARN, "%s.%s %s \"%s\" is not an "
+				    "IP address: left alone", l, d->zone,
+				    r->type, r->value);
+			else
+				dom_note(d, NOTE_INFO, "%s.%s %s %s is not the "
+				    "old server's: left alone", l, d->zone,
+				    r->type, r->value);
+		}
+		if (!seen)
+			dom_note(d, NOTE_WARN, "%s.%s has no A or AAAA record; "
+			    "it will not be switched", l, d->zone);
 	}
+	return n;
+}
+
+/*
+ * Plan one domain: the shared decision (owner.h), said in notes; the
+ * same decision prepare, switch and rollback will act on.
+ */
+static void
+plan_one(struct engine *e, struct dom *d, char new_ip[64])
+{
+	struct own_decision dec;
+	char olds[OWN_MAX_ADDRS * 66] = "";
+	size_t i, used = 0, n;
+
+	new_ip[0] = '\0';
+	if (!dom_decide(e, d, OWN_FORWARD, &dec))
+		return;
+	snprintf(new_ip, 64, "%s", dec.new4);
+	for (i = 0; i < dec.nold && used < sizeof(olds); i++)
+		used += (size_t)snprintf(olds + used, sizeof(olds) - used,
+		    "%s%s", i ? " " : "", dec.old[i]);
+	dom_note(d, NOTE_INFO, "%s %lu on the source panel; zone %s is %s, "
+	    "%s; the old server's addresses for it: %s (%s)",
+	    d->kind != SITE_NONE ? site_kind_name(d->kind) : "site",
+	    d->site_id, d->zone, d->zone_enabled == 1 ? "enabled" :
+	    "disabled", d->zone_master ? "master" : "slave", olds[0] ? olds :
+	    "none", e->nold_ip || e->cc->nold_ip ? "as given" :
+	    "as the panel reports them");
+	n = plan_names(e, d, &dec);
+	if (!verdict_plan(d, &dec)) {
+		own_decision_clear(&dec);
+		return;
+	}
+	if (d->soa.ttl > e->cc->lowered_ttl)
+		dom_note(d, NOTE_DIFF, "zone TTL %lu -> %lu (switch possible "
+		    "%lu s after every name server serves it; restored to %lu "
+		    "at the end)", d->soa.ttl, e->cc->lowered_ttl, d->soa.ttl,
+		    e->cc->restored_ttl);
+	else
+		dom_note(d, NOTE_INFO, "zone TTL %lu is already at or below "
+		    "%lu: no change, no wait", d->soa.ttl, e->cc->lowered_ttl);
+	if (!dom_mail_ours(d))
+		dom_note(d, NOTE_INFO, "mail: the mail of %s %s is its site's "
+		    "mail: not disabled at step 3 (migrate the site for that)",
+		    site_kind_name(d->kind), d->name);
+	else
+		dom_note(d, NOTE_INFO, "mail on the old server: %s%s",
+		    d->mailservice == 0 ? "off" : "on", d->mailservice == 0 ?
+		    " (step 3 has nothing to do)" : " (disabled at step 3)");
+	plan_elsewhere(e, d, &dec, dec.new4[0] ? dec.new4 : NULL);
 	if (d->zone_enabled != 1)
 		dom_note(d, NOTE_WARN, "the zone is disabled on the source "
 		    "panel: manual DNS mode");
-	if (blocked) {
-		dom_fail(d, "blocked (see the notes); nothing was changed");
-		return;
-	}
-	if (to_switch == 0)
-		dom_done(d, "already switched: nothing to change");
-	else
-		dom_done(d, "%zu record%s to switch from %s to %s", to_switch,
-		    to_switch == 1 ? "" : "s", old_ip, new_ip);
+	dom_done(d, "%zu record%s to switch from %s to %s%s%s", n,
+	    n == 1 ? "" : "s", olds, dec.new4[0] ? dec.new4 : "",
+	    dec.new4[0] && dec.new6[0] ? " and " : "", dec.new6);
 	snprintf(d->next, sizeof(d->next), "prepare");
+	own_decision_clear(&dec);
+}
+
+/* plan's outcome of a decision with nothing to do; 1: something to do */
+static int
+verdict_plan(struct dom *d, const struct own_decision *dec)
+{
+	switch (dec->verdict) {
+	case OWN_REFUSED:
+		dom_note(d, NOTE_BLOCK, "%s", dec->reason);
+		dom_outcome(d, DR_REFUSED, "refused: %s", dec->reason);
+		return 0;
+	case OWN_SKIP:
+		dom_outcome(d, DR_SKIPPED, "skipped: %s; nothing here is the "
+		    "old server's to move", dec->reason);
+		return 0;
+	case OWN_ALREADY:
+		dom_outcome(d, DR_ALREADY, "already on the new IP %s: nothing "
+		    "to do", dec->new4[0] ? dec->new4 : dec->new6);
+		return 0;
+	case OWN_SWITCH:
+		break;
+	}
+	return 1;
 }
 
 void
@@ -1015,26 +1046,26 @@ step_plan(struct engine *e)
 {
 	struct dom **ds;
 	const char **nips;
-	char (*tips)[64];
+	char (*buf)[64];
 	size_t i, k, s, n = 0;
 
 	if (!engine_read(e))
 		return;
-	tips = calloc(e->n + 1, sizeof(*tips));
+	buf = calloc(e->n + 1, sizeof(*buf));
 	ds = calloc(e->n + 1, sizeof(*ds));
 	nips = calloc(e->n + 1, sizeof(*nips));
-	if (tips == NULL || ds == NULL || nips == NULL)
+	if (buf == NULL || ds == NULL || nips == NULL)
 		goto out;
-	target_ips(e, tips);
+	engine_targets(e);
 	for (i = 0; i < e->n; i++) {
 		struct dom *d = &e->doms[i];
 		if (d->skip || d->res == DR_FAILED)
 			continue;
-		if (dom_get(d, "kind") == NULL)
-			journal_set(d->j, "kind", "site", NULL);
-		plan_one(e, d, tips[i], &nips[n]);
-		if (d->res != DR_FAILED)
+		plan_one(e, d, buf[n]);
+		if (d->res == DR_DONE && !d->skip) {
+			nips[n] = buf[n][0] ? buf[n] : NULL;
 			ds[n++] = d;
+		}
 	}
 	/* mail preflight; a blocker found there stops the domain too */
 	mail_preflight(e, ds, n, nips);
@@ -1073,7 +1104,7 @@ step_plan(struct engine *e)
 	}
 out:
 	/* plan writes nothing: drop what reading put in memory */
-	free(tips);
+	free(buf);
 	free(ds);
 	free(nips);
 }

@@ -6,6 +6,7 @@
 
 #include "json.h"
 #include "panel.h"
+#include "idn.h"
 #include "raw.h"
 #include "valid.h"
 
@@ -273,18 +274,31 @@ run_resolve(struct plesk *p, int argc, char **argv, int json)
 	struct mc_err err = { 0 };
 	struct json j;
 	enum mc_result r;
+	char (*ascii)[256] = NULL, (*uni)[256] = NULL;
 	int i, rc = 0;
 
 	if (argc < 1)
 		return usage_err("resolve DOMAIN...%s", "");
-	for (i = 0; i < argc; i++)
-		if (!valid_domain(argv[i]))
-			return usage_err("'%.100s' is not a domain name "
-			    "(ASCII; IDNs as xn-- A-labels)", argv[i]);
-	if ((refs = calloc((size_t)argc, sizeof(*refs))) == NULL)
+	if ((refs = calloc((size_t)argc, sizeof(*refs))) == NULL ||
+	    (ascii = calloc((size_t)argc, sizeof(*ascii))) == NULL ||
+	    (uni = calloc((size_t)argc, sizeof(*uni))) == NULL) {
+		free(refs);
+		free(ascii);
 		return usage_err("out of memory%s", "");
-	r = plesk_resolve(p, (const char *const *)argv, (size_t)argc, refs,
-	    &err);
+	}
+	for (i = 0; i < argc; i++) {
+		if (idn_ascii(argv[i], ascii[i], sizeof(ascii[0])) != NULL) {
+			free(refs);
+			free(ascii);
+			free(uni);
+			return usage_err("'%.100s' is not a domain name",
+			    argv[i]);
+		}
+		idn_unicode(ascii[i], uni[i], sizeof(uni[0]));
+		refs[i].name = ascii[i];
+		refs[i].alt = uni[i][0] ? uni[i] : NULL;
+	}
+	r = plesk_resolve(p, refs, (size_t)argc, &err);
 	if (r != MC_OK) {
 		fprintf(stderr, "mailcutover: %s\n", err.msg);
 		rc = mc_exit_code(r);
@@ -301,7 +315,7 @@ run_resolve(struct plesk *p, int argc, char **argv, int json)
 			rc = 1;
 		if (!json) {
 			printf("%s: %s\n", argv[i], refs[i].result == MC_OK ?
-			    refs[i].msg + strlen(argv[i]) + 2 : refs[i].msg);
+			    refs[i].msg + strlen(ascii[i]) + 2 : refs[i].msg);
 			continue;
 		}
 		json_obj_open(&j, NULL);
@@ -311,6 +325,9 @@ run_resolve(struct plesk *p, int argc, char **argv, int json)
 		json_num(&j, "id", (long long)refs[i].id);
 		json_num(&j, "parent_id", (long long)refs[i].parent_id);
 		json_bool(&j, "manage_dns", refs[i].manage_dns);
+		json_str(&j, "stored", refs[i].stored);
+		json_str(&j, "ip", refs[i].ip[0] ? refs[i].ip : NULL);
+		json_str(&j, "ip6", refs[i].ip6[0] ? refs[i].ip6 : NULL);
 		if (refs[i].result != MC_OK)
 			json_str(&j, "error", refs[i].msg);
 		json_obj_close(&j);
@@ -321,6 +338,8 @@ run_resolve(struct plesk *p, int argc, char **argv, int json)
 		json_end(&j);
 	}
 	free(refs);
+	free(ascii);
+	free(uni);
 	return rc;
 }
 

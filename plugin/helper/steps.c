@@ -11,7 +11,6 @@
 #include "host.h"
 #include "valid.h"
 
-#define MAX_AT 16	/* A records considered at one name */
 
 static int
 active(const struct dom *d)
@@ -45,89 +44,113 @@ human(long s, char *buf, size_t n)
 
 /* ---- identity and prior values (first time only) ---- */
 
-static const char *
-decide_new_ip(const struct engine *e)
+/* the journal form of a decision's old addresses: "1.2.3.4 fd00::1" */
+static void
+join_old(const struct own_decision *dec, char *buf, size_t n)
 {
-	if (e->new_ip != NULL)
-		return e->new_ip;
-	if (e->cc->new_ip != NULL)
-		return e->cc->new_ip;
-	return NULL;
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < dec->nold && used < n; i++)
+		used += (size_t)snprintf(buf + used, n - used, "%s%s",
+		    i ? " " : "", dec->old[i]);
+}
+
+/* journal every A/AAAA record at the switched names: orig.rec.N */
+static int
+journal_records(struct engine *e, struct dom *d,
+    const struct own_decision *dec)
+{
+	char key[32], val[200];
+	size_t i, n = 0;
+
+	for (i = 0; i < dec->nmanaged + dec->nothers; i++) {
+		const struct own_rec *r = i < dec->nmanaged ?
+		    &dec->managed[i] : &dec->others[i - dec->nmanaged];
+		snprintf(key, sizeof(key), "orig.rec.%zu", n++);
+		if (!own_rec_format(r, val, sizeof(val))) {
+			dom_fail(d, "record %lu at %s.%s cannot be journaled",
+			    r->id, r->label, d->zone);
+			return 0;
+		}
+		if (!dom_set(e, d, key, val))
+			return 0;
+	}
+	return dom_setf(e, d, "orig.count", "%zu", n);
 }
 
 /*
- * Fill site_id, zone, mode, old_ip, new_ip, names and orig.* from the
- * panel's current zone. Returns 1 when the journal holds an identity.
+ * A decision that leaves nothing to do becomes the domain's outcome for
+ * this run (not a failure). Returns 1 when there is something to switch.
+ */
+static int
+verdict_outcome(struct dom *d, const struct own_decision *dec)
+{
+	switch (dec->verdict) {
+	case OWN_REFUSED:
+		dom_outcome(d, DR_REFUSED, "refused: %s", dec->reason);
+		return 0;
+	case OWN_SKIP:
+		dom_outcome(d, DR_SKIPPED, "skipped: %s", dec->reason);
+		return 0;
+	case OWN_ALREADY:
+		dom_outcome(d, DR_ALREADY, "already on the new IP %s: nothing "
+		    "to do", dec->new4[0] ? dec->new4 : dec->new6);
+		return 0;
+	case OWN_SWITCH:
+		break;
+	}
+	return 1;
+}
+
+/*
+ * The first change to a domain: decide what is ours (owner.h) and write
+ * that decision and the prior values to the journal. A domain with
+ * nothing of ours, or that the helper refuses, gets its outcome and no
+ * journal. Returns 1 when the journal holds an identity.
  */
 static int
 capture(struct engine *e, struct dom *d)
 {
-	const struct dns_record *at[MAX_AT];
-	const char *new_ip, *old_ip = e->old_ip;
-	char names[256] = "", key[32];
-	size_t i, k, n, nrec = 0;
+	struct own_decision dec;
+	char olds[OWN_MAX_ADDRS * 64], soa[160];
+	int ok;
 
 	if (dom_get(d, "old_ip") != NULL && dom_get(d, "names") != NULL)
 		return 1;
-	if ((new_ip = decide_new_ip(e)) == NULL) {
-		dom_fail(d, "no new IP: give --new-ip or set new_ip in [cutover]");
+	engine_targets(e);
+	if (!dom_decide(e, d, OWN_FORWARD, &dec))
+		return 0;
+	if (!verdict_outcome(d, &dec)) {
+		own_decision_clear(&dec);
 		return 0;
 	}
-	/* old IP: given, or the value of the first record name found */
-	for (i = 0; old_ip == NULL && i < e->cc->nrecords; i++) {
-		n = dom_records_at(d, e->cc->records[i], at, MAX_AT);
-		for (k = 0; k < n && old_ip == NULL; k++)
-			if (strcmp(at[k]->value, new_ip) != 0)
-				old_ip = at[k]->value;
-	}
-	if (old_ip == NULL) {
-		for (i = 0, n = 0; i < e->cc->nrecords; i++)
-			n += dom_records_at(d, e->cc->records[i], at, MAX_AT);
-		if (n > 0)
-			dom_fail(d, "every record of %s already has the new IP "
-			    "%s; nothing to switch (give --old-ip to adopt it)",
-			    d->zone, new_ip);
-		else
-			dom_fail(d, "zone %s has no A record for %s.%s (or the "
-			    "other configured names); nothing to switch",
-			    d->zone, e->cc->records[0], d->zone);
-		return 0;
-	}
-	if (strcmp(old_ip, new_ip) == 0) {
-		dom_fail(d, "old and new IP are both %s", new_ip);
-		return 0;
-	}
-	for (i = 0; i < e->cc->nrecords; i++) {
-		n = dom_records_at(d, e->cc->records[i], at, MAX_AT);
-		if (n == 0) {
-			dom_note(d, NOTE_WARN, "%s.%s has no A record; not "
-			    "switched", e->cc->records[i], d->zone);
-			continue;
-		}
-		if (names[0])
-			strncat(names, " ", sizeof(names) - strlen(names) - 1);
-		strncat(names, e->cc->records[i],
-		    sizeof(names) - strlen(names) - 1);
-		for (k = 0; k < n; k++) {
-			snprintf(key, sizeof(key), "orig.rec.%zu", nrec++);
-			if (!dom_setf(e, d, key, "%s|A|%s", e->cc->records[i],
-			    at[k]->value))
-				return 0;
-		}
-	}
-	if (!dom_setf(e, d, "site_id", "%lu", d->site_id) ||
-	    !dom_set(e, d, "zone", d->zone) ||
-	    !dom_set(e, d, "mode", d->zone_enabled == 1 && d->zone_master ?
-	    "panel" : "manual") ||
-	    !dom_set(e, d, "old_ip", old_ip) ||
-	    !dom_set(e, d, "new_ip", new_ip) ||
-	    !dom_set(e, d, "names", names) ||
-	    !dom_setf(e, d, "orig.ttl", "%lu", d->soa.ttl) ||
-	    !dom_set(e, d, "orig.mail", d->mailservice == 0 ? "off" : "on") ||
-	    !dom_setf(e, d, "orig.count", "%zu", nrec) ||
-	    !dom_set(e, d, "state", "planned"))
-		return 0;
-	return dom_save(e, d);
+	join_old(&dec, olds, sizeof(olds));
+	snprintf(soa, sizeof(soa), "%lu %lu %lu %lu %lu", d->soa.ttl,
+	    d->soa.refresh, d->soa.retry, d->soa.expire, d->soa.minimum);
+	ok = journal_records(e, d, &dec) &&
+	    dom_setf(e, d, "site_id", "%lu", d->site_id) &&
+	    dom_set(e, d, "alias", d->alias ? "1" : "0") &&
+	    dom_set(e, d, "zone", d->zone) &&
+	    (d->display[0] == '\0' || dom_set(e, d, "display", d->display)) &&
+	    dom_set(e, d, "mode", d->zone_enabled == 1 && d->zone_master ?
+	    "panel" : "manual") &&
+	    dom_set(e, d, "old_ip", dec.old[0]) &&
+	    dom_set(e, d, "old_ips", olds) &&
+	    dom_set(e, d, "new_ip", dec.new4) &&
+	    dom_set(e, d, "new_ip6", dec.new6) &&
+	    dom_set(e, d, "drop_aaaa", dec.drop_aaaa ? "yes" : "no") &&
+	    dom_set(e, d, "names", dec.names) &&
+	    dom_setf(e, d, "orig.ttl", "%lu", d->soa.ttl) &&
+	    dom_set(e, d, "orig.soa", soa) &&
+	    dom_set(e, d, "orig.mail", !dom_mail_ours(d) ? "parent" :
+	    d->mailservice == 0 ? "off" : "on") &&
+	    dom_set(e, d, "state", "planned");
+	if (ok && dec.drop_aaaa)
+		dom_audit(e, d, "decide", "AAAA on the old server",
+		    "dropped (--drop-aaaa)", "chosen by operator");
+	own_decision_clear(&dec);
+	return ok && dom_save(e, d);
 }
 
 static int
@@ -140,30 +163,48 @@ manual_mode(const struct dom *d)
 
 /* ---- batches ---- */
 
+/*
+ * dns set with all five SOA fields, as read with dns get in this run, and
+ * only the TTL changed: every documented sample sends all five, and that
+ * a partial <soa> leaves the others alone is an inference, not a fact.
+ */
 static struct op *
-queue_set_ttl(struct batch *b, const struct dom *d, unsigned long ttl)
+queue_set_ttl(struct batch *b, struct dom *d, unsigned long ttl)
 {
-	struct op *o = batch_add(b, OP_DNS_SET);
+	const unsigned all = SOA_TTL | SOA_REFRESH | SOA_RETRY | SOA_EXPIRE |
+	    SOA_MINIMUM;
+	struct op *o;
 
-	if (o == NULL || op_set_ids(o, &d->site_id, 1) != MC_OK)
+	if ((d->soa.set & all) != all) {
+		dom_fail(d, "the source panel did not report all five SOA "
+		    "fields of zone %s: refusing to send a partial SOA",
+		    d->zone);
 		return NULL;
-	o->soa.set = SOA_TTL;
+	}
+	if ((o = batch_add(b, OP_DNS_SET)) == NULL ||
+	    op_set_ids(o, &d->site_id, 1) != MC_OK) {
+		dom_fail(d, "out of memory");
+		return NULL;
+	}
+	o->alias = d->alias;
+	o->soa = d->soa;
+	o->soa.set = all;
 	o->soa.ttl = ttl;
 	return o;
 }
 
 static struct op *
-queue_add(struct batch *b, const struct dom *d, const char *label,
-    const char *ip)
+queue_add(struct batch *b, const struct dom *d, const struct own_rec *r)
 {
 	struct op *o = batch_add(b, OP_DNS_ADD_REC);
 
 	if (o == NULL)
 		return NULL;
 	o->rec.site_id = d->site_id;
-	if ((o->rec.type = strdup(valid_ipv6(ip) ? "AAAA" : "A")) == NULL ||
-	    (o->rec.host = strdup(label)) == NULL ||
-	    (o->rec.value = strdup(ip)) == NULL)
+	o->rec.alias = d->alias;
+	if ((o->rec.type = strdup(r->type)) == NULL ||
+	    (o->rec.host = strdup(r->label)) == NULL ||
+	    (o->rec.value = strdup(r->value)) == NULL)
 		return NULL;
 	return o;
 }
@@ -289,8 +330,12 @@ step_prepare(struct engine *e)
 		if (!dom_save(e, d))
 			continue;
 		own[b->n] = d;
-		if (queue_set_ttl(b, d, e->cc->lowered_ttl) == NULL)
+		if (queue_set_ttl(b, d, e->cc->lowered_ttl) == NULL) {
+			own[b->n] = NULL;
+			if (d->res == DR_FAILED)
+				continue;	/* no full SOA: this one only */
 			goto out;
+		}
 	}
 	send_batch(e, b, own);
 	for (i = 0; i < b->n; i++) {
@@ -336,191 +381,252 @@ out:
 
 /* ---- switch (runbook 1) ---- */
 
-static int
-has_value(const struct dns_record *const *at, size_t n, const char *v)
+/* "mail.example.com A 127.0.3.20" */
+static void
+rec_text(const struct dom *d, const struct own_rec *r, char *buf, size_t n)
 {
-	size_t k;
-
-	for (k = 0; k < n; k++)
-		if (strcmp(at[k]->value, v) == 0)
-			return 1;
-	return 0;
-}
-
-/* queue deletes of old-IP records at names that have the new record */
-static int
-queue_deletes(struct engine *e, struct dom *d, struct batch *b,
-    struct dom **own, const char *remove_ip, const char *keep_ip)
-{
-	const struct dns_record *at[MAX_AT];
-	char labels[DOM_MAX_LABELS][64];
-	size_t l, nl = dom_labels(d, labels), k, n;
-
-	for (l = 0; l < nl; l++) {
-		n = dom_records_at(d, labels[l], at, MAX_AT);
-		if (!has_value(at, n, keep_ip))
-			continue;	/* never leave a name empty */
-		for (k = 0; k < n; k++) {
-			if (strcmp(at[k]->value, remove_ip) != 0)
-				continue;
-			own[b->n] = d;
-			if (queue_del(b, at[k]->id) == NULL)
-				return 0;
-		}
-	}
-	(void)e;
-	return 1;
+	snprintf(buf, n, "%s%s%s %s %s", r->label, r->label[0] ? "." : "",
+	    d->zone, r->type, r->value);
 }
 
 /*
- * Make-before-break convergence toward "each switched name has want_ip,
- * and no drop_ip": add missing want_ip records (one packet per batch),
- * re-read only if an answer was lost, then delete drop_ip records at
- * names that now have want_ip (one packet per batch). Never deletes at a
- * name whose new record is not confirmed.
+ * In manual DNS mode the primary is not this panel: the decision's
+ * changes become instructions for the operator, and DNS checks them.
  */
 static void
-converge(struct engine *e, struct dom **list, size_t nlist, const char *step,
-    int rollback)
+manual_changes(struct dom *d, const struct own_decision *dec)
 {
-	struct batch *b = NULL;
-	struct dom **own = NULL;
-	const struct dns_record *at[MAX_AT];
-	char labels[DOM_MAX_LABELS][64];
-	size_t i, k, n, l, nl;
-	int lost = 0;
+	char what[400];
+	size_t i;
 
-	if ((b = batch_new()) == NULL || (own = owners(e->n * 16)) == NULL)
-		goto out;
+	for (i = 0; i < dec->nchanges; i++) {
+		rec_text(d, &dec->changes[i].rec, what, sizeof(what));
+		dom_note(d, NOTE_DIFF, "at the primary DNS (not this panel): "
+		    "%s %s", dec->changes[i].del ? "delete" : "add", what);
+	}
+	if (dec->nchanges > 0)
+		dom_note(d, NOTE_INFO, "add the new records before deleting "
+		    "the old ones (a name without an address is cached as "
+		    "missing for the SOA minimum)");
+}
+
+/* put an add the panel confirmed into the zone as read */
+static int
+record_added(struct dom *d, const struct op *o)
+{
+	struct dns_record *nr;
+	char fq[320];
+
+	if ((nr = realloc(d->recs, (d->nrecs + 1) * sizeof(*nr))) == NULL)
+		return 0;
+	d->recs = nr;
+	nr = &d->recs[d->nrecs];
+	memset(nr, 0, sizeof(*nr));
+	snprintf(fq, sizeof(fq), "%s%s%s.", o->rec.host, o->rec.host[0] ?
+	    "." : "", d->zone);
+	nr->id = o->id;
+	nr->site_id = d->site_id;
+	nr->alias = d->alias;
+	nr->type = strdup(o->rec.type);
+	nr->host = strdup(fq);
+	nr->value = strdup(o->rec.value);
+	nr->opt = strdup("");
+	d->nrecs++;
+	return nr->type && nr->host && nr->value && nr->opt;
+}
+
+/* the adds of every domain's decision, one packet per batch */
+static int
+converge_adds(struct engine *e, struct dom **list, size_t nlist,
+    const char *step, enum own_dir dir, int *lost)
+{
+	struct batch *b;
+	struct dom **own = NULL;
+	struct own_decision dec;
+	size_t i, k, cap = 0;
+	char what[400];
+	int ok = 0;
+
+	if ((b = batch_new()) == NULL)
+		return 0;
 	for (i = 0; i < nlist; i++) {
 		struct dom *d = list[i];
-		const char *want = rollback ? dom_old_ip(d) : dom_new_ip(d);
 		if (!active(d) || d->res == DR_WAIT || manual_mode(d))
 			continue;
-		nl = dom_labels(d, labels);
-		for (l = 0; l < nl; l++) {
-			const char *label = labels[l];
-			n = dom_records_at(d, label, at, MAX_AT);
-			for (k = 0; k < n; k++)
-				if (strcmp(at[k]->value, want) != 0 &&
-				    strcmp(at[k]->value, rollback ?
-				    dom_new_ip(d) : dom_old_ip(d)) != 0)
-					dom_note(d, NOTE_WARN, "%s.%s A %s is "
-					    "neither the old nor the new IP: "
-					    "left alone", label, d->zone,
-					    at[k]->value);
-			if (has_value(at, n, want))
+		if (!dom_decide(e, d, dir, &dec))
+			continue;
+		/* what is not ours at our names: reported, never touched */
+		for (k = 0; k < dec.nothers; k++) {
+			rec_text(d, &dec.others[k], what, sizeof(what));
+			dom_note(d, dec.others[k].cls == OWN_BAD ? NOTE_WARN :
+			    NOTE_INFO, "%s is %s: left alone", what,
+			    dec.others[k].cls == OWN_BAD ? "not an IP address" :
+			    "not the old server's");
+		}
+		for (k = 0; k < dec.nchanges; k++) {
+			if (dec.changes[k].del)
 				continue;
-			own[b->n] = d;
-			if (queue_add(b, d, label, want) == NULL)
-				goto out;
-		}
-	}
-	send_batch(e, b, own);
-	for (i = 0; i < b->n; i++) {
-		struct op *o = b->ops[i];
-		struct dom *d = own[i];
-		char what[300];
-		snprintf(what, sizeof(what), "%s.%s A", o->rec.host, d->zone);
-		char val[400];
-		snprintf(val, sizeof(val), "%s %s", what, o->rec.value);
-		if (o->result == MC_OK ||
-		    (o->result == MC_E_API && o->errcode == 1007)) {
-			dom_note(d, NOTE_DIFF, "added %s %s (record %lu)", what,
-			    o->rec.value, o->id);
-			dom_audit(e, d, step, "-", val, "added");
-		} else if (op_unknown(o)) {
-			lost = 1;
-		} else {
-			dom_audit(e, d, step, "-", val, "failed");
-			dom_fail(d, "adding %s %s: %s; nothing was deleted",
-			    what, o->rec.value, o->msg);
-		}
-	}
-	if (lost || b->n > 0) {
-		/*
-		 * Deletes must be computed from the zone as it is now. When
-		 * every add answered, the ids read before are still right;
-		 * re-read only when some answer was lost.
-		 */
-		if (lost && !engine_read(e))
-			goto out;
-		if (!lost) {
-			/* record the adds in the in-memory zone */
-			for (i = 0; i < b->n; i++) {
-				struct op *o = b->ops[i];
-				struct dom *d = own[i];
-				struct dns_record *nr;
-				char fq[300];
-				if (d->res == DR_FAILED || (o->result != MC_OK &&
-				    o->errcode != 1007))
-					continue;
-				nr = realloc(d->recs, (d->nrecs + 1) *
-				    sizeof(*nr));
-				if (nr == NULL)
-					goto out;
-				d->recs = nr;
-				snprintf(fq, sizeof(fq), "%s.%s.", o->rec.host,
-				    d->zone);
-				memset(&nr[d->nrecs], 0, sizeof(*nr));
-				nr[d->nrecs].id = o->id;
-				nr[d->nrecs].site_id = d->site_id;
-				nr[d->nrecs].type = strdup(o->rec.type);
-				nr[d->nrecs].host = strdup(fq);
-				nr[d->nrecs].value = strdup(o->rec.value);
-				nr[d->nrecs].opt = strdup("");
-				if (!nr[d->nrecs].type || !nr[d->nrecs].host ||
-				    !nr[d->nrecs].value || !nr[d->nrecs].opt) {
-					d->nrecs++;
+			if (b->n == cap) {
+				struct dom **p = realloc(own, (cap ? cap * 2 :
+				    64) * sizeof(*p));
+				if (p == NULL) {
+					own_decision_clear(&dec);
 					goto out;
 				}
-				d->nrecs++;
+				own = p;
+				cap = cap ? cap * 2 : 64;
+			}
+			own[b->n] = d;
+			if (queue_add(b, d, &dec.changes[k].rec) == NULL) {
+				own_decision_clear(&dec);
+				goto out;
 			}
 		}
+		own_decision_clear(&dec);
 	}
-	batch_free(b);
-	b = batch_new();
-	if (b == NULL)
-		goto out;
-	memset(own, 0, e->n * 16 * sizeof(*own));
-	for (i = 0; i < nlist; i++) {
-		struct dom *d = list[i];
-		if (!active(d) || d->res == DR_WAIT || manual_mode(d))
-			continue;
-		if (!queue_deletes(e, d, b, own, rollback ? dom_new_ip(d) :
-		    dom_old_ip(d), rollback ? dom_old_ip(d) : dom_new_ip(d)))
-			goto out;
-	}
-	send_batch(e, b, own);
+	if (b->n > 0)
+		send_batch(e, b, own);
 	for (i = 0; i < b->n; i++) {
 		struct op *o = b->ops[i];
 		struct dom *d = own[i];
-		char val[400];
-		size_t r;
-		/* name the record as the audit reader knows it */
-		snprintf(val, sizeof(val), "record %lu A %s", o->ids[0],
-		    rollback ? dom_new_ip(d) : dom_old_ip(d));
-		for (r = 0; r < d->nrecs; r++)
-			if (d->recs[r].id == o->ids[0])
-				snprintf(val, sizeof(val), "%s A %s",
-				    d->recs[r].host, d->recs[r].value);
-		if (o->result == MC_OK || (o->nitems == 1 &&
-		    o->items[0].result == MC_E_NOTFOUND)) {
-			dom_note(d, NOTE_DIFF, "deleted record %lu (%s)",
-			    o->ids[0], rollback ? dom_new_ip(d) : dom_old_ip(d));
-			dom_audit(e, d, step, val, "-", "deleted");
-		} else if (op_unknown(o))
-			dom_note(d, NOTE_WARN, "delete of record %lu: answer "
-			    "lost; checked by DNS next", o->ids[0]);
-		else {
-			dom_audit(e, d, step, val, "-", "failed");
-			dom_fail(d, "deleting record %lu: %s (the new record "
-			    "is in place; run again)", o->ids[0], o->msg);
+		struct own_rec r;
+		memset(&r, 0, sizeof(r));
+		snprintf(r.label, sizeof(r.label), "%s", o->rec.host);
+		snprintf(r.type, sizeof(r.type), "%s", o->rec.type);
+		snprintf(r.value, sizeof(r.value), "%s", o->rec.value);
+		rec_text(d, &r, what, sizeof(what));
+		if (o->result == MC_OK) {
+			dom_note(d, NOTE_DIFF, "added %s (record %lu)", what,
+			    o->id);
+			dom_audit(e, d, step, "-", what, "added");
+			if (!*lost && !record_added(d, o))
+				goto out;
+		} else if (o->result == MC_E_API && o->errcode == 1007) {
+			/* already there: re-read to learn its id */
+			dom_note(d, NOTE_INFO, "%s is already in the zone",
+			    what);
+			*lost = 1;
+		} else if (op_unknown(o)) {
+			*lost = 1;
+		} else {
+			dom_audit(e, d, step, "-", what, "failed");
+			dom_fail(d, "adding %s: %s; nothing was deleted", what,
+			    o->msg);
 		}
 	}
+	ok = 1;
 out:
 	batch_free(b);
 	free(own);
+	return ok;
+}
+
+/*
+ * Make-before-break toward the decision (owner.h): forward, the new
+ * address at each of our names in place of the old one; back, the
+ * journaled records exactly. Adds go first (one packet per batch). The
+ * deletes are decided again from the zone as it is then -- re-read when
+ * an answer was lost, never guessed -- and the decision deletes at a name
+ * only once nothing is left to add there.
+ */
+static void
+converge(struct engine *e, struct dom **list, size_t nlist, const char *step,
+    enum own_dir dir)
+{
+	struct batch *b = NULL;
+	struct dom **own = NULL;
+	char (*whats)[200] = NULL;
+	struct own_decision dec;
+	size_t i, k, cap = 0;
+	char what[400];
+	int lost = 0;
+
+	for (i = 0; i < nlist; i++)
+		if (active(list[i]) && list[i]->res != DR_WAIT &&
+		    manual_mode(list[i]) && dom_decide(e, list[i], dir, &dec)) {
+			manual_changes(list[i], &dec);
+			own_decision_clear(&dec);
+		}
+	if (!converge_adds(e, list, nlist, step, dir, &lost))
+		goto nomem;
+	if (lost && !engine_read(e))
+		return;
+	if ((b = batch_new()) == NULL)
+		goto nomem;
+	for (i = 0; i < nlist; i++) {
+		struct dom *d = list[i];
+		if (!active(d) || d->res == DR_WAIT || manual_mode(d))
+			continue;
+		if (!dom_decide(e, d, dir, &dec))
+			continue;
+		for (k = 0; k < dec.nchanges; k++) {
+			if (!dec.changes[k].del) {
+				/* still missing after a re-read */
+				rec_text(d, &dec.changes[k].rec, what,
+				    sizeof(what));
+				dom_fail(d, "%s is not in the zone after a lost "
+				    "answer; nothing was deleted (run %s again: "
+				    "the zone is read first)", what, step);
+				break;
+			}
+		}
+		for (k = 0; active(d) && k < dec.nchanges; k++) {
+			if (b->n == cap) {
+				size_t nc = cap ? cap * 2 : 64;
+				struct dom **p = realloc(own, nc * sizeof(*p));
+				char (*w)[200];
+				if (p != NULL)
+					own = p;
+				w = realloc(whats, nc * sizeof(*w));
+				if (p == NULL || w == NULL) {
+					own_decision_clear(&dec);
+					goto nomem;
+				}
+				whats = w;
+				cap = nc;
+			}
+			/* name the record as the audit reader knows it */
+			rec_text(d, &dec.changes[k].rec, whats[b->n],
+			    sizeof(whats[0]));
+			own[b->n] = d;
+			if (queue_del(b, dec.changes[k].rec.id) == NULL) {
+				own_decision_clear(&dec);
+				goto nomem;
+			}
+		}
+		own_decision_clear(&dec);
+	}
+	send_batch(e, b, own);
+	for (i = 0; i < b->n; i++) {
+		struct op *o = b->ops[i];
+		struct dom *d = own[i];
+		if (o->result == MC_OK || (o->nitems == 1 &&
+		    o->items[0].result == MC_E_NOTFOUND)) {
+			dom_note(d, NOTE_DIFF, "deleted record %lu (%s)",
+			    o->ids[0], whats[i]);
+			dom_audit(e, d, step, whats[i], "-", "deleted");
+		} else if (op_unknown(o))
+			dom_note(d, NOTE_WARN, "delete of record %lu (%s): "
+			    "answer lost; checked by DNS next", o->ids[0],
+			    whats[i]);
+		else {
+			dom_audit(e, d, step, whats[i], "-", "failed");
+			dom_fail(d, "deleting record %lu (%s): %s (the new "
+			    "record is in place; run again)", o->ids[0],
+			    whats[i], o->msg);
+		}
+	}
+	batch_free(b);
+	free(own);
+	free(whats);
+	return;
+nomem:
+	for (i = 0; i < nlist; i++)
+		if (active(list[i]))
+			dom_fail(list[i], "out of memory");
+	batch_free(b);
+	free(own);
+	free(whats);
 }
 
 /* ---- residual mail: mailbox usage on the old server ---- */
@@ -542,7 +648,8 @@ usage_read(struct engine *e, struct dom **ds, size_t n, char **out)
 		goto out;
 	for (i = 0; i < n; i++) {
 		out[i] = NULL;
-		if (!active(ds[i]) || ds[i]->site_id == 0)
+		if (!active(ds[i]) || ds[i]->site_id == 0 ||
+		    !dom_mail_ours(ds[i]))
 			continue;
 		own[b->n] = ds[i];
 		if (queue_mail(b, ds[i], OP_MAIL_GET_INFO) == NULL)
@@ -695,6 +802,15 @@ step_switch(struct engine *e)
 			continue;
 		}
 		if (dom_get(d, "old_ip") == NULL) {
+			struct own_decision dec;
+			int ours;
+			engine_targets(e);
+			if (!dom_decide(e, d, OWN_FORWARD, &dec))
+				continue;
+			ours = verdict_outcome(d, &dec);
+			own_decision_clear(&dec);
+			if (!ours)
+				continue;
 			if (!e->force) {
 				dom_wait(d, "prepare", 0, "the TTL was not "
 				    "lowered yet: run prepare first");
@@ -733,16 +849,9 @@ step_switch(struct engine *e)
 			    (long long)time(NULL));
 		if (!dom_save(e, d))
 			continue;
-		if (manual_mode(d)) {
-			dom_note(d, NOTE_DIFF, "at the primary DNS (not this "
-			    "panel): in zone %s set %s A to %s (was %s), "
-			    "adding the new record before removing the old",
-			    d->zone, dom_get(d, "names"), dom_new_ip(d),
-			    dom_old_ip(d));
-		}
 		list[n++] = d;
 	}
-	converge(e, list, n, "switch", 0);
+	converge(e, list, n, "switch", OWN_FORWARD);
 	/* the runbook's "Update" check: the primary serves the new records */
 	authdns_wait_primary(e, list, n, EXPECT_NEW, e->cc->switch_timeout);
 	/* how full the old mailboxes are now: the base of the residual report */
@@ -755,7 +864,10 @@ step_switch(struct engine *e)
 		dom_set(e, d, "state", "switched");
 		if (dom_save(e, d)) {
 			dom_next(d, "sync", 0);
-			dom_done(d, "the primary serves %s for %s", dom_new_ip(d),
+			dom_done(d, "the primary serves %s%s%s for %s",
+			    dom_new_ip(d), dom_get(d, "new_ip6") &&
+			    *dom_get(d, "new_ip6") ? " and " : "",
+			    dom_get(d, "new_ip6") ? dom_get(d, "new_ip6") : "",
 			    dom_get(d, "names"));
 			dom_audit(e, d, "switch", dom_old_ip(d), dom_new_ip(d),
 			    "done");
@@ -790,6 +902,19 @@ step_disable(struct engine *e)
 		if (!dom_time(d, "sync.done")) {
 			dom_wait(d, "sync", 0, "old mail stays on until every "
 			    "name server serves the new records (run sync)");
+			continue;
+		}
+		if (!dom_mail_ours(d)) {
+			/* never the parent's mail for an alias or subdomain */
+			dom_note(d, NOTE_INFO, "the mail of %s %s is its site's "
+			    "mail: not disabled here (it goes off when the "
+			    "site itself is migrated)", dom_get(d, "kind"),
+			    d->name);
+			dom_setf(e, d, "disable.done", "%lld",
+			    (long long)time(NULL));
+			dom_set(e, d, "state", "mail_disabled");
+			dom_save(e, d);
+			dom_next(d, "verify", 0);
 			continue;
 		}
 		g = gate_disable(e, d);
@@ -901,8 +1026,12 @@ step_finish(struct engine *e)
 		}
 		if (d->soa.ttl != e->cc->restored_ttl && !manual_mode(d)) {
 			own[b->n] = d;
-			if (queue_set_ttl(b, d, e->cc->restored_ttl) == NULL)
+			if (queue_set_ttl(b, d, e->cc->restored_ttl) == NULL) {
+				own[b->n] = NULL;
+				if (d->res == DR_FAILED)
+					continue;
 				goto out;
+			}
 		}
 	}
 	send_batch(e, b, own);
@@ -973,7 +1102,7 @@ step_rollback(struct engine *e)
 		list[n++] = d;
 	}
 	/* records: the originals back first, then the new ones out */
-	converge(e, list, n, "rollback", 1);
+	converge(e, list, n, "rollback", OWN_BACK);
 	if ((b = batch_new()) == NULL || (own = owners(e->n * 2)) == NULL)
 		goto out;
 	for (k = 0; k < n; k++) {
@@ -989,8 +1118,12 @@ step_rollback(struct engine *e)
 		if (journal_get_ulong(d->j, "orig.ttl", &ttl) &&
 		    d->soa.ttl != ttl && !manual_mode(d)) {
 			own[b->n] = d;
-			if (queue_set_ttl(b, d, ttl) == NULL)
+			if (queue_set_ttl(b, d, ttl) == NULL) {
+				own[b->n] = NULL;
+				if (d->res == DR_FAILED)
+					continue;
 				goto out;
+			}
 		}
 	}
 	send_batch(e, b, own);

@@ -259,10 +259,12 @@ def t_bad_input(mail):
         check(r.rc == 2 and "300.1.1.1" in r.err, "bad IP: exit 2", r)
         after = snapshot(bed)
         check(after["shop.test"] == before["shop.test"], "others untouched")
-        # records already switched: a no-op, said as such
+        # a new IP that is the old server's own: refused, said as such
+        # (already-switched domains: tests/system/ownership.py)
         r = bed.mc("plan", "--new-ip", OLD, "shop.test")
-        check(r.rc == 0 and "already" in by_domain(r)["shop.test"]["message"],
-              "already switched is said", r)
+        d = by_domain(r)["shop.test"]
+        check(r.rc == 0 and d["result"] == "refused" and
+              "both 127.0.2.10" in d["message"], "same old and new refused", r)
     finally:
         bed.down()
 
