@@ -9,6 +9,22 @@
 #include "idn.h"
 #include "valid.h"
 
+/* a top-level label of digits only: an IP address, not a name */
+static int
+numeric_tld(const char *s)
+{
+	size_t len = strlen(s), i, start;
+
+	if (len > 0 && s[len - 1] == '.')
+		len--;
+	for (start = len; start > 0 && s[start - 1] != '.'; start--)
+		;
+	for (i = start; i < len; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+	return len > start;
+}
+
 const char *
 idn_ascii(const char *in, char *out, size_t n)
 {
@@ -28,6 +44,8 @@ idn_ascii(const char *in, char *out, size_t n)
 		if (len + 1 > n || !valid_domain(in))
 			return "not a host name (RFC 1035: letters, digits, "
 			    "hyphens; at least two labels)";
+		if (numeric_tld(in))
+			return "an IP address, not a domain name";
 		for (i = 0; i < len; i++)
 			out[i] = (char)tolower((unsigned char)in[i]);
 		out[len] = '\0';
