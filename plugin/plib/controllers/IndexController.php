@@ -78,12 +78,14 @@ class IndexController extends pm_Controller_Action
             if (isset($q['state']) && $q['state'] !== $state) {
                 continue;
             }
-            if (isset($q['q']) && stripos($d['domain'], $q['q']) === false) {
+            if (isset($q['q']) && stripos($d['domain'], $q['q']) === false
+                && stripos((string)($d['display'] ?? ''), $q['q']) === false) {
                 continue;
             }
             $next = isset($d['next']) && is_array($d['next']) ? $d['next'] : [];
             $at = isset($next['at']) && is_string($next['at']) ? strtotime($next['at']) : 0;
             $rows[] = ['domain' => $d['domain'], 'state' => $state, 'next' => $next,
+                'display' => isset($d['display']) && is_string($d['display']) ? $d['display'] : $d['domain'],
                 'next_ts' => $at ?: 0, 'steps' => isset($d['steps']) ? $d['steps'] : []];
         }
         $sort = isset($q['sort']) ? $q['sort'] : 'domain';
@@ -224,9 +226,18 @@ class IndexController extends pm_Controller_Action
     {
         $failed = 0;
         $waiting = 0;
+        $n = ['already' => 0, 'skipped' => 0, 'refused' => 0];
         foreach (($r['json']['domains'] ?? []) as $d) {
-            $failed += (($d['result'] ?? '') === 'failed') ? 1 : 0;
-            $waiting += (($d['result'] ?? '') === 'waiting') ? 1 : 0;
+            $res = $d['result'] ?? '';
+            $failed += ($res === 'failed') ? 1 : 0;
+            $waiting += ($res === 'waiting') ? 1 : 0;
+            if (isset($n[$res])) {
+                $n[$res]++;
+            }
+        }
+        /* not failures, but the operator must see them: nothing was done */
+        if ($n['already'] + $n['skipped'] + $n['refused'] > 0) {
+            $this->_status->addMessage('warning', $this->lmsg('resultOutcomes', $n));
         }
         if ($r['error'] !== null && !$failed) {
             $this->_status->addMessage('error', $r['error']);

@@ -151,7 +151,9 @@ class Modules_MailCutover_Helper
                 'error' => pm_Locale::lmsg('errorHelperRun')];
         }
         $code = (int)$r['code'];
-        $json = json_decode((string)$r['stdout'], true);
+        /* the helper never writes invalid UTF-8; substitute if it ever did,
+           rather than lose every result of the run */
+        $json = json_decode((string)$r['stdout'], true, 64, JSON_INVALID_UTF8_SUBSTITUTE);
         if (!is_array($json)) {
             $json = null;
         }
