@@ -832,6 +832,55 @@ out:
 	return ok;
 }
 
+/*
+ * sync, disable-old-mail, verify and finish act on domains in progress.
+ * A domain named there that never started gets the same outcome as plan
+ * would give it (already, skipped, refused), or is told to start with
+ * prepare; one panel read, only when there is such a domain.
+ */
+static void
+engine_unstarted(struct engine *e)
+{
+	struct own_decision dec;
+	int *was;
+	size_t i, n = 0;
+
+	for (i = 0; i < e->n; i++)
+		n += !e->doms[i].skip && dom_get(&e->doms[i], "old_ip") == NULL;
+	if (n == 0 || (was = calloc(e->n, sizeof(*was))) == NULL)
+		return;
+	for (i = 0; i < e->n; i++) {
+		was[i] = e->doms[i].skip;
+		if (dom_get(&e->doms[i], "old_ip") != NULL)
+			e->doms[i].skip = 1;	/* not read now */
+	}
+	if (engine_read(e))
+		engine_targets(e);
+	for (i = 0; i < e->n; i++) {
+		struct dom *d = &e->doms[i];
+		if (dom_get(d, "old_ip") != NULL) {
+			d->skip = was[i];
+			continue;
+		}
+		if (d->skip || !dom_decide(e, d, OWN_FORWARD, &dec))
+			continue;
+		if (dec.verdict == OWN_REFUSED)
+			dom_outcome(d, DR_REFUSED, "refused: %s", dec.reason);
+		else if (dec.verdict == OWN_SKIP)
+			dom_outcome(d, DR_SKIPPED, "skipped: %s", dec.reason);
+		else if (dec.verdict == OWN_ALREADY)
+			dom_outcome(d, DR_ALREADY, "already on the new IP %s: "
+			    "nothing to do", dec.new4[0] ? dec.new4 : dec.new6);
+		else {
+			dom_wait(d, "prepare", 0, "not started: run prepare "
+			    "(or migrate) first");
+			d->skip = 1;
+		}
+		own_decision_clear(&dec);
+	}
+	free(was);
+}
+
 /* ---- output ---- */
 
 static const char *
@@ -1356,15 +1405,20 @@ engine_main(const struct config *c, int argc, char **argv, int json)
 	else if (!strcmp(e.cmd, "switch"))
 		step_switch(&e);
 	else if (!strcmp(e.cmd, "sync")) {
+		engine_unstarted(&e);
 		step_sync(&e, 1);	/* prepared: the lowered TTL everywhere */
 		step_sync(&e, 0);	/* switched: the new records everywhere */
 	}
-	else if (!strcmp(e.cmd, "disable-old-mail"))
+	else if (!strcmp(e.cmd, "disable-old-mail")) {
+		engine_unstarted(&e);
 		step_disable(&e);
-	else if (!strcmp(e.cmd, "verify"))
+	} else if (!strcmp(e.cmd, "verify")) {
+		engine_unstarted(&e);
 		step_verify(&e);
-	else if (!strcmp(e.cmd, "finish"))
+	} else if (!strcmp(e.cmd, "finish")) {
+		engine_unstarted(&e);
 		step_finish(&e);
+	}
 	else if (!strcmp(e.cmd, "rollback"))
 		step_rollback(&e);
 	else if (!strcmp(e.cmd, "migrate"))
