@@ -504,9 +504,6 @@ class Api:
     def slave(self):
         return self.zone_type == "slave"
 
-    def text(self, text, *args, code=None):
-        return localize(self.locale, text, args, code)
-
     def fail(self, res, code, text, *args):
         """An operation-level error result with the errtext in the current locale."""
         err(res, code, localize(self.locale, text, args, code))
