@@ -38,6 +38,24 @@ expect() { # expect NAME OUTPUT PATTERN
     if has "$2" "$3"; then ok "$1"; else nok "$1" "wanted /$3/ in: $2"; fi
 }
 xp() { xmllint --xpath "$2" - <<<"$1" 2>/dev/null; }
+# errcheck XML: every errtext of the reply must hold non-ASCII (Japanese) text, and those of
+# 1013/1015/1007/1019/1023 must be longer than 200 bytes. Prints "N errors, bad: [...]".
+errcheck() {
+    /usr/bin/python3 -c '
+import sys
+from lxml import etree
+root = etree.fromstring(sys.stdin.buffer.read())
+n, bad = 0, []
+for res in root.iter("result", "system"):
+    code, text = res.findtext("errcode"), res.findtext("errtext")
+    if code is None:
+        continue
+    n += 1
+    size = len((text or "").encode("utf-8"))
+    if not any(ord(c) > 127 for c in text or "") or (int(code) in (1013, 1015, 1007, 1019, 1023) and size <= 200):
+        bad.append((code, size, (text or "")[:40]))
+print("%d errors, bad: %s" % (n, bad))' <<<"$1"
+}
 
 # req [extra curl args...] XML  (KEY auth, text/xml)
 req() {
@@ -185,8 +203,23 @@ out=$(req '<packet><dns><get_rec><filter><site-id>1</site-id></filter></get_rec>
 expect "get_rec MX value has trailing dot" "$out" '<type>MX</type><host>example.com.</host><value>mail.example.com.</value><opt>10</opt>'
 out=$(req '<packet><dns><get_rec><filter><id>999999</id></filter></get_rec></dns></packet>')
 expect "get_rec missing id -> empty element" "$out" '<dns><get_rec/></dns>'
+out=$(req '<packet><dns><get_rec><filter><site-id>1</site-id><site-id>999</site-id></filter></get_rec></dns></packet>')
+expect "get_rec site 1 + unknown site (default fail) -> ONE 1015 result, no id, no records" "$out" \
+    '<dns><get_rec><result><status>error</status><errcode>1015</errcode><errtext>Domain does not exist.</errtext></result></get_rec></dns>'
+out=$(req '<packet><dns><get_rec><filter><site-alias-id>999</site-alias-id></filter></get_rec></dns></packet>')
+expect "get_rec unknown site-alias-id (fail) -> 1015" "$out" '<get_rec><result><status>error</status><errcode>1015</errcode>'
+out=$(req '<packet><dns><get_rec><filter><site-alias-id>3</site-alias-id></filter></get_rec></dns></packet>')
+expect "get_rec known alias without a zone -> empty element" "$out" '<dns><get_rec/></dns>'
+out=$(ctl POST /__sim/config '{"get_rec_unknown_site":"empty"}')
+expect "config get_rec_unknown_site=empty" "$out" '"get_rec_unknown_site": "empty"'
 out=$(req '<packet><dns><get_rec><filter><site-id>999</site-id></filter></get_rec></dns></packet>')
-expect "get_rec unknown site -> empty element" "$out" '<dns><get_rec/></dns>'
+expect "get_rec unknown site (empty) -> empty element" "$out" '<dns><get_rec/></dns>'
+out=$(req '<packet><dns><get_rec><filter><site-id>1</site-id><site-id>999</site-id></filter></get_rec></dns></packet>')
+check "get_rec site 1 + unknown (empty) -> site 1's records only" \
+    eval 'has "$out" "<site-id>1</site-id><type>NS</type>" && hasnt "$out" "<status>error</status>"'
+ctl POST /__sim/config '{"get_rec_unknown_site":"fail"}' >/dev/null
+out=$(ctl POST /__sim/config '{"get_rec_unknown_site":"maybe"}'); rc=$?
+check "config: bad knob value refused" eval '[ $rc -ne 0 ] && has "$out" "must be one of"'
 out=$(req '<packet><dns><get_rec><filter/></get_rec></dns></packet>')
 n=$(grep -o '<result>' <<<"$out" | wc -l)
 check "get_rec EMPTY filter dumps all zones ($n records)" test "$n" -gt 40
@@ -212,6 +245,9 @@ ttl=$(dig +noall +answer +time=1 +tries=1 "@$PRI" www.example.com A | awk '{prin
 check "\$TTL in BIND is 300 (got $ttl)" test "$ttl" = 300
 refresh=$(digs "$PRI" example.com SOA | awk '{print $4}')
 check "SOA refresh unchanged in BIND" test "$refresh" = 10800
+check "partial <soa> counted: partial_soa_sets = 1" test "$(ctl GET /__sim/counters | jget 'd["partial_soa_sets"]')" = 1
+req '<packet><dns><set><filter><site-id>1</site-id></filter><soa><ttl>300</ttl><refresh>10800</refresh><retry>3600</retry><expire>604800</expire><minimum>10800</minimum></soa></set></dns></packet>' >/dev/null
+check "full <soa> not counted: partial_soa_sets still 1" test "$(ctl GET /__sim/counters | jget 'd["partial_soa_sets"]')" = 1
 
 out=$(req '<packet><dns><disable><filter><site-id>5</site-id></filter></disable></dns></packet>')
 expect "dns disable result + site-id" "$out" '<disable><result><status>ok</status><site-id>5</site-id></result></disable>'
@@ -234,6 +270,27 @@ expect "mail set_prefs result + site-id" "$out" '<set_prefs><result><status>ok</
 out=$(req '<packet><mail><get_info><filter><site-id>1</site-id></filter><mailbox/></get_info><get_info><filter><site-id>9</site-id></filter></get_info></mail></packet>')
 expect "mail get_info per mailname" "$out" '<mailname><id>1</id><name>info</name><mailbox><enabled>true</enabled>'
 expect "mail get_info no mailnames -> bare result" "$out" '<get_info><result><status>ok</status></result></get_info>'
+
+# ---------------------------------------------------------------- localized errtexts
+out=$(ctl POST /__sim/config '{"locale":"ja"}')
+expect "config locale=ja" "$out" '"locale": "ja"'
+out=$(req '<packet><webspace><get><filter><name>nope.test</name></filter><dataset><gen_info/></dataset></get></webspace><site><get><filter><name>nope.test</name></filter><dataset><gen_info/></dataset></get></site><subdomain><get><filter><name>nope.test</name></filter></get></subdomain><site-alias><get><filter><name>nope.test</name></filter></get></site-alias><dns><add_rec><site-id>999</site-id><type>A</type><host>x</host><value>127.0.0.1</value></add_rec><add_rec><site-alias-id>999</site-alias-id><type>A</type><host>x</host><value>127.0.0.1</value></add_rec><add_rec><site-id>1</site-id><type>A</type><host>www</host><value>127.0.2.10</value></add_rec><add_rec><site-id>1</site-id><type>CNAME</type><host>www</host><value>example.com</value></add_rec><add_rec><site-id>1</site-id><type>A</type><host>bad</host><value>1.2.3</value></add_rec><add_rec><site-id>1</site-id><type>AAAA</type><host>bad</host><value>1.2.3.4</value></add_rec><add_rec><site-id>1</site-id><type>A</type><host>b@d</host><value>1.2.3.4</value></add_rec><add_rec><site-id>1</site-id><type>MX</type><host/><value>mx.test</value><opt>70000</opt></add_rec><add_rec><site-id>1</site-id><type>TXT</type><host>t</host><value></value></add_rec><get_rec><filter><site-id>999</site-id></filter></get_rec><del_rec><filter><id>999999</id></filter></del_rec><set><filter><site-id>999</site-id></filter><soa><ttl>300</ttl></soa></set><get><filter><site-id>999</site-id></filter></get></dns><mail><disable><site-id>999</site-id></disable><get_info><filter><site-id>1</site-id><name>nobody</name></filter></get_info></mail></packet>')
+n=$(grep -o '<errcode>' <<<"$out" | wc -l)
+check "ja: 19 operation errors answered" test "$n" = 19
+expect "ja: every operation errtext Japanese, 1013/1015/1007/1019 > 200 bytes" "$(errcheck "$out")" '^19 errors, bad: \[\]'
+expect "ja: 1013 del_rec text" "$out" '<errcode>1013</errcode><errtext>指定されたDNSレコードは存在しません。'
+out=$(raw -H 'Content-Type: text/xml' -H 'HTTP_AUTH_LOGIN: admin' -H 'HTTP_AUTH_PASSWD: wrong' --data-binary "$P")
+expect "ja: system error 1001 Japanese" "$(errcheck "$out")" '^1 errors, bad: \[\]'
+out=$(req '<packet><dns><add_rec><type>A</type><site-id>1</site-id><host>x</host><value>127.0.0.9</value></add_rec></dns></packet>')
+expect "ja: system error 1014 Japanese (libxml2's message kept)" "$out" "<errcode>1014</errcode><errtext>パーサーエラー: リクエストが無効です。1 行目のエラー: Element 'site-id'"
+out=$(req '<packet version="100.0.0"><server><get_protos/></server></packet>')
+expect "ja: system error 1005 Japanese" "$(errcheck "$out")" '^1 errors, bad: \[\]'
+ctl POST /__sim/fault '{"kind":"operror","match":"dns.get_rec","errcode":1023}' >/dev/null
+out=$(req '<packet><dns><get_rec><filter><id>101</id></filter></get_rec></dns></packet>')
+expect "ja: operror 1023 generic Japanese text > 200 bytes" "$(errcheck "$out")" '^1 errors, bad: \[\]'
+ctl POST /__sim/config '{"locale":"en"}' >/dev/null
+out=$(req "<packet><dns><del_rec><filter><id>999999</id></filter></del_rec></dns></packet>")
+expect "locale back to en" "$out" '<errtext>DNS record does not exist.</errtext>'
 
 # ---------------------------------------------------------------- faults
 ADD() { echo "<packet><dns><add_rec><site-id>1</site-id><type>A</type><host>$1</host><value>127.0.3.20</value></add_rec></dns></packet>"; }
@@ -266,6 +323,50 @@ check "fault system applied nothing" test -z "$(digs "$PRI" fsy.example.com)"
 ctl POST /__sim/fault '{"kind":"slow","delay_s":1}' >/dev/null
 t0=$(date +%s%N); out=$(req "$(ADD fsl)"); t1=$(date +%s%N)
 check "fault slow delays >= 1 s" test $(( (t1 - t0) / 1000000 )) -ge 1000
+# slow as a hold: faults_fired counts when the hold BEGINS; nothing is applied during the hold;
+# other requests are served meanwhile; a client killed during the hold does not stop the request
+out=$(req "$(ADD hold)")
+HOLDID=$(xp "$out" 'string(//id)')
+ff0=$(ctl GET /__sim/counters | jget 'd["faults_fired"]')
+ctl POST /__sim/fault '{"kind":"slow","match":"dns.del_rec","delay_s":3}' >/dev/null
+# curl itself in the background (not the req function, whose subshell would hide it): $! is the client
+curl -sS --cacert "$D/run/cert.pem" -H 'Content-Type: text/xml' -H "KEY: $KEY" \
+    --data-binary "<packet><dns><del_rec><filter><id>$HOLDID</id></filter></del_rec></dns></packet>" "$URL" >/dev/null 2>&1 &
+CURL=$!
+got=""
+for i in $(seq 1 40); do got=$(ctl GET /__sim/counters | jget 'd["faults_fired"]'); [ "$got" -gt "$ff0" ] && break; sleep 0.05; done
+check "hold: faults_fired counts the hold as soon as it begins" test "$got" = $((ff0 + 1))
+check "hold: client still waiting" kill -0 $CURL
+check "hold: nothing applied yet" test "$(digs "$PRI" hold.example.com)" = 127.0.3.20
+t0=$(date +%s%N); out=$(req "$P"); t1=$(date +%s%N)
+check "hold: another request is served meanwhile ($(( (t1 - t0) / 1000000 )) ms)" \
+    eval 'has "$out" "<proto>" && [ $(( (t1 - t0) / 1000000 )) -lt 2000 ]'
+kill -9 $CURL; wait $CURL 2>/dev/null
+got=""
+for i in $(seq 1 60); do got=$(digs "$PRI" hold.example.com); [ -z "$got" ] && break; sleep 0.1; done
+check "hold: request applied after the hold although the client was killed" test -z "$got"
+
+# operror: the first matching operation answers an error result; the rest of the packet runs
+ff0=$(ctl GET /__sim/counters | jget 'd["faults_fired"]')
+ctl POST /__sim/fault '{"kind":"operror","match":"dns.add_rec","errcode":1019,"count":1}' >/dev/null
+out=$(req '<packet><dns><add_rec><site-id>1</site-id><type>A</type><host>oe1</host><value>127.0.3.20</value></add_rec><add_rec><site-id>1</site-id><type>A</type><host>oe2</host><value>127.0.3.20</value></add_rec></dns></packet>')
+expect "operror: first add_rec -> error 1019, generic text, no id" "$out" \
+    '<add_rec><result><status>error</status><errcode>1019</errcode><errtext>Invalid value.</errtext></result></add_rec><add_rec><result><status>ok</status><id>'
+check "operror: first add_rec not applied" test -z "$(digs "$PRI" oe1.example.com)"
+check "operror: second add_rec applied" test "$(digs "$PRI" oe2.example.com)" = 127.0.3.20
+check "operror: faults_fired + 1" test "$(ctl GET /__sim/counters | jget 'd["faults_fired"]')" = $((ff0 + 1))
+out=$(req "$(ADD oe3)")
+expect "operror: disarmed after count" "$out" '<status>ok</status><id>'
+ctl POST /__sim/fault '{"kind":"operror","match":"mail.disable","errcode":1013,"text":"custom failure"}' >/dev/null
+out=$(req '<packet><mail><disable><site-id>1</site-id></disable></mail></packet>')
+expect "operror on mail.disable: plain error result, text override" "$out" \
+    '<disable><result><status>error</status><errcode>1013</errcode><errtext>custom failure</errtext></result></disable>'
+out=$(req '<packet><mail><get_prefs><filter><site-id>1</site-id></filter></get_prefs></mail></packet>')
+expect "operror on mail.disable: mail still on" "$out" '<mailservice>true</mailservice>'
+ctl POST /__sim/fault '{"kind":"operror","match":"dns.get_rec"}' >/dev/null
+out=$(req '<packet><server><get_protos/></server><dns><get_rec><filter><site-id>1</site-id></filter></get_rec><get_rec><filter><id>101</id></filter></get_rec></dns></packet>')
+expect "operror on get_rec: one error result (default 1023), next get_rec normal" "$out" \
+    '<get_protos><result><status>ok</status>.*<get_rec><result><status>error</status><errcode>1023</errcode><errtext>Operation failed.</errtext></result></get_rec><get_rec><result><status>ok</status><id>101</id>'
 ctl POST /__sim/fault '{"kind":"system","match":"dns.del_rec","errcode":1023}' >/dev/null
 out=$(req "$(ADD fmatch)")
 expect "fault match: other op unaffected" "$out" '<status>ok</status>'
@@ -323,8 +424,19 @@ check "down: no process left" test "$(procs_left)" = 0
 check "down: pid files removed" test ! -e "$D/run/sim.pid" -a ! -e "$D/run/named-primary.pid"
 check "down again is fine" "$SIM" down --dir "$D/run"
 
-out=$("$SIM" up --dir "$D/run" --fixture "$FIX" --listen "$LISTEN" --primary "$PRI" --secondary "$SEC" --plesk 11 --no-secondary 2>&1)
-check "up --plesk 11 --no-secondary" test $? -eq 0
+# basic.json plus IPv6: the server has fd00::2:99, nomail.test (id 9) only fd00::9 ("ip": null)
+/usr/bin/python3 - "$FIX" "$D/basic-v6.json" <<'PYEOF'
+import json, sys
+fx = json.load(open(sys.argv[1], encoding="utf-8"))
+fx["server"]["ip6"] = "fd00::2:99"
+for d in fx["domains"]:
+    if d["id"] == 9:
+        d["ip"], d["ip6"] = None, "fd00::9"
+json.dump(fx, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False)
+PYEOF
+out=$("$SIM" up --dir "$D/run" --fixture "$D/basic-v6.json" --listen "$LISTEN" --primary "$PRI" --secondary "$SEC" \
+      --plesk 11 --no-secondary --locale ja 2>&1)
+check "up --plesk 11 --no-secondary --locale ja" test $? -eq 0
 PIDS=($(cat "$D/run/sim.pid" "$D/run/named-primary.pid" 2>/dev/null))
 check "no-secondary: no secondary pid" test ! -e "$D/run/named-secondary.pid"
 check "no-secondary: no rndc-secondary.key, rndc-primary.key present" \
@@ -335,8 +447,130 @@ out=$(req '<packet><server><get_protos/></server></packet>')
 expect "plesk 11 newest is 1.6.4.0" "$out" '<packet version="1.6.4.0">.*<proto>1.6.4.0</proto></protos>'
 out=$(req '<packet><server><get><stat/></get></server></packet>')
 expect "plesk 11 version 11.0.9" "$out" '<plesk_version>11.0.9</plesk_version>'
+check "plesk 11 defaults: name_lookup stored, get_rec_unknown_site fail, soa_partial keep, locale ja (option)" \
+    test "$(ctl GET /__sim/config | jget '(d["name_lookup"], d["get_rec_unknown_site"], d["soa_partial"], d["locale"])')" \
+         = "('stored', 'fail', 'keep', 'ja')"
+out=$(req '<packet><webspace><get><filter><name>bücher.example</name><name>xn--bcher-kva.example</name><name>EXAMPLE.com</name></filter><dataset><gen_info/></dataset></get></webspace></packet>')
+expect "plesk 11: webspace get by the stored (Unicode) name" "$out" '<filter-id>bücher.example</filter-id><id>2</id>'
+expect "plesk 11: by the ASCII form -> 1013 + filter-id" "$out" '<errcode>1013</errcode><errtext>[^<]*</errtext><filter-id>xn--bcher-kva.example</filter-id>'
+expect "plesk 11: stored name matches case-insensitively" "$out" '<filter-id>EXAMPLE.com</filter-id><id>1</id>'
+expect "--locale ja: 1013 errtext Japanese > 200 bytes" "$(errcheck "$out")" '^1 errors, bad: \[\]'
+expect "IPv6: server ip6 is every domain's second dns_ip_address" "$out" \
+    '<id>1</id>.*<dns_ip_address>127.0.2.10</dns_ip_address><dns_ip_address>fd00::2:99</dns_ip_address><htype>'
+out=$(req '<packet><webspace><get><filter><id>9</id></filter><dataset><gen_info/></dataset></get></webspace><site><get><filter><name>addon.test</name></filter><dataset><gen_info/></dataset></get></site></packet>')
+check "IPv6: \"ip\": null + ip6 -> only the IPv6 dns_ip_address" \
+    eval 'has "$out" "<owner-login>admin</owner-login><dns_ip_address>fd00::9</dns_ip_address><htype>" && [ "$(grep -o "<dns_ip_address>" <<<"$out" | wc -l)" = 3 ]'
+expect "IPv6: site gen_info carries both too" "$out" '<dns_ip_address>127.0.2.10</dns_ip_address><dns_ip_address>fd00::2:99</dns_ip_address><htype>vrt_hst</htype><guid>[^<]*</guid><webspace-guid>'
+out=$(req '<packet><dns><get_rec><filter><dns-zone-name>xn--bcher-kva.example</dns-zone-name></filter></get_rec></dns></packet>')
+expect "plesk 11: get_rec dns-zone-name by the ASCII form still works" "$out" '<host>mail.xn--bcher-kva.example.</host>'
+check "plesk 11: /__sim/serial by the ASCII and the Unicode form" \
+    eval '[ "$(ctl GET "/__sim/serial?zone=xn--bcher-kva.example" | jget "d[\"zone\"]")" = xn--bcher-kva.example ] && [ "$(ctl GET "/__sim/serial?zone=b%C3%BCcher.example" | jget "d[\"zone\"]")" = xn--bcher-kva.example ]'
+check "plesk 11: no invalid replies, no bind errors" test "$(ctl GET /__sim/counters | jget '(d["invalid_replies"], d["bind_errors"])')" = "(0, 0)"
 "$SIM" down --dir "$D/run"
 check "down after plesk 11: no process left" test "$(procs_left)" = 0
+
+# ---------------------------------------------------------------- fixtures/shapes.json
+SHAPES="$HERE/fixtures/shapes.json"
+STR="$D/strace"
+zones_ok() { # zones_ok DIR: all 12 zones served (by the primary and, if any, the secondary), no bind errors
+    ctl GET /__sim/dns | jget 'sorted(k for k, v in d["zones"].items() if v["serial"] is not None and v["status"] == "enabled")'
+}
+SHAPE_ZONES="['aliaszone.test', 'bystander.test', 'done.test', 'host.test', 'mixed.test', 'odd.test', 'owned.test', 'parent.test', 'third.test', 'v6.test', 'v6only-third.test', 'xn--bcher-shop-9db.example']"
+out=$("$SIM" up --dir "$D/run" --fixture "$SHAPES" --listen "$LISTEN" --primary "$PRI" --secondary "$SEC" --plesk 12.5 \
+      --trace-dir "$STR" 2>&1)
+check "shapes: up --plesk 12.5 (with secondary)" test $? -eq 0
+PIDS=($(cat "$D/run/sim.pid" "$D/run/named-primary.pid" "$D/run/named-secondary.pid" 2>/dev/null))
+check "shapes 12.5: the 12 zones served, bind_errors 0" \
+    eval '[ "$(zones_ok)" = "$SHAPE_ZONES" ] && [ "$(ctl GET /__sim/counters | jget "d[\"bind_errors\"]")" = 0 ]'
+all_served() { # all_served SERVER ZONE...: every zone answers NOERROR
+    local srv=$1 z; shift
+    for z in "$@"; do [ "$(rcode "$srv" "$z")" = NOERROR ] || return 1; done
+}
+check "shapes: secondary transferred every zone" all_served "$SEC" owned.test third.test mixed.test done.test \
+    xn--bcher-shop-9db.example parent.test v6.test v6only-third.test bystander.test odd.test host.test aliaszone.test
+check "shapes 12.5: name_lookup defaults to stored" test "$(ctl GET /__sim/config | jget 'd["name_lookup"]')" = stored
+out=$(req '<packet><webspace><get><filter><name>bücher-shop.example</name><name>BÜCHER-SHOP.example</name><name>xn--bcher-shop-9db.example</name></filter><dataset><gen_info/></dataset></get></webspace></packet>')
+expect "shapes: IDN found by the stored Unicode name" "$out" '<filter-id>bücher-shop.example</filter-id><id>5</id><data><gen_info><cr_date>[^<]*</cr_date><name>bücher-shop.example</name><ascii-name>xn--bcher-shop-9db.example</ascii-name>'
+expect "shapes: IDN stored name case-insensitive" "$out" '<filter-id>BÜCHER-SHOP.example</filter-id><id>5</id>'
+expect "shapes: IDN by the ASCII form -> 1013 + filter-id (stored)" "$out" '<errcode>1013</errcode><errtext>[^<]*</errtext><filter-id>xn--bcher-shop-9db.example</filter-id>'
+out=$(req '<packet><site-alias><get><filter><name>aliaszone.test</name><name>nozone-alias.test</name></filter></get></site-alias><subdomain><get><filter><name>sub.parent.test</name></filter></get></subdomain></packet>')
+expect "shapes: alias 2 aliaszone.test, manage-dns, site 12" "$out" '<filter-id>aliaszone.test</filter-id><id>2</id><info>.*<manage-dns>true</manage-dns><site-id>12</site-id>'
+expect "shapes: alias 3 nozone-alias.test, no dns, site 1" "$out" '<filter-id>nozone-alias.test</filter-id><id>3</id><info>.*<manage-dns>false</manage-dns><site-id>1</site-id>'
+expect "shapes: subdomain 7 sub.parent.test of parent.test" "$out" '<id>7</id><data><parent>parent.test</parent><name>sub</name>'
+ctl POST /__sim/config '{"name_lookup":"both"}' >/dev/null
+out=$(req '<packet><webspace><get><filter><name>xn--bcher-shop-9db.example</name></filter><dataset><gen_info/></dataset></get></webspace></packet>')
+expect "shapes: name_lookup=both finds the ASCII form" "$out" '<filter-id>xn--bcher-shop-9db.example</filter-id><id>5</id>'
+ctl POST /__sim/config '{"name_lookup":"stored"}' >/dev/null
+out=$(req '<packet><dns><get_rec><filter><dns-zone-name>xn--bcher-shop-9db.example</dns-zone-name></filter></get_rec></dns></packet>')
+expect "shapes: get_rec dns-zone-name by ASCII (stored mode too)" "$out" '<id>507</id><data><site-id>5</site-id><type>A</type><host>mail.xn--bcher-shop-9db.example.</host>'
+check "shapes: IDN resolves on the secondary" test "$(digs "$SEC" mail.xn--bcher-shop-9db.example)" = 127.0.2.10
+out=$(req '<packet><webspace><get><filter><id>8</id><id>1</id></filter><dataset><gen_info/></dataset></get></webspace></packet>')
+expect "shapes: v6.test dns_ip_address IPv4 then IPv6" "$out" '<id>8</id>.*<dns_ip_address>127.0.2.10</dns_ip_address><dns_ip_address>fd00::2:10</dns_ip_address><htype>'
+check "shapes: owned.test only IPv4" eval '[ "$(grep -o "<dns_ip_address>" <<<"$out" | wc -l)" = 3 ]'
+check "shapes: v6.test AAAA mail on the old IPv6 (primary + secondary)" \
+    eval '[ "$(digs "$PRI" mail.v6.test AAAA)" = fd00::2:10 ] && [ "$(digs "$SEC" webmail.v6.test AAAA)" = fd00::2:10 ]'
+check "shapes: v6only-third.test AAAA mail third-party" test "$(digs "$PRI" mail.v6only-third.test AAAA)" = 2001:db8::7
+check "shapes: third.test mail/lists/webmail on 127.0.7.7" \
+    test "$(digs "$PRI" mail.third.test) $(digs "$PRI" lists.third.test) $(digs "$PRI" webmail.third.test) $(digs "$PRI" www.third.test)" = "127.0.7.7 127.0.7.7 127.0.7.7 127.0.2.10"
+check "shapes: mixed.test mail has two A records" test "$(digs "$PRI" mail.mixed.test | sort | tr '\n' ' ')" = "127.0.2.10 127.0.7.7 "
+out=$(req '<packet><dns><get_rec><filter><site-id>3</site-id></filter></get_rec></dns></packet>')
+expect "shapes: mixed.test record ids 307/308 on mail, CNAME smtp 311" "$out" \
+    '<id>307</id><data><site-id>3</site-id><type>A</type><host>mail.mixed.test.</host><value>127.0.2.10</value>.*<id>308</id><data><site-id>3</site-id><type>A</type><host>mail.mixed.test.</host><value>127.0.7.7</value>.*<id>311</id><data><site-id>3</site-id><type>CNAME</type><host>smtp.mixed.test.</host><value>mail.mixed.test.</value>'
+check "shapes: done.test already on 127.0.3.20" test "$(digs "$SEC" lists.done.test)" = 127.0.3.20
+out=$(req '<packet><dns><get_rec><filter><site-id>11</site-id></filter></get_rec></dns></packet>')
+expect "shapes: odd.test lists value kept verbatim (spaces)" "$out" '<id>1108</id><data><site-id>11</site-id><type>A</type><host>lists.odd.test.</host><value> 127.0.2.10 </value>'
+check "shapes: odd.test has no webmail record" eval 'hasnt "$out" "webmail.odd.test"'
+check "shapes: BIND loads odd.test (lists = 127.0.2.10, webmail NXDOMAIN)" \
+    eval '[ "$(digs "$PRI" lists.odd.test)" = 127.0.2.10 ] && [ "$(rcode "$PRI" webmail.odd.test A)" = NXDOMAIN ]'
+out=$(req '<packet><dns><get_rec><filter><site-id>7</site-id></filter></get_rec></dns></packet>')
+check "shapes: subdomain 7 get_rec = the parent zone's sub records 612-616" \
+    test "$(xp "$out" '//result/id/text()' | tr '\n' ' ')" = "612 613 614 615 616 "
+check "shapes: sub records served in parent.test's zone" test "$(digs "$SEC" webmail.sub.parent.test)" = 127.0.2.10
+out=$(req '<packet><dns><get_rec><filter><site-id>2</site-id></filter></get_rec><get_rec><filter><site-alias-id>2</site-alias-id></filter></get_rec></dns></packet>')
+expect "shapes: site-id 2 = third.test (alias id 2 sent as site-id reads the wrong zone)" "$out" '<data><site-id>2</site-id><type>A</type><host>mail.third.test.</host><value>127.0.7.7</value>'
+expect "shapes: site-alias-id 2 = aliaszone.test, own ids 52xx" "$out" '<id>5207</id><data><site-alias-id>2</site-alias-id><type>A</type><host>mail.aliaszone.test.</host><value>127.0.2.10</value>'
+out=$(req '<packet><dns><get_rec><filter><site-id>1</site-id><site-id>10</site-id><site-id>77</site-id></filter></get_rec></dns></packet>')
+expect "shapes: get_rec 1,10 + unknown 77 -> one 1015 (default fail)" "$out" \
+    '<get_rec><result><status>error</status><errcode>1015</errcode><errtext>Domain does not exist.</errtext></result></get_rec>'
+out=$(req '<packet><mail><get_info><filter><site-id>10</site-id></filter></get_info></mail><mail><get_prefs><filter><site-id>4</site-id></filter></get_prefs></mail></packet>')
+expect "shapes: mailnames info + test, mail on" "$out" '<name>info</name>.*<name>test</name>.*<mailservice>true</mailservice>'
+# partial SOA, reset mode
+ctl POST /__sim/config '{"soa_partial":"reset"}' >/dev/null
+ps0=$(ctl GET /__sim/counters | jget 'd["partial_soa_sets"]')
+req '<packet><dns><set><filter><site-id>1</site-id></filter><soa><ttl>300</ttl><refresh>1200</refresh><retry>600</retry><expire>1209600</expire><minimum>300</minimum></soa></set></dns></packet>' >/dev/null
+req '<packet><dns><set><filter><site-id>1</site-id></filter><soa><ttl>600</ttl></soa></set></dns></packet>' >/dev/null
+out=$(req '<packet><dns><get><filter><site-id>1</site-id></filter><soa/></get></dns></packet>')
+expect "soa_partial=reset: omitted fields back to the template SOA" "$out" \
+    '<soa><ttl>600</ttl><refresh>10800</refresh><retry>3600</retry><expire>604800</expire><minimum>10800</minimum></soa>'
+check "soa_partial=reset: BIND serves refresh 10800" test "$(digs "$PRI" owned.test SOA | awk '{print $4}')" = 10800
+check "soa_partial=reset: counted once (partial only)" test "$(ctl GET /__sim/counters | jget 'd["partial_soa_sets"]')" = $((ps0 + 1))
+ctl POST /__sim/counters/reset >/dev/null
+check "counters reset zeroes partial_soa_sets" test "$(ctl GET /__sim/counters | jget 'd["partial_soa_sets"]')" = 0
+ctl POST /__sim/config '{"soa_partial":"keep"}' >/dev/null
+check "shapes 12.5: no invalid replies, no bind errors" test "$(ctl GET /__sim/counters | jget '(d["invalid_replies"], d["bind_errors"])')" = "(0, 0)"
+nbad=0; ntot=0
+for f in "$STR"/*-resp.xml; do
+    ntot=$((ntot + 1))
+    xmllint --noout --schema "$D/run/xsd/agent_output.xsd" "$f" >/dev/null 2>&1 || { nbad=$((nbad + 1)); echo "       invalid: $f"; }
+done
+check "shapes: all $ntot traced replies validate" test "$nbad" -eq 0 -a "$ntot" -ge 12
+"$SIM" down --dir "$D/run"
+check "shapes 12.5: down, no process left" test "$(procs_left)" = 0
+for pv in 11 obsidian; do
+    out=$("$SIM" up --dir "$D/run" --fixture "$SHAPES" --listen "$LISTEN" --primary "$PRI" --plesk $pv --no-secondary 2>&1)
+    check "shapes: up --plesk $pv" test $? -eq 0
+    PIDS=($(cat "$D/run/sim.pid" "$D/run/named-primary.pid" 2>/dev/null))
+    check "shapes $pv: the 12 zones served, bind_errors 0" \
+        eval '[ "$(zones_ok)" = "$SHAPE_ZONES" ] && [ "$(ctl GET /__sim/counters | jget "d[\"bind_errors\"]")" = 0 ]'
+    out=$(req '<packet><webspace><get><filter><name>xn--bcher-shop-9db.example</name></filter><dataset><gen_info/></dataset></get></webspace></packet>')
+    if [ $pv = obsidian ]; then
+        expect "shapes obsidian: ASCII form found (name_lookup both)" "$out" '<filter-id>xn--bcher-shop-9db.example</filter-id><id>5</id>'
+    else
+        expect "shapes 11: ASCII form -> 1013 (name_lookup stored)" "$out" '<errcode>1013</errcode>'
+    fi
+    "$SIM" down --dir "$D/run"
+    check "shapes $pv: down, no process left" test "$(procs_left)" = 0
+done
 
 # ---------------------------------------------------------------- secondary role
 # A primary instance whose secondary is external (no own secondary, no NOTIFY) and a
@@ -390,6 +624,10 @@ out=$(sreq '<packet><dns><add_rec><site-id>1</site-id><type>A</type><host>x</hos
 expect "slave zone: add_rec -> 1023" "$out" '<add_rec><result><status>error</status><errcode>1023</errcode><errtext>[^<]*slave zone</errtext></result></add_rec>'
 expect "slave zone: del_rec -> 1023 + id" "$out" '<del_rec><result><status>error</status><errcode>1023</errcode><errtext>[^<]*</errtext><id>101</id></result></del_rec>'
 expect "slave zone: set -> 1023 + site-id" "$out" '<set><result><status>error</status><errcode>1023</errcode><errtext>[^<]*</errtext><site-id>1</site-id></result></set>'
+sctl POST /__sim/config '{"locale":"ja"}' >/dev/null
+out=$(sreq '<packet><dns><add_rec><site-id>1</site-id><type>A</type><host>x</host><value>127.0.3.20</value></add_rec><del_rec><filter><id>101</id></filter></del_rec></dns></packet>')
+expect "slave zone, locale ja: 1023 texts Japanese > 200 bytes" "$(errcheck "$out")" '^2 errors, bad: \[\]'
+sctl POST /__sim/config '{"locale":"en"}' >/dev/null
 out=$(sreq '<packet><dns><get_rec><filter><id>101</id></filter></get_rec></dns></packet>')
 expect "slave zone: get_rec returns the fixture's records" "$out" '<id>101</id><data><site-id>1</site-id><type>NS</type>'
 

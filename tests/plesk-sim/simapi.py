@@ -20,6 +20,8 @@ PROTOS = ("1.0.0.0 1.1.0.0 1.2.0.0 1.3.0.0 1.3.1.0 1.3.2.0 1.3.3.0 1.3.4.0 "
           "1.6.8.0 1.6.9.0 1.6.9.1").split()
 
 # release -> (newest protocol, plesk_version, plesk_build)
+DEFAULT_NAME_LOOKUP = {"11": "stored", "12.5": "stored", "obsidian": "both"}
+
 RELEASES = {
     "11": ("1.6.4.0", "11.0.9", "110120608.16"),
     "12.5": ("1.6.7.0", "12.5.30", "1205150826.14"),
@@ -49,11 +51,188 @@ DS_RE = re.compile(r"^\d{1,5}\s+\d{1,3}\s+\d{1,3}\s+[0-9A-Fa-f\s]+$")
 CAA_RE = re.compile(r'^\d{1,3}\s+[A-Za-z0-9]+\s+(".*"|\S+)$')
 
 
+# ----------------------------------------------------------------------
+# Error texts. Plesk localizes errtext to the panel's default language (doc
+# §3.2 [C]); the wording of the real messages is not known [U]. The English
+# texts are the emulator's approximations and serve as keys: every
+# operation-level and system-level text is looked up here with
+# localize(locale, text, args). Japanese ("ja") texts are deliberately long,
+# multi-byte and plausible; the texts of the codes 1013, 1015, 1007, 1019 and
+# 1023 are all longer than 200 bytes in UTF-8.
+LOCALES = ("en", "ja")
+
+JA_TEXT = {
+    # system level
+    "Authentication failed - wrong password.":
+        "認証に失敗しました。ログイン名またはパスワードが正しくありません。",
+    "Agent initialization failed.":
+        "エージェントの初期化に失敗しました。",
+    "XML API protocol version not supported.":
+        "XML APIプロトコルのバージョンはサポートされていません。",
+    "Parser error: Request is invalid.":
+        "パーサーエラー: リクエストが無効です。",
+    "Feature not supported by the current version of API RPC.":
+        "この機能は現在のバージョンのAPI RPCではサポートされていません。",
+    "Authentication method is not specified":
+        "認証方法が指定されていません。",
+    "Secret key validation failed.":
+        "シークレットキーの検証に失敗しました。",
+    "Parser error: Request is invalid. Content-Type must be text/xml":
+        "パーサーエラー: リクエストが無効です。Content-Typeはtext/xmlである必要があります。",
+    "Parser error: Request is invalid. Error in line %s: %s":
+        "パーサーエラー: リクエストが無効です。%s 行目のエラー: %s",
+    "Parser error: Request is invalid. Error in line 1: DTD is not allowed":
+        "パーサーエラー: リクエストが無効です。1 行目のエラー: DTDは使用できません。",
+    "Parser error: Request is invalid. Error in line %s: Element '%s': "
+    "No matching global declaration available for the validation root.":
+        "パーサーエラー: リクエストが無効です。%s 行目のエラー: 要素 '%s': "
+        "検証ルートに一致するグローバル宣言がありません。",
+    "Operation %s is not supported by plesk-sim":
+        "オペレーション %s は plesk-sim ではサポートされていません。",
+    "plesk-sim internal error":
+        "plesk-sim の内部エラーが発生しました。",
+    # 1013
+    "Webspace does not exist":
+        "指定されたサブスクリプションは存在しません。サブスクリプションが削除されたか、名前またはIDが"
+        "正しくない可能性があります。名前は登録時の表記（国際化ドメイン名の場合はUnicode表記）で指定してください。",
+    "Site does not exist":
+        "指定されたサイトは存在しません。サイトが削除されたか、名前またはIDが正しくない可能性があります。"
+        "サブスクリプションのメインドメインを取得するには、webspaceオペレーターを使用してください。",
+    "Subdomain does not exist":
+        "指定されたサブドメインは存在しません。サブドメインが削除されたか、名前またはIDが正しくない"
+        "可能性があります。親ドメインの設定を確認してから、もう一度やり直してください。",
+    "Domain alias does not exist":
+        "指定されたドメインエイリアスは存在しません。エイリアスが削除されたか、名前またはIDが正しくない"
+        "可能性があります。ドメインエイリアスの一覧を確認してから、もう一度やり直してください。",
+    "DNS record does not exist.":
+        "指定されたDNSレコードは存在しません。レコードが既に削除されているか、IDが正しくない可能性が"
+        "あります。DNSゾーンの設定を確認してから、もう一度やり直してください。",
+    "Domain does not exist":
+        "ドメインが存在しません。指定されたIDのドメインは見つかりませんでした。ドメインが削除されたか、"
+        "別のIDが指定された可能性があります。ドメインの一覧を確認してから、もう一度やり直してください。",
+    "Mailname does not exist":
+        "指定されたメールアカウントは存在しません。アカウントが削除されたか、名前が正しくない可能性が"
+        "あります。ドメインのメールアカウントの一覧を確認してから、もう一度やり直してください。",
+    # 1015
+    "Domain does not exist.":
+        "ドメインが存在しません。指定されたIDのドメインは見つかりませんでした。ドメインが削除されたか、"
+        "別のIDが指定された可能性があります。ドメインの一覧を確認してから、もう一度やり直してください。",
+    "Domain alias does not exist.":
+        "ドメインエイリアスが存在しません。指定されたIDのエイリアスは見つかりませんでした。エイリアスが"
+        "削除されたか、別のIDが指定された可能性があります。エイリアスの一覧を確認してください。",
+    # 1007
+    "DNS record already exists.":
+        "DNSレコードは既に存在します。同じ種類、ホスト、値のレコードがこのDNSゾーンに登録されています。"
+        "既存のレコードを変更する場合は、先に削除してから新しいレコードを追加してください。",
+    "A CNAME record cannot coexist with other records for %s":
+        "CNAMEレコードを追加できません: %s には既に他のレコードが存在します。CNAMEレコードは同じ名前の"
+        "他のレコードと共存できません。既存のレコードを削除してから、もう一度やり直してください。",
+    "A CNAME record already exists for %s":
+        "レコードを追加できません: %s には既にCNAMEレコードが存在します。CNAMEレコードは同じ名前の"
+        "他のレコードと共存できません。CNAMEレコードを削除してから、もう一度やり直してください。",
+    # 1019
+    "Incorrect DNS record type: %s":
+        "DNSレコードの種類が正しくありません: %s。サポートされている種類（A、AAAA、CNAME、MX、NS、TXT、"
+        "PTR、SRV、DS、CAA）のいずれかを指定して、もう一度やり直してください。",
+    "Incorrect host name: %s":
+        "ホスト名が正しくありません: %s。ホスト名には英数字、ハイフン、アンダースコアのみを使用でき、"
+        "各ラベルは63文字以内である必要があります。入力内容を確認してから、もう一度やり直してください。",
+    "Incorrect IP address: %s":
+        "IPアドレスが正しくありません: %s。Aレコードの値には有効なIPv4アドレス（例: 192.0.2.1）を"
+        "指定する必要があります。入力内容を確認してから、もう一度やり直してください。",
+    "Incorrect IPv6 address: %s":
+        "IPv6アドレスが正しくありません: %s。AAAAレコードの値には有効なIPv6アドレス（例: 2001:db8::1）を"
+        "指定する必要があります。入力内容を確認してから、もう一度やり直してください。",
+    "Incorrect domain name: %s":
+        "ドメイン名が正しくありません: %s。このレコードの値には有効な完全修飾ドメイン名を指定する必要が"
+        "あります。入力内容を確認してから、もう一度やり直してください。",
+    "Incorrect MX priority: %s":
+        "MXレコードの優先度が正しくありません: %s。優先度には0から65535までの整数を指定する必要が"
+        "あります。入力内容を確認してから、もう一度やり直してください。",
+    "TXT record value is empty":
+        "TXTレコードの値が空です。TXTレコードには少なくとも1文字の値を指定する必要があります。"
+        "入力内容を確認してから、もう一度やり直してください。",
+    "Incorrect DS record value: %s":
+        "DSレコードの値が正しくありません: %s。値は「キータグ アルゴリズム ダイジェストタイプ ダイジェスト」"
+        "の形式で指定する必要があります。入力内容を確認してから、もう一度やり直してください。",
+    "Incorrect CAA record value: %s":
+        "CAAレコードの値が正しくありません: %s。値は「フラグ タグ 値」の形式で指定する必要があります。"
+        "入力内容を確認してから、もう一度やり直してください。",
+    "Incorrect SRV target":
+        "SRVレコードのターゲットが正しくありません。ターゲットには有効なホスト名を指定する必要が"
+        "あります。入力内容を確認してから、もう一度やり直してください。",
+    "Host %s is outside of zone %s":
+        "ホスト %s はDNSゾーン %s の外にあります。レコードのホスト名はゾーン内の名前である必要が"
+        "あります。入力内容を確認してから、もう一度やり直してください。",
+    # 1023
+    "Unable to update the DNS zone %s: zone is a slave zone":
+        "DNSゾーン %s を更新できません: このゾーンはスレーブゾーンです。スレーブゾーンのレコードとSOAは"
+        "プライマリネームサーバーからのゾーン転送でのみ更新されます。プライマリサーバー側で変更してください。",
+    # 1017
+    "Switching zone type is not supported by plesk-sim":
+        "ゾーンの種類の切り替えは plesk-sim ではサポートされていません。",
+    "operator %s is not supported":
+        "オペレーター %s はサポートされていません。",
+}
+
+# Generic text per error code, used by the `operror` fault (and as the
+# fallback of a text without its own translation). English from the reduced
+# list of error codes (doc §3.3).
+CODE_TEXT = {
+    1006: ("Permission denied.",
+           "アクセスが拒否されました。この操作を実行する権限がありません。"),
+    1007: ("Inserted data already exists.",
+           "追加しようとしたデータは既に存在します。同じ内容のオブジェクトが既に登録されているため、"
+           "この操作は実行されませんでした。既存のデータを確認してから、もう一度やり直してください。"),
+    1013: ("Object does not exist.",
+           "指定されたオブジェクトは存在しません。オブジェクトが既に削除されているか、IDまたは名前が"
+           "正しくない可能性があります。入力内容を確認してから、もう一度やり直してください。"),
+    1015: ("Object owner not found.",
+           "オブジェクトの所有者が見つかりません。指定されたドメインまたはサブスクリプションは存在しない"
+           "可能性があります。ドメインの一覧を確認してから、もう一度やり直してください。"),
+    1017: ("Feature not supported by the current version of API RPC.",
+           "この機能は現在のバージョンのAPI RPCではサポートされていません。"),
+    1019: ("Invalid value.",
+           "指定された値が正しくありません。値の形式または範囲が要件を満たしていないため、この操作は"
+           "実行されませんでした。入力内容を確認してから、もう一度やり直してください。"),
+    1023: ("Operation failed.",
+           "操作に失敗しました。サーバー上で要求された変更を適用できませんでした。しばらくしてから、"
+           "もう一度やり直してください。問題が解決しない場合は、サーバー管理者に連絡してください。"),
+    1024: ("Limit reached.",
+           "上限に達しました。リソースの制限を超えるため、この操作は実行されませんでした。"),
+}
+GENERIC_TEXT = ("Operation failed.",
+                "操作を完了できませんでした。しばらくしてから、もう一度やり直してください。"
+                "問題が解決しない場合は、サーバー管理者に連絡してください。")
+
+
+def localize(locale, text, args=(), code=None):
+    """The errtext for `text` (an English text or %-template, see JA_TEXT) in `locale`.
+    A text without a translation falls back to the locale's text for `code`."""
+    if locale == "ja":
+        t = JA_TEXT.get(text)
+        if t is None:
+            return code_text("ja", code)
+    else:
+        t = text
+    return t % tuple(args) if args else t
+
+
+def code_text(locale, code):
+    """The generic text of an error code in `locale`."""
+    en, ja = CODE_TEXT.get(code, GENERIC_TEXT)
+    return ja if locale == "ja" else en
+
+
 class OpError(Exception):
-    def __init__(self, code, text):
-        Exception.__init__(self, text)
+    """An operation-level error: code plus an English text or %-template
+    (localized when the result is written) and its arguments."""
+
+    def __init__(self, code, text, *args):
+        Exception.__init__(self, text % args if args else text)
         self.code = code
         self.text = text
+        self.args_ = args
 
 
 class SystemError_(Exception):
@@ -78,9 +257,12 @@ class Zone:
         self.soa = {k: int(soa[k]) for k in SOA_FIELDS}
         self.records = []                        # dicts id,type,host(rel),value,opt
         for r in spec.get("records", []):
+            # "raw": true keeps the value exactly as given (no trimming, no
+            # trailing dot added): a value the panel's database may hold
+            value = r["value"] if r.get("raw") else normalize_value(r["type"].upper(), r["value"])
             self.records.append({"id": int(r.get("id", 0)), "type": r["type"].upper(),
                                  "host": (r.get("host") or "").rstrip(".").lower(),
-                                 "value": normalize_value(r["type"].upper(), r["value"]),
+                                 "value": value,
                                  "opt": "" if r.get("opt") is None else str(r.get("opt"))})
         self.serial = int(spec.get("serial", 0)) or int(time.time())
 
@@ -159,17 +341,20 @@ class State:
         self.next_rec_id = max_id + 1
 
     # --- lookups -------------------------------------------------------
-    def domain_by_name(self, name, kinds):
+    def domain_by_name(self, name, kinds, stored_only=False):
+        """Case-insensitive match on the stored name (`name`) and, unless
+        stored_only, on the ASCII form (`ascii_name`) too."""
         n = (name or "").strip().rstrip(".").lower()
         for d in self.domains.values():
-            if d["kind"] in kinds and (d["name"].lower() == n or d["ascii_name"] == n):
+            if d["kind"] in kinds and (d["name"].lower() == n or
+                                       (not stored_only and d["ascii_name"] == n)):
                 return d
         return None
 
-    def alias_by_name(self, name):
+    def alias_by_name(self, name, stored_only=False):
         n = (name or "").strip().rstrip(".").lower()
         for a in self.aliases.values():
-            if a["name"].lower() == n or a["ascii_name"] == n:
+            if a["name"].lower() == n or (not stored_only and a["ascii_name"] == n):
                 return a
         return None
 
@@ -301,10 +486,31 @@ class Api:
         # "master", or "slave" for `up --role secondary`: every zone is then a slave zone,
         # records and SOA are read-only (1023) and status changes reach BIND per operation.
         self.zone_type = "master"
+        # `<filter><name>` of webspace/site/subdomain/site-alias get: "stored" matches
+        # only the name as stored (Plesk 11/12: the form entered, often Unicode),
+        # "both" also the ASCII form (default per release, see DEFAULT_NAME_LOOKUP)
+        self.name_lookup = DEFAULT_NAME_LOOKUP[release]
+        # dns get_rec naming an unknown site-id/site-alias-id: "fail" = ONE 1015
+        # error result for the whole operation, "empty" = no results for that site
+        self.get_rec_unknown_site = "fail"
+        # dns set with a partial <soa>: "keep" the omitted fields, or "reset" them
+        # to the template SOA
+        self.soa_partial = "keep"
+        # errtext language: "en" or "ja" (see JA_TEXT)
+        self.locale = "en"
+        self.counters = None
 
     @property
     def slave(self):
         return self.zone_type == "slave"
+
+    def fail(self, res, code, text, *args):
+        """An operation-level error result with the errtext in the current locale."""
+        err(res, code, localize(self.locale, text, args, code))
+
+    def count(self, name, n=1):
+        if self.counters is not None:
+            self.counters[name] = self.counters.get(name, 0) + n
 
     # ------------------------------------------------------------------
     def resolve_version(self, v):
@@ -337,11 +543,15 @@ class Api:
                     return "%s/%s" % (opr.tag, op.tag)
         return None
 
-    def run_packet(self, root, version, counters):
-        """Execute an authenticated, validated packet. Returns the reply root."""
+    def run_packet(self, root, version, counters, fault=None):
+        """Execute an authenticated, validated packet. Returns the reply root.
+        fault: an `operror` fault taken for this request: the first operation that
+        matches it answers an error result instead of running."""
         reply = etree.Element("packet", version=version)
         self.dirty = set()
         self.status_changed = set()
+        self.counters = counters
+        pending = fault if fault and fault.get("kind") == "operror" else None
         try:
             for opr, ops in self.operations(root):
                 ropr = sub(reply, opr.tag)
@@ -352,10 +562,24 @@ class Api:
                     if self.latency_op_ms:
                         time.sleep(self.latency_op_ms / 1000.0)
                     rop = sub(ropr, op.tag)
+                    if pending is not None and (not pending.get("match") or pending["match"] == key):
+                        self.op_error(rop, pending)
+                        pending = None
+                        continue
                     HANDLERS[(opr.tag, op.tag)](self, op, rop)
         finally:
             self.flush()
         return reply
+
+    def op_error(self, rop, fault):
+        """The `operror` fault: one error result, nothing applied. A bare
+        status/errcode/errtext result is valid for every implemented operation
+        (the id, site-id, filter-id, data... children are all optional)."""
+        code = int(fault.get("errcode", 1023))
+        text = fault.get("text")
+        if text is None:
+            text = code_text(self.locale, code)
+        err(sub(rop, "result"), code, text)
 
     def flush(self):
         if not self.dirty:
@@ -388,8 +612,14 @@ class Api:
     def guid(self, kind, ident):
         return str(uuid.uuid5(uuid.NAMESPACE_URL, "plesk-sim:%s:%s" % (kind, ident)))
 
-    def ip_of(self, d):
-        return d.get("ip", self.state.server.get("ip", "127.0.2.10"))
+    def ips_of(self, d):
+        """The domain's hosting addresses for gen_info dns_ip_address: IPv4 first,
+        then IPv6. `ip` / `ip6` on the domain (null = none), else the server's
+        `ip` (default 127.0.2.10) / `ip6` (default none)."""
+        srv = self.state.server
+        v4 = d["ip"] if "ip" in d else srv.get("ip", "127.0.2.10")
+        v6 = d["ip6"] if "ip6" in d else srv.get("ip6")
+        return [ip for ip in (v4, v6) if ip]
 
 
 # ======================================================================
@@ -480,7 +710,7 @@ def webspace_get(api, op, rop):
     for kind, val in items:
         found = []
         if kind == "name":
-            d = st.domain_by_name(val, ("webspace",))
+            d = st.domain_by_name(val, ("webspace",), api.name_lookup == "stored")
             found = [d] if d else []
         elif kind == "id":
             found = [d for d in webspaces if str(d["id"]) == val]
@@ -492,7 +722,7 @@ def webspace_get(api, op, rop):
             found = webspaces if val == "1" else []
         if not found:
             res = sub(rop, "result")
-            err(res, 1013, "Webspace does not exist")
+            api.fail(res, 1013, "Webspace does not exist")
             sub(res, "filter-id", val)
         for d in found:
             _webspace_result(api, rop, d, val)
@@ -509,7 +739,8 @@ def _webspace_result(api, rop, d, filter_id):
     api.gen_info_common(d, g)
     sub(g, "owner-id", 1)
     sub(g, "owner-login", api.state.auth.get("login", "admin"))
-    sub(g, "dns_ip_address", api.ip_of(d))
+    for ip in api.ips_of(d):
+        sub(g, "dns_ip_address", ip)
     sub(g, "htype", "vrt_hst")
     sub(g, "guid", api.guid("domain", d["id"]))
     sub(g, "vendor-guid", api.guid("vendor", 1))
@@ -529,7 +760,7 @@ def site_get(api, op, rop):
         return
     for kind, val in items:
         if kind == "name":
-            d = st.domain_by_name(val, SITE_KINDS)
+            d = st.domain_by_name(val, SITE_KINDS, api.name_lookup == "stored")
             found = [d] if d else []
         elif kind == "id":
             found = [d for d in sites if str(d["id"]) == val]
@@ -544,7 +775,7 @@ def site_get(api, op, rop):
             found = []
         if not found:
             res = sub(rop, "result")
-            err(res, 1013, "Site does not exist")
+            api.fail(res, 1013, "Site does not exist")
             sub(res, "filter-id", val)
         for d in found:
             _site_result(api, rop, d, val)
@@ -560,7 +791,8 @@ def _site_result(api, rop, d, filter_id):
     data = sub(res, "data")
     g = sub(data, "gen_info")
     api.gen_info_common(d, g)
-    sub(g, "dns_ip_address", api.ip_of(d))
+    for ip in api.ips_of(d):
+        sub(g, "dns_ip_address", ip)
     sub(g, "htype", "vrt_hst")
     sub(g, "guid", api.guid("domain", d["id"]))
     ws = st.webspace_of(d)
@@ -578,7 +810,7 @@ def subdomain_get(api, op, rop):
         return
     for kind, val in items:
         if kind == "name":
-            d = st.domain_by_name(val, ("subdomain",))
+            d = st.domain_by_name(val, ("subdomain",), api.name_lookup == "stored")
             found = [d] if d else []
         elif kind == "id":
             found = [d for d in subs if str(d["id"]) == val]
@@ -589,7 +821,7 @@ def subdomain_get(api, op, rop):
             found = []
         if not found:
             res = sub(rop, "result")
-            err(res, 1013, "Subdomain does not exist")
+            api.fail(res, 1013, "Subdomain does not exist")
             sub(res, "filter-id", val)
         for d in found:
             _subdomain_result(api, rop, d, val)
@@ -622,7 +854,7 @@ def alias_get(api, op, rop):
         return
     for kind, val in items:
         if kind == "name":
-            a = st.alias_by_name(val)
+            a = st.alias_by_name(val, api.name_lookup == "stored")
             found = [a] if a else []
         elif kind == "id":
             found = [a for a in st.aliases.values() if str(a["id"]) == val]
@@ -632,7 +864,7 @@ def alias_get(api, op, rop):
             found = []
         if not found:
             res = sub(rop, "result")
-            err(res, 1013, "Domain alias does not exist")
+            api.fail(res, 1013, "Domain alias does not exist")
             sub(res, "filter-id", val)
         for a in found:
             _alias_result(api, rop, a, val)
@@ -661,35 +893,35 @@ def _alias_result(api, rop, a, filter_id):
 def _validate_record(rtype, host, value, opt):
     """Raises OpError(1019) for values Plesk would refuse (codes are [U])."""
     if rtype not in ADDABLE_TYPES:
-        raise OpError(1019, "Incorrect DNS record type: %s" % rtype)
+        raise OpError(1019, "Incorrect DNS record type: %s", rtype)
     if host and not HOST_RE.match(host):
-        raise OpError(1019, "Incorrect host name: %s" % host)
+        raise OpError(1019, "Incorrect host name: %s", host)
     if rtype == "A":
         try:
             ipaddress.IPv4Address(value)
         except ValueError:
-            raise OpError(1019, "Incorrect IP address: %s" % value)
+            raise OpError(1019, "Incorrect IP address: %s", value)
     elif rtype == "AAAA":
         try:
             ipaddress.IPv6Address(value)
         except ValueError:
-            raise OpError(1019, "Incorrect IPv6 address: %s" % value)
+            raise OpError(1019, "Incorrect IPv6 address: %s", value)
     elif rtype in NAME_VALUE_TYPES:
         v = value.rstrip(".")
         if not v or not HOST_RE.match(v):
-            raise OpError(1019, "Incorrect domain name: %s" % value)
+            raise OpError(1019, "Incorrect domain name: %s", value)
         if rtype == "MX" and opt not in (None, ""):
             if not re.match(r"^\d{1,5}$", opt) or int(opt) > 65535:
-                raise OpError(1019, "Incorrect MX priority: %s" % opt)
+                raise OpError(1019, "Incorrect MX priority: %s", opt)
     elif rtype == "TXT":
         if value == "":
             raise OpError(1019, "TXT record value is empty")
     elif rtype == "DS":
         if not DS_RE.match(value):
-            raise OpError(1019, "Incorrect DS record value: %s" % value)
+            raise OpError(1019, "Incorrect DS record value: %s", value)
     elif rtype == "CAA":
         if not CAA_RE.match(value):
-            raise OpError(1019, "Incorrect CAA record value: %s" % value)
+            raise OpError(1019, "Incorrect CAA record value: %s", value)
     elif rtype == "SRV":
         if not value.strip():
             raise OpError(1019, "Incorrect SRV target")
@@ -704,7 +936,7 @@ def _rel_host(host, zone, prefix):
         elif h.endswith("." + zone.name):
             h = h[:-len(zone.name) - 1]
         else:
-            raise OpError(1019, "Host %s is outside of zone %s" % (host, zone.name))
+            raise OpError(1019, "Host %s is outside of zone %s", host, zone.name)
         return h
     if prefix:
         h = h + "." + prefix if h else prefix
@@ -741,12 +973,13 @@ def dns_add_rec(api, op, rop):
             return
         zp = st.site_zone(int(site)) if site is not None else st.alias_zone(int(alias))
         if zp is None:
+            # the text of lego's add-record-error.xml (doc §14), no id echoed
             if site is not None:
-                raise OpError(1015, "Domain does not exist")
-            raise OpError(1015, "Domain alias does not exist")
+                raise OpError(1015, "Domain does not exist.")
+            raise OpError(1015, "Domain alias does not exist.")
         zone, prefix = zp
         if api.slave:
-            raise OpError(1023, SLAVE_TEXT % zone.name)
+            raise OpError(1023, SLAVE_TEXT, zone.name)
         check()
         value = normalize_value(rtype, value)
         if rtype == "MX" and opt == "":
@@ -757,9 +990,9 @@ def dns_add_rec(api, op, rop):
                     r["value"].lower() == value.lower() and (r["opt"] or "") == opt):
                 raise OpError(1007, "DNS record already exists.")
         if rtype == "CNAME" and any(r["host"] == h for r in zone.records):
-            raise OpError(1007, "A CNAME record cannot coexist with other records for %s" % fqdn(h, zone.name))
+            raise OpError(1007, "A CNAME record cannot coexist with other records for %s", fqdn(h, zone.name))
         if rtype != "CNAME" and any(r["host"] == h and r["type"] == "CNAME" for r in zone.records):
-            raise OpError(1007, "A CNAME record already exists for %s" % fqdn(h, zone.name))
+            raise OpError(1007, "A CNAME record already exists for %s", fqdn(h, zone.name))
         rec = {"id": st.next_rec_id, "type": rtype, "host": h, "value": value, "opt": opt}
         st.next_rec_id += 1
         zone.records.append(rec)
@@ -767,7 +1000,7 @@ def dns_add_rec(api, op, rop):
         ok(res)
         sub(res, "id", rec["id"])
     except OpError as e:
-        err(res, e.code, e.text)
+        api.fail(res, e.code, e.text, *e.args_)
 
 
 def _rec_result(api, rop, zone, r, site_tag, site_val):
@@ -842,6 +1075,14 @@ def dns_get_rec(api, op, rop):
             if not ids or r["id"] in ids:
                 _rec_result(api, rop, None, r, None, None)
         return
+    if api.get_rec_unknown_site == "fail":
+        for kind, val in _filter_items(filt):
+            if ((kind == "site-id" and int(val) not in st.domains) or
+                    (kind == "site-alias-id" and int(val) not in st.aliases)):
+                # [U] doc §14: 1015 without the id echoed, as add_rec answers; one
+                # unknown site fails the whole operation, records of the others too
+                api.fail(sub(rop, "result"), 1015, "Domain does not exist.")
+                return
     for z, r, tag, val in _select_records(api, filt, child(op, "include-subdomains") is not None):
         _rec_result(api, rop, z, r, tag, val)
 
@@ -863,7 +1104,7 @@ def dns_del_rec(api, op, rop):
             r = next((x for x in st.template if x["id"] == i), None)
             res = sub(rop, "result")
             if r is None:
-                err(res, 1013, "DNS record does not exist.")
+                api.fail(res, 1013, "DNS record does not exist.")
             else:
                 st.template.remove(r)
                 ok(res)
@@ -875,9 +1116,9 @@ def dns_del_rec(api, op, rop):
             z, r = st.find_record(i)
             res = sub(rop, "result")
             if r is None:
-                err(res, 1013, "DNS record does not exist.")
+                api.fail(res, 1013, "DNS record does not exist.")
             elif api.slave:
-                err(res, 1023, SLAVE_TEXT % z.name)
+                api.fail(res, 1023, SLAVE_TEXT, z.name)
             else:
                 z.records.remove(r)
                 api.touch(z)
@@ -888,7 +1129,7 @@ def dns_del_rec(api, op, rop):
     for z, r, _, _ in _select_records(api, filt):
         if api.slave:
             res = sub(rop, "result")
-            err(res, 1023, SLAVE_TEXT % z.name)
+            api.fail(res, 1023, SLAVE_TEXT, z.name)
             sub(res, "id", r["id"])
             continue
         if r in z.records:
@@ -930,7 +1171,7 @@ def dns_get(api, op, rop):
     for kind, i, z in targets:
         res = sub(rop, "result")
         if z is None:
-            err(res, 1015, _no_such(kind))
+            api.fail(res, 1015, _no_such(kind))
             sub(res, kind, i)
             continue
         ok(res)
@@ -950,7 +1191,15 @@ def dns_set(api, op, rop):
         v = ctext(soa_el, k)
         if v is not None:
             new[k] = int(v.strip())
-    if child(op, "filter") is None:
+    templ = child(op, "filter") is None
+    if len(new) < len(SOA_FIELDS):
+        api.count("partial_soa_sets")
+        if api.soa_partial == "reset":
+            # omitted fields go back to the template SOA (for the template itself:
+            # Plesk's built-in defaults)
+            base = DEFAULT_SOA if templ else api.state.template_soa
+            new = dict((k, new.get(k, int(base[k]))) for k in SOA_FIELDS)
+    if templ:
         api.state.template_soa.update(new)
         res = sub(rop, "result")
         ok(res)
@@ -958,9 +1207,9 @@ def dns_set(api, op, rop):
     for kind, i, z in _site_targets(api, op):
         res = sub(rop, "result")
         if z is None:
-            err(res, 1015, _no_such(kind))
+            api.fail(res, 1015, _no_such(kind))
         elif api.slave:
-            err(res, 1023, SLAVE_TEXT % z.name)
+            api.fail(res, 1023, SLAVE_TEXT, z.name)
         else:
             z.soa.update(new)
             api.touch(z)
@@ -976,7 +1225,7 @@ def _dns_status(api, op, rop, status):
     for kind, i, z in _site_targets(api, op):
         res = sub(rop, "result")
         if z is None:
-            err(res, 1015, _no_such(kind))
+            api.fail(res, 1015, _no_such(kind))
         else:
             if z.status != status:
                 z.status = status
@@ -1001,15 +1250,15 @@ def dns_switch(api, op, rop):
     for kind, i, z in _site_targets(api, op):
         res = sub(rop, "result")
         if z is None:
-            err(res, 1015, _no_such(kind))
+            api.fail(res, 1015, _no_such(kind))
         else:
-            err(res, 1017, "Switching zone type is not supported by plesk-sim")
+            api.fail(res, 1017, "Switching zone type is not supported by plesk-sim")
         sub(res, kind, i)
 
 
 def dns_remote(api, op, rop):
     res = sub(rop, "result")
-    err(res, 1017, "operator %s is not supported" % op.tag)
+    api.fail(res, 1017, "operator %s is not supported", op.tag)
 
 
 # ======================================================================
@@ -1024,7 +1273,7 @@ def mail_enable_disable(api, op, rop):
     res = sub(rop, "result")
     d = _mail_domain(api, sid)
     if d is None:
-        err(res, 1013, "Domain does not exist")
+        api.fail(res, 1013, "Domain does not exist")
         return
     _mail_set(api, d, op.tag == "enable")
     ok(res)
@@ -1047,7 +1296,7 @@ def mail_get_prefs(api, op, rop):
         res = sub(rop, "result")
         d = _mail_domain(api, sid)
         if d is None:
-            err(res, 1013, "Domain does not exist")   # no site-id: schema needs prefs with it
+            api.fail(res, 1013, "Domain does not exist")   # no site-id: schema needs prefs with it
             continue
         ok(res)
         sub(res, "site-id", sid)
@@ -1073,7 +1322,7 @@ def mail_set_prefs(api, op, rop):
         res = sub(rop, "result")
         d = _mail_domain(api, sid)
         if d is None:
-            err(res, 1013, "Domain does not exist")
+            api.fail(res, 1013, "Domain does not exist")
             sub(res, "site-id", sid)
             continue
         prefs = d["mail"]["prefs"]
@@ -1120,7 +1369,7 @@ def mail_get_info(api, op, rop):
     d = _mail_domain(api, sid)
     if d is None:
         res = sub(rop, "result")
-        err(res, 1013, "Domain does not exist")
+        api.fail(res, 1013, "Domain does not exist")
         return
     mns = d["mail"]["mailnames"]
     if names:
@@ -1136,7 +1385,7 @@ def mail_get_info(api, op, rop):
     for n, m in sel:
         res = sub(rop, "result")
         if m is None:
-            err(res, 1013, "Mailname does not exist")
+            api.fail(res, 1013, "Mailname does not exist")
             mn = sub(res, "mailname")
             sub(mn, "name", n)
             continue

@@ -509,6 +509,11 @@ class Bind:
 
 
 # ----------------------------------------------------------------------
+# run-time behaviour options: CLI option / run.json key / /__sim/config key -> allowed values
+KNOBS = {"name_lookup": ("stored", "both"), "get_rec_unknown_site": ("empty", "fail"),
+         "soa_partial": ("keep", "reset"), "locale": simapi.LOCALES}
+
+
 class Sim:
     """Shared server state: API, counters, faults, knobs, schemas."""
 
@@ -522,6 +527,9 @@ class Sim:
         self.api = simapi.Api(self.state, cfg["plesk"], backend=self.bind, log=log)
         if self.bind.role == "secondary":
             self.api.zone_type = "slave"
+        for k in KNOBS:
+            if cfg.get(k):
+                setattr(self.api, k, cfg[k])
         self.mailbed = cfg.get("mailbed")
         self.mail_errors = 0
         if self.mailbed:
@@ -573,11 +581,15 @@ class Sim:
 
     def reset_counters(self):
         self.counters = {"requests": 0, "ops": 0, "connections": 0, "by_op": {},
-                         "system_errors": 0, "faults_fired": 0, "invalid_replies": 0}
+                         "system_errors": 0, "faults_fired": 0, "invalid_replies": 0,
+                         "partial_soa_sets": 0}
 
     def config_json(self):
-        return {"latency_request_ms": self.latency_request_ms, "latency_op_ms": self.api.latency_op_ms,
-                "notify": self.bind.notify, "enable_timeout_s": self.bind.enable_timeout}
+        out = {"latency_request_ms": self.latency_request_ms, "latency_op_ms": self.api.latency_op_ms,
+               "notify": self.bind.notify, "enable_timeout_s": self.bind.enable_timeout}
+        for k in KNOBS:
+            out[k] = getattr(self.api, k)
+        return out
 
     def dns_json(self):
         """Role, addresses and, per zone, the serial this instance's named serves (SOA query)."""
@@ -637,17 +649,20 @@ class Sim:
             log("trace write failed: %s" % e)
 
     # packet processing ---------------------------------------------------
-    def system_reply(self, code, text=None, version=None):
+    def system_reply(self, code, text=None, args=(), version=None):
+        """A <system> error; `text` is an English text or %-template (with `args`),
+        localized to the current locale (simapi.JA_TEXT)."""
         root = etree.Element("packet", version=version or self.api.newest)
         s = etree.SubElement(root, "system")
-        simapi.ok  # noqa
-        simapi.err(s, code, text or simapi.SYSTEM_TEXT.get(code, "error"))
+        text = text or simapi.SYSTEM_TEXT.get(code) or simapi.code_text("en", code)
+        simapi.err(s, code, simapi.localize(self.api.locale, text, args, code))
         with self.clock:
             self.counters["system_errors"] += 1
         return root
 
-    def process(self, headers, body):
-        """-> reply root element. Implements the checkup stage, then runs the packet."""
+    def process(self, headers, body, fault=None):
+        """-> reply root element. Implements the checkup stage, then runs the packet.
+        fault: an `operror` fault taken for this request (see Api.run_packet)."""
         st = self.state
         auth = st.auth
         key = headers.get("KEY")
@@ -672,27 +687,27 @@ class Sim:
             if e.error_log and len(e.error_log):
                 last = e.error_log[0]
                 line, msg = last.line, last.message
-            return self.system_reply(1014, "Parser error: Request is invalid. Error in line %s: %s" % (line, msg))
+            return self.system_reply(1014, "Parser error: Request is invalid. Error in line %s: %s", (line, msg))
         if root.getroottree().docinfo.doctype:
             return self.system_reply(1014, "Parser error: Request is invalid. Error in line 1: DTD is not allowed")
         if root.tag != "packet":
-            return self.system_reply(1014, "Parser error: Request is invalid. Error in line %d: Element '%s': "
-                                     "No matching global declaration available for the validation root." %
+            return self.system_reply(1014, "Parser error: Request is invalid. Error in line %s: Element '%s': "
+                                     "No matching global declaration available for the validation root.",
                                      (root.sourceline or 1, root.tag))
         version = self.api.resolve_version(root.get("version"))
         if version is None:
             return self.system_reply(1005)
         if self.in_schema is not None and not self.in_schema.validate(root):
             e = self.in_schema.error_log[0]
-            return self.system_reply(1014, "Parser error: Request is invalid. Error in line %d: %s" %
+            return self.system_reply(1014, "Parser error: Request is invalid. Error in line %s: %s",
                                      (e.line, e.message), version)
         bad = self.api.unsupported(root)
         if bad:
-            return self.system_reply(1017, "Operation %s is not supported by plesk-sim" % bad, version)
+            return self.system_reply(1017, "Operation %s is not supported by plesk-sim", (bad,), version)
         with self.lock:
             with self.clock:
                 counters = self.counters
-            return self.api.run_packet(root, version, counters)
+            return self.api.run_packet(root, version, counters, fault)
 
     def serialize(self, root, pretty):
         data = (b'<?xml version="1.0" encoding="UTF-8"?>\n' +
@@ -807,7 +822,7 @@ class Handler(BaseHTTPRequestHandler):
             sim.trace(seq, "resp.xml", data)
             return self.send(200, data)
         try:
-            root = sim.process(self.headers, body)
+            root = sim.process(self.headers, body, fault)
         except Exception:
             log("internal error:\n" + traceback.format_exc())
             root = sim.system_reply(1003, "plesk-sim internal error")
@@ -858,6 +873,12 @@ class Handler(BaseHTTPRequestHandler):
         if method == "POST" and path == "/__sim/config":
             if "notify" in req and sim.bind.role == "secondary":
                 return self.send_json({"error": "the notify knob applies to the primary role only"}, 400)
+            for k, allowed in KNOBS.items():
+                if k in req and req[k] not in allowed:
+                    return self.send_json({"error": "%s must be one of %s" % (k, ", ".join(allowed))}, 400)
+            for k in KNOBS:
+                if k in req:
+                    setattr(sim.api, k, req[k])
             if "latency_request_ms" in req:
                 sim.latency_request_ms = int(req["latency_request_ms"])
             if "latency_op_ms" in req:
@@ -870,11 +891,15 @@ class Handler(BaseHTTPRequestHandler):
             out.update(sim.config_json())
             return self.send_json(out)
         if method == "POST" and path == "/__sim/fault":
-            kinds = ("http500", "drop_before", "drop_after", "truncate", "malformed", "system", "slow")
+            kinds = ("http500", "drop_before", "drop_after", "truncate", "malformed", "system", "slow",
+                     "operror")
             if req.get("kind") not in kinds:
                 return self.send_json({"error": "kind must be one of %s" % ", ".join(kinds)}, 400)
             f = {"kind": req["kind"], "count": int(req.get("count", 1)), "match": req.get("match"),
-                 "errcode": int(req.get("errcode", 1003)), "delay_s": float(req.get("delay_s", 5))}
+                 "errcode": int(req.get("errcode", 1023 if req["kind"] == "operror" else 1003)),
+                 "delay_s": float(req.get("delay_s", 5))}
+            if req.get("text") is not None:
+                f["text"] = str(req["text"])
             with sim.clock:
                 sim.faults.append(f)
             return self.send_json({"ok": True, "fault": f})
@@ -1095,6 +1120,9 @@ def cmd_up(args):
            "primary": args.primary, "secondary": args.secondary, "no_secondary": args.no_secondary,
            "no_notify": args.no_notify, "role": args.role, "master": args.master,
            "external_secondaries": ext, "xsd": bool(xsd),
+           "name_lookup": args.name_lookup or simapi.DEFAULT_NAME_LOOKUP[args.plesk],
+           "get_rec_unknown_site": args.get_rec_unknown_site, "soa_partial": args.soa_partial,
+           "locale": args.locale,
            "mailbed": os.path.abspath(args.mailbed) if args.mailbed else None, "xsd_source": xsd, "trace_dir": trace}
     with open(os.path.join(d, "run.json"), "w") as f:
         json.dump(cfg, f, indent=1)
@@ -1191,6 +1219,17 @@ def main(argv=None):
     u.add_argument("--mailbed", metavar="DIR",
                    help="mail enable/disable (and set_prefs mailservice) reconfigure the real Postfix "
                         "of the tests/mail/mailbed bed in DIR, as Plesk does")
+    u.add_argument("--name-lookup", choices=["stored", "both"],
+                   help="<filter><name> of webspace/site/subdomain/site-alias get matches the stored name "
+                        "only, or the ASCII form too (default: stored for --plesk 11 and 12.5, both for obsidian)")
+    u.add_argument("--get-rec-unknown-site", choices=["empty", "fail"], default="fail",
+                   help="dns get_rec naming an unknown site: fail (default) = one 1015 error result for the "
+                        "whole operation; empty = no records for it")
+    u.add_argument("--soa-partial", choices=["keep", "reset"], default="keep",
+                   help="dns set with a partial <soa>: keep (default) or reset the omitted fields to the "
+                        "template SOA")
+    u.add_argument("--locale", choices=list(simapi.LOCALES), default="en",
+                   help="language of the errtexts (default en)")
     u.add_argument("--xsd-dir")
     u.add_argument("--trace-dir")
     dn = sp.add_parser("down", help="stop everything started by up")
