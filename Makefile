@@ -63,7 +63,7 @@ test-unit: all unit-bins
 	@sh tests/run.sh unit conformance
 
 test-system: all
-	@sh tests/run.sh system cutover
+	@sh tests/run.sh system cutover ownership
 
 # the "no mail lost" measurement (issue 5): real Postfix/Dovecot, unbound
 test-continuity: deps

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Run the test suites and end with one line: "N passed, N failed".
-# usage: tests/run.sh [--sanitize] [unit] [conformance] [emulator] [system] [cutover]
+# usage: tests/run.sh [--sanitize] [unit] [conformance] [emulator] [system] [cutover] [ownership]
 #                    [browser] [package] [continuity]
 # With no suite named, all of them run.
 set -u
@@ -10,7 +10,7 @@ if [ "${1:-}" = "--sanitize" ]; then
 	bindir=build/san
 	shift
 fi
-suites="${*:-unit conformance emulator system cutover continuity package browser}"
+suites="${*:-unit conformance emulator system cutover ownership continuity package browser}"
 mkdir -p tests/out
 total_pass=0 total_fail=0 total_skip=0 ran=""
 
@@ -79,6 +79,9 @@ for suite in $suites; do
 		;;
 	cutover)
 		run_script cutover /usr/bin/python3 tests/system/cutover.py
+		;;
+	ownership)
+		run_script ownership /usr/bin/python3 tests/system/ownership.py
 		;;
 	browser)
 		# the UI in headless chromium (needs `make ext` and npm's
