@@ -263,11 +263,11 @@ def t_mixed_panel_plesk11():
     mixed_panel("11", extra=["--soa-partial", "reset"])
 
 
-def t_ipv6():
+def ipv6(plesk):
     """AAAA on the old server's IPv6: switched with a new IPv6; dropped
     only when the operator says so; rollback exact either way."""
     for how in ("new", "drop"):
-        bed = Bed("v6-" + how, plesk="12.5")
+        bed = Bed("v6-%s-%s" % (how, plesk), plesk=plesk)
         try:
             before = bed.state()
             opt = ["--new-ip6", NEW6] if how == "new" else ["--drop-aaaa"]
@@ -326,11 +326,11 @@ def t_idn_text_and_forms():
         bed.down()
 
 
-def t_unknown_site_in_multi_read():
+def unknown_site_in_multi_read(plesk):
     """One journal naming a site that no longer exists: the multi-site
     get_rec fails as a whole (1015, no id); the helper asks again site by
     site, so only that domain fails."""
-    bed = Bed("unknown")
+    bed = Bed("unknown-" + plesk, plesk=plesk)
     try:
         r = bed.mc("prepare", "owned.test", "mixed.test")
         check(r.rc == 0, "prepare both", r)
@@ -347,7 +347,8 @@ def t_unknown_site_in_multi_read():
             json.dump(fx, f)
         bed.sim.down()
         from simlib import Sim as _Sim
-        bed.sim = _Sim("own-unknown", moved, trace=False)
+        bed.sim = _Sim("own-unknown-" + plesk, moved, plesk=plesk,
+                       trace=False)
         with open(bed.conf) as f:
             conf = f.read()
         conf = "\n".join("pin = " + bed.sim.pin if l.startswith("pin =")
@@ -368,10 +369,10 @@ def t_unknown_site_in_multi_read():
         bed.down()
 
 
-def t_localized_error_text():
+def localized_error_text(plesk):
     """A Japanese panel's long error text: never cut inside a character,
     the JSON stays valid UTF-8 and names the failure."""
-    bed = Bed("ja", extra=["--locale", "ja"])
+    bed = Bed("ja-" + plesk, plesk=plesk, extra=["--locale", "ja"])
     try:
         r = bed.mc("prepare", "owned.test", "mixed.test")
         check(r.rc == 0, "prepare", r)
@@ -397,6 +398,42 @@ def t_localized_error_text():
               text[:400])
     finally:
         bed.down()
+
+
+def t_ipv6_obsidian():
+    ipv6("obsidian")
+
+
+def t_ipv6_plesk125():
+    ipv6("12.5")
+
+
+def t_ipv6_plesk11():
+    ipv6("11")
+
+
+def t_unknown_site_obsidian():
+    unknown_site_in_multi_read("obsidian")
+
+
+def t_unknown_site_plesk125():
+    unknown_site_in_multi_read("12.5")
+
+
+def t_unknown_site_plesk11():
+    unknown_site_in_multi_read("11")
+
+
+def t_localized_error_obsidian():
+    localized_error_text("obsidian")
+
+
+def t_localized_error_plesk125():
+    localized_error_text("12.5")
+
+
+def t_localized_error_plesk11():
+    localized_error_text("11")
 
 
 def main():
