@@ -19,6 +19,7 @@ LDLIBS	+= $(PKG_LIBS)
 SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 B	 = build
+SB	 = $(B)/static
 LIB_SRC	 = $(wildcard xmlrpc/*.c)
 LIB_OBJ	 = $(LIB_SRC:%.c=$(B)/%.o)
 HELPER_SRC = $(wildcard plugin/helper/*.c)
@@ -121,7 +122,6 @@ $(B)/ext/mail-cutover.zip: $(SB)/mailcutover plugin/mkext.py $(EXT_SRC)
 # a repeat make only checks that key. ./mailcutover stays the dynamic build
 # for development, unit tests and sanitizers.
 .PHONY: static portable-root FORCE
-SB	 = $(B)/static
 STATIC_CC = musl-gcc
 STATIC_CFLAGS = -O2 -std=c11 -D_GNU_SOURCE -DMC_STATIC $(WARN) \
 	   -DMC_VERSION='"$(VERSION)"' -I$(SB)/prefix/include \
