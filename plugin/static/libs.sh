@@ -195,6 +195,7 @@ build_curl() {
 	    --disable-smtp --disable-gopher --disable-mqtt --disable-smb \
 	    --disable-manual --disable-ntlm-wb --disable-unix-sockets \
 	    --disable-alt-svc --disable-hsts --disable-cookies \
+	    --disable-openssl-auto-load-config \
 	    --enable-threaded-resolver --without-zlib --without-brotli \
 	    --without-zstd --without-libidn2 --without-libpsl \
 	    --without-nghttp2 --without-nghttp3 --without-ngtcp2 \
