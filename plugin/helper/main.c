@@ -259,10 +259,18 @@ main(int argc, char **argv)
 		 * settings page has been saved once there is nothing to do,
 		 * and nothing worth a scheduler mail.
 		 */
-		if (json)
-			printf("{\"command\":\"tick\",\"configured\":false,"
-			    "\"domains\":[]}\n");
-		else
+		if (json) {
+			struct json j;
+
+			json_init(&j, stdout);
+			json_obj_open(&j, NULL);
+			json_str(&j, "command", "tick");
+			json_bool(&j, "configured", 0);
+			json_arr_open(&j, "domains");
+			json_arr_close(&j);
+			json_obj_close(&j);
+			json_end(&j);
+		} else
 			printf("mailcutover: not configured yet (no %s): "
 			    "nothing to do\n", config_path);
 		return EXIT_DONE;
