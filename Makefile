@@ -13,10 +13,13 @@ WARN	 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 	   -Wno-format-truncation
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS) -Ixmlrpc -Iplugin/helper
+VERSION	:= $(shell sed -n 's:.*<version>\(.*\)</version>.*:\1:p' plugin/meta.xml)
+CFLAGS	+= -DMC_VERSION='"$(VERSION)"'
 LDLIBS	+= $(PKG_LIBS)
 SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 B	 = build
+SB	 = $(B)/static
 LIB_SRC	 = $(wildcard xmlrpc/*.c)
 LIB_OBJ	 = $(LIB_SRC:%.c=$(B)/%.o)
 HELPER_SRC = $(wildcard plugin/helper/*.c)
@@ -54,7 +57,7 @@ deps:
 	@sh tests/deps.sh
 
 test: deps
-	@$(MAKE) --no-print-directory all unit-bins ext browser-deps
+	@$(MAKE) --no-print-directory all unit-bins ext browser-deps portable-root
 	@sh tests/run.sh
 
 unit-bins: $(UNIT_BIN)
@@ -101,7 +104,7 @@ $(B)/bench/dnscount.so: bench/dnscount.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -fPIC -shared -o $@ $< -ldl
 
-.PHONY: ext test-browser test-package browser-deps
+.PHONY: ext test-browser test-package test-portable browser-deps
 
 # The installable Plesk extension: build/ext/mail-cutover-VERSION-RELEASE.zip
 # (and the staged tree build/ext/mail-cutover/ the browser tests serve).
@@ -109,8 +112,44 @@ EXT_SRC = $(shell find plugin/meta.xml plugin/*.md plugin/htdocs plugin/plib \
 	  plugin/var ui-templates -type f 2>/dev/null)
 ext: $(B)/ext/mail-cutover.zip
 
-$(B)/ext/mail-cutover.zip: mailcutover plugin/mkext.py $(EXT_SRC)
-	@python3 plugin/mkext.py mailcutover $(B)/ext
+$(B)/ext/mail-cutover.zip: $(SB)/mailcutover plugin/mkext.py $(EXT_SRC)
+	@python3 plugin/mkext.py $(SB)/mailcutover $(B)/ext
+
+# The packaged helper (issue 10): one static binary against musl, so that it
+# runs on every OS Plesk runs on with no library installed. Its libraries
+# (OpenSSL, libxml2, libcurl, ldns, libidn2 from Debian 12's sources) are built once
+# by plugin/static/libs.sh into build/static/libs-KEY (KEY: their versions);
+# a repeat make only checks that key. ./mailcutover stays the dynamic build
+# for development, unit tests and sanitizers.
+.PHONY: static portable-root FORCE
+STATIC_CC = musl-gcc
+STATIC_CFLAGS = -O2 -std=c11 -D_GNU_SOURCE -DMC_STATIC $(WARN) \
+	   -DMC_VERSION='"$(VERSION)"' -I$(SB)/prefix/include \
+	   -I$(SB)/prefix/include/libxml2 -Ixmlrpc -Iplugin/helper
+STATIC_OBJ = $(LIB_SRC:%.c=$(SB)/obj/%.o) $(HELPER_SRC:%.c=$(SB)/obj/%.o)
+STATIC_LIBS = -L$(SB)/prefix/lib -lcurl -lldns -lxml2 -lidn2 -lssl -lcrypto \
+	   -lm -lpthread
+
+static: $(SB)/mailcutover
+
+$(SB)/libs.stamp: FORCE
+	@sh plugin/static/libs.sh $(SB)
+FORCE:
+
+$(SB)/obj/%.o: %.c $(wildcard xmlrpc/*.h plugin/helper/*.h) $(SB)/libs.stamp
+	@mkdir -p $(dir $@)
+	@echo "  CC(static) $<"
+	@$(STATIC_CC) $(STATIC_CFLAGS) -c -o $@ $<
+
+$(SB)/mailcutover: $(STATIC_OBJ)
+	$(STATIC_CC) -static -s -o $@ $(STATIC_OBJ) $(STATIC_LIBS)
+
+$(B)/plugin/helper/selftest.o $(SB)/obj/plugin/helper/selftest.o: plugin/meta.xml
+
+# The Debian 11 root the "portable" suite runs the packaged helper in
+# (cached in build/root/; needs the network the first time).
+portable-root:
+	@sh tests/portable/mkroot.sh $(B)/root
 
 # playwright-core from npm (tests/browser/package-lock.json)
 browser-deps: tests/browser/node_modules/playwright-core/package.json
@@ -126,6 +165,10 @@ test-browser: deps
 
 test-package: all ext
 	@sh tests/run.sh package
+
+test-portable: deps
+	@$(MAKE) --no-print-directory all ext portable-root
+	@sh tests/run.sh portable
 
 clean:
 	rm -rf $(B) mailcutover

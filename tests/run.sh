@@ -1,7 +1,7 @@
 #!/bin/sh
 # Run the test suites and end with one line: "N passed, N failed".
-# usage: tests/run.sh [--sanitize] [unit] [conformance] [emulator] [system] [cutover] [ownership]
-#                    [browser] [package] [continuity]
+# usage: tests/run.sh [--sanitize] [unit] [conformance] [emulator] [system] [cutover]
+#                    [ownership] [browser] [package] [continuity] [portable]
 # With no suite named, all of them run.
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -10,7 +10,7 @@ if [ "${1:-}" = "--sanitize" ]; then
 	bindir=build/san
 	shift
 fi
-suites="${*:-unit conformance emulator system cutover ownership continuity package browser}"
+suites="${*:-unit conformance emulator system cutover ownership continuity package browser portable}"
 mkdir -p tests/out
 total_pass=0 total_fail=0 total_skip=0 ran=""
 
@@ -96,6 +96,10 @@ for suite in $suites; do
 		;;
 	continuity)
 		run_script continuity /usr/bin/python3 tests/system/continuity.py
+		;;
+	portable)
+		# the packaged (static) helper in a Debian 11 root (issue 10)
+		run_script portable /usr/bin/python3 tests/portable/run.py
 		;;
 	*)
 		echo "unknown suite $suite"

@@ -11,6 +11,7 @@
 #include <openssl/x509.h>
 
 #include "transport.h"
+#include "trust.h"
 
 struct xfer {
 	const char	*body;
@@ -279,6 +280,9 @@ transport_new(const struct transport_conf *c, struct transport **out,
 		curl_easy_setopt(t->curl, CURLOPT_PINNEDPUBLICKEY, t->pin);
 	if (t->cafile != NULL)
 		curl_easy_setopt(t->curl, CURLOPT_CAINFO, t->cafile);
+	else if (t->tls.verify_peer && trust_store() != NULL)
+		/* the system's bundle, wherever this distribution keeps it */
+		curl_easy_setopt(t->curl, CURLOPT_CAINFO, trust_store());
 	*out = t;
 	return MC_OK;
 fail:

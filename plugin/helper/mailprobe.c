@@ -23,6 +23,7 @@
 #include <openssl/x509v3.h>
 
 #include "mailprobe.h"
+#include "trust.h"
 #include "valid.h"
 
 #define DEFAULT_TIMEOUT_MS	10000
@@ -158,8 +159,15 @@ conn_fail(struct conn *c, const char *fmt, ...)
 static const char *
 errno_text(int e, char *buf, size_t cap)
 {
+#ifdef __GLIBC__
 	/* GNU strerror_r (we build with _GNU_SOURCE): may return buf or not */
 	return strerror_r(e, buf, cap);
+#else
+	/* musl (the static build) has the XSI one only */
+	if (strerror_r(e, buf, cap) != 0)
+		snprintf(buf, cap, "error %d", e);
+	return buf;
+#endif
 }
 
 /* The OpenSSL error queue's first entry, or what, as text. */
@@ -1020,6 +1028,8 @@ ctx_new(const char *cafile, int verify, SSL_CTX **out, struct mc_err *err)
 	 */
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	if (verify) {
+		if (cafile == NULL)	/* the system's, wherever it lives */
+			cafile = trust_store();
 		if (cafile != NULL &&
 		    SSL_CTX_load_verify_locations(ctx, cafile, NULL) != 1) {
 			result = mc_err_set(err, MC_E_CONFIG, "%s: cannot load "

@@ -1,13 +1,19 @@
 /* main.c -- mailcutover: command line, dispatch and exit codes. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/crypto.h>
 
 #include "config.h"
 #include "engine.h"
+#include "help.h"
 #include "json.h"
 #include "panel.h"
 #include "raw.h"
+#include "selftest.h"
 #include "settings.h"
 #include "transport.h"
 #include "valid.h"
@@ -26,6 +32,7 @@ usage(FILE *f)
 {
 	fputs(
 "usage: mailcutover [--config FILE] [--json] COMMAND [ARG...]\n"
+"       mailcutover --version        mailcutover COMMAND --help\n"
 "\n"
 "commands:\n"
 "  servers                 check each configured panel: reachable,\n"
@@ -46,6 +53,7 @@ usage(FILE *f)
 "  migrate DOMAIN...       advance each domain as far as its gates allow\n"
 "  tick                    migrate every domain in progress (scheduler)\n"
 "  status [DOMAIN...]      list [DOMAIN...]      log [DOMAIN...]\n"
+"  selftest                check that this binary can work on this machine\n"
 "    options: --new-ip IPv4 --new-ip6 IPv6 --old-ip IP (repeatable)\n"
 "             --drop-aaaa --force --confirm-registrar\n"
 "  raw [--panel source|target] OP ARG...\n"
@@ -197,13 +205,24 @@ main(int argc, char **argv)
 	const char *config_path = CONFIG_DEFAULT_PATH, *cmd;
 	struct config *c = NULL;
 	struct mc_err err = { 0 };
-	int json = 0, i, rc;
+	int json = 0, version = 0, i, rc;
+	struct stat st;
 
+#ifdef MC_STATIC
+	/*
+	 * The static build carries its own OpenSSL: the host's openssl.cnf
+	 * is written for the host's OpenSSL (another version, crypto-policies
+	 * includes, FIPS providers this build does not have) and is not read.
+	 */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+#endif
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--config") && i + 1 < argc)
 			config_path = argv[++i];
 		else if (!strcmp(argv[i], "--json"))
 			json = 1;
+		else if (!strcmp(argv[i], "--version"))
+			version = 1;
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return EXIT_DONE;
@@ -212,11 +231,20 @@ main(int argc, char **argv)
 		else
 			break;
 	}
+	if (version)
+		return selftest_version(json);
 	if (i == argc) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
 	cmd = argv[i];
+	if (help_known(cmd) && help_asked(argc - i, argv + i))
+		return help_command(cmd, stdout) == 0 ? EXIT_DONE : EXIT_USAGE;
+	if (!strcmp(cmd, "selftest")) {
+		if (argc - i != 1)
+			return fail_usage("selftest takes no arguments%s", "");
+		return selftest_run(json) ? EXIT_FAILED : EXIT_DONE;
+	}
 	if (!strcmp(cmd, "pin"))
 		return cmd_pin(argc - i, argv + i, json);
 	if (!strcmp(cmd, "settings"))	/* needs no valid config to run */
@@ -225,6 +253,29 @@ main(int argc, char **argv)
 	    strcmp(cmd, "confirm") != 0 &&
 	    !is_engine_cmd(cmd))
 		return fail_usage("unknown command '%.60s'", cmd);
+	if (!strcmp(cmd, "tick") && argc - i == 1 &&
+	    stat(config_path, &st) != 0 && errno == ENOENT) {
+		/*
+		 * The scheduled task runs from the install on; until the
+		 * settings page has been saved once there is nothing to do,
+		 * and nothing worth a scheduler mail.
+		 */
+		if (json) {
+			struct json j;
+
+			json_init(&j, stdout);
+			json_obj_open(&j, NULL);
+			json_str(&j, "command", "tick");
+			json_bool(&j, "configured", 0);
+			json_arr_open(&j, "domains");
+			json_arr_close(&j);
+			json_obj_close(&j);
+			json_end(&j);
+		} else
+			printf("mailcutover: not configured yet (no %s): "
+			    "nothing to do\n", config_path);
+		return EXIT_DONE;
+	}
 	if (config_load(config_path, &c, &err) != MC_OK) {
 		fprintf(stderr, "mailcutover: %s\n", err.msg);
 		return EXIT_USAGE;

@@ -96,7 +96,7 @@ function setup() {
   fs.mkdirSync(path.join(OUT, 'var'));
   const php = spawn('php', ['-S', WEB, path.join(__dirname, 'stub', 'router.php')], {
     cwd: OUT, stdio: ['ignore', fs.openSync(path.join(OUT, 'php.log'), 'w'), fs.openSync(path.join(OUT, 'php.log'), 'a')],
-    env: Object.assign({}, process.env, { MC_EXT_DIR: EXT, MC_SBIN_DIR: path.join(EXT, 'sbin'), MC_CONFIG: conf,
+    env: Object.assign({}, process.env, { MC_EXT_DIR: EXT, MC_SBIN_DIR: path.join(EXT, 'sbin'), MC_SBIN_FAKETIME_DIR: ROOT, MC_CONFIG: conf,
       MC_VAR_DIR: path.join(OUT, 'var'), MC_CALL_LOG: path.join(OUT, 'helper-calls.log'),
       MC_DOMAIN_IDS: '1=example.com,2=shop.test' }),
   });

@@ -135,6 +135,84 @@ def t_zip_layout():
               "no C sources in the package")
 
 
+STAGE = os.path.join(ROOT, "build", "ext", "mail-cutover")
+SDK = os.path.join(ROOT, "tests", "package", "sdk.php")
+
+
+def run_script(ext, script, var):
+    """plib/scripts/SCRIPT of the staged extension EXT, as Plesk runs it."""
+    env = dict(os.environ, MC_EXT_DIR=ext, MC_SBIN_DIR=os.path.join(ext, "sbin"),
+               MC_CONFIG=os.path.join(var, "none.conf"), MC_VAR_DIR=var)
+    return subprocess.run(["php", SDK, os.path.join(ext, "plib", "scripts", script)],
+                          capture_output=True, text=True, env=env, timeout=60)
+
+
+def t_post_install_says_why_the_helper_cannot_run():
+    import shutil
+    import tempfile
+    check(os.path.exists(os.path.join(STAGE, "sbin", "mailcutover")), "make ext first")
+    tmp = tempfile.mkdtemp(prefix="mc-postinstall.")
+    try:
+        ext, var = os.path.join(tmp, "ext"), os.path.join(tmp, "var")
+        shutil.copytree(STAGE, ext)
+        os.makedirs(var)
+        sbin = os.path.join(ext, "sbin", "mailcutover")
+        with open(sbin, "rb") as f:
+            good = f.read()
+
+        def put(data, mode=0o755):
+            if os.path.exists(sbin):
+                os.unlink(sbin)
+            if data is not None:
+                with open(sbin, "wb") as f:
+                    f.write(data)
+                os.chmod(sbin, mode)
+
+        r = run_script(ext, "post-install.php", var)
+        check(r.returncode == 0 and "mailcutover 1." not in r.stderr and
+              "runs" in r.stdout and "static" in r.stdout,
+              "the packaged helper passes: %r %r" % (r.stdout, r.stderr))
+        cases = [
+            ("missing", None, 0o755, ("missing", "not installed completely")),
+            ("no x bit", good, 0o644, ("not executable", "permission denied")),
+            ("aarch64", good[:18] + b"\xb7\x00" + good[20:], 0o755,
+             ("built for aarch64", "wrong architecture")),
+            ("not ELF", b"MZ\x90\x00" + b"\x00" * 60, 0o755,
+             ("not a Linux program", "exec format error")),
+        ]
+        for name, data, mode, words in cases:
+            put(data, mode)
+            r = run_script(ext, "post-install.php", var)
+            out = r.stdout + r.stderr
+            check(r.returncode == 1 and all(w in out for w in words),
+                  "%s: exit 1 naming %s: %r" % (name, words, out))
+        # what the helper's own failures look like once it started
+        for stderr, code, words in (
+                ("sbin/mailcutover: error while loading shared libraries: "
+                 "libldns.so.3: cannot open shared object file", 127,
+                 "a library is missing: libldns.so.3"),
+                ("sbin/mailcutover: /lib64/libc.so.6: version `GLIBC_2.34' "
+                 "not found (required by sbin/mailcutover)", 1, "needs GLIBC_2.34"),
+                ("sh: 1: sbin/mailcutover: Permission denied", 126, "permission denied"),
+                ("cannot execute binary file: Exec format error", 126,
+                 "exec format error")):
+            r = subprocess.run(["php", "-r", 'require $argv[1]; require $argv[2]; '
+                                'echo json_encode(Modules_MailCutover_Helper::selfTestResult('
+                                '(int)$argv[3], "", $argv[4]));', SDK.replace("sdk.php", "../browser/stub/pm.php"),
+                                os.path.join(ext, "plib", "library", "Helper.php"), str(code), stderr],
+                               capture_output=True, text=True, timeout=30)
+            v = json.loads(r.stdout) if r.returncode == 0 else None
+            check(v is not None and not v["ok"] and words in v["message"],
+                  "%s -> %r: %r %r" % (stderr, words, r.stdout, r.stderr))
+        # the scheduled tick before the settings page was ever saved: silent
+        put(good)
+        r = run_script(ext, "tick.php", var)
+        check(r.returncode == 0 and r.stdout == "" and r.stderr == "",
+              "tick without a config: exit 0, no output: %r %r" % (r.stdout, r.stderr))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     for name, fn in sorted((n, f) for n, f in globals().items() if n.startswith("t_")):
         test(name[2:], fn)

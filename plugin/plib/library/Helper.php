@@ -72,10 +72,121 @@ class Modules_MailCutover_Helper
         return self::call(array_merge([$cmd], $opts, $domains));
     }
 
-    /** The helper starts and answers (post-install). */
+    /**
+     * Post-install: does sbin/mailcutover run on this server? Returns
+     * ['ok' => bool, 'message' => one line saying why not (or what it is),
+     * 'warnings' => [lines]]. Before running it, the file itself is looked
+     * at, so that a missing file, a wrong architecture, a file that is not
+     * a Linux program or a missing execute bit is named as such.
+     */
     public static function selfTest()
     {
-        return self::call(['--help']);
+        $path = self::sbinPath();
+        $why = self::fileProblem($path);
+        if ($why !== null) {
+            return ['ok' => false, 'message' => $why, 'warnings' => []];
+        }
+        try {
+            $r = pm_ApiCli::callSbin(self::SBIN, ['--json', 'selftest'],
+                pm_ApiCli::RESULT_FULL, [], '');
+        } catch (Exception $e) {
+            return ['ok' => false, 'warnings' => [], 'message' =>
+                'sbin/mailcutover could not be started: ' . $e->getMessage()];
+        }
+        return self::selfTestResult((int)$r['code'], (string)$r['stdout'],
+            (string)$r['stderr']);
+    }
+
+    /** Where Plesk installed sbin/mailcutover (or the staged tree's). */
+    public static function sbinPath()
+    {
+        $plib = rtrim(pm_Context::getPlibDir(), '/');
+        $n = 0;
+        $sbin = preg_replace('#/admin/plib/modules/([^/]+)$#D',
+            '/admin/sbin/modules/$1', $plib, 1, $n);
+        if (!$n) {
+            $sbin = dirname($plib) . '/sbin';   /* an unpacked package */
+        }
+        return $sbin . '/' . self::SBIN;
+    }
+
+    /** What is wrong with the file itself, or null. */
+    public static function fileProblem($path)
+    {
+        clearstatcache();
+        if (!file_exists($path)) {
+            return "sbin/mailcutover is missing ($path): the package was "
+                . 'not installed completely';
+        }
+        $f = @fopen($path, 'rb');
+        if ($f === false) {
+            return null;    /* not ours to read (root only): let it run */
+        }
+        $h = (string)fread($f, 64);
+        fclose($f);
+        if (strlen($h) < 20 || substr($h, 0, 4) !== "\x7fELF") {
+            return "sbin/mailcutover ($path) is not a Linux program "
+                . '(exec format error): the package is damaged';
+        }
+        $machines = [0x3e => 'x86_64', 0xb7 => 'aarch64', 0x03 => 'i386',
+            0x28 => 'arm', 0x15 => 'ppc64', 0x16 => 's390x'];
+        $le = ord($h[5]) === 1;
+        $m = $le ? ord($h[18]) | (ord($h[19]) << 8) : (ord($h[18]) << 8) | ord($h[19]);
+        $built = isset($machines[$m]) ? $machines[$m] : sprintf('ELF machine 0x%x', $m);
+        $here = php_uname('m');
+        $alias = ['amd64' => 'x86_64', 'arm64' => 'aarch64', 'i686' => 'i386'];
+        $hereN = isset($alias[$here]) ? $alias[$here] : $here;
+        if ($built !== $hereN) {
+            return "sbin/mailcutover is built for $built, this server is "
+                . "$here (wrong architecture): install the package built for $here";
+        }
+        if ((fileperms($path) & 0111) === 0) {
+            return sprintf('sbin/mailcutover (%s) is not executable (mode %o): '
+                . 'permission denied; chmod 755 it', $path, fileperms($path) & 0777);
+        }
+        return null;
+    }
+
+    /** The verdict on `mailcutover --json selftest`'s exit, stdout, stderr. */
+    public static function selfTestResult($code, $stdout, $stderr)
+    {
+        $err = trim($stderr);
+        $j = json_decode($stdout, true);
+        $warn = [];
+        if (is_array($j) && isset($j['checks']) && is_array($j['checks'])) {
+            foreach ($j['checks'] as $c) {
+                if (isset($c['result'], $c['name'], $c['detail']) && $c['result'] !== 'ok') {
+                    $warn[] = $c['name'] . ': ' . $c['detail'];
+                }
+            }
+        }
+        if ($code === 0 && is_array($j) && ($j['result'] ?? '') === 'ok') {
+            return ['ok' => true, 'warnings' => $warn, 'message' => sprintf(
+                'sbin/mailcutover %s (%s, %s) runs', $j['version'] ?? '?',
+                $j['linkage'] ?? '?', $j['machine'] ?? '?')];
+        }
+        if (preg_match('/error while loading shared libraries: ([^:\s]+)/', $err, $m)) {
+            $why = 'a library is missing: ' . $m[1] . ' (the helper was '
+                . 'built against libraries this server does not have)';
+        } elseif (preg_match("/version `(GLIBC_[0-9.]+)' not found/", $err, $m)) {
+            $why = 'this server\'s C library is too old: the helper needs '
+                . $m[1];
+        } elseif (stripos($err, 'exec format error') !== false) {
+            $why = 'exec format error: the helper is not built for this '
+                . 'server (' . php_uname('m') . ')';
+        } elseif (stripos($err, 'permission denied') !== false || $code === 126) {
+            $why = 'permission denied: it cannot be executed (' . ($err ?: 'exit 126')
+                . '); is the file mode 0755, is the file system mounted noexec?';
+        } elseif ($code === 127) {
+            $why = 'it was not found or its program loader is missing'
+                . ($err !== '' ? ': ' . $err : '');
+        } elseif (is_array($j) && ($j['result'] ?? '') === 'failed') {
+            $why = 'its self-test failed: ' . implode('; ', $warn);
+        } else {
+            $why = 'exit ' . $code . ($err !== '' ? ': ' . substr($err, 0, 400) : '');
+        }
+        return ['ok' => false, 'warnings' => $warn,
+            'message' => 'sbin/mailcutover does not run on this server: ' . $why];
     }
 
     public static function listAll()

@@ -26,10 +26,15 @@ if ($found === null) {
 }
 pm_Settings::set('tick_task_id', (string)$found->getId());
 
-// The helper must run: fail the install with a clear message otherwise.
+// The helper must run here: fail the install saying exactly why otherwise
+// (missing file or library, wrong architecture, exec format, permission).
 $r = Modules_MailCutover_Helper::selfTest();
-if ($r['code'] !== 0) {
-    echo 'mail-cutover: the helper sbin/mailcutover does not run: ' . ($r['error'] ?: 'exit ' . $r['code']) . "\n";
+foreach ($r['warnings'] as $w) {
+    echo 'mail-cutover: warning: ' . $w . "\n";
+}
+if (!$r['ok']) {
+    echo 'mail-cutover: ' . $r['message'] . "\n";
     exit(1);
 }
+echo 'mail-cutover: ' . $r['message'] . "\n";
 exit(0);

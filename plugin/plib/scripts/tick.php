@@ -5,6 +5,9 @@ pm_Loader::registerAutoload();
 pm_Context::init('mail-cutover');
 
 $r = Modules_MailCutover_Helper::tick();
+if ($r['code'] === 0 && $r['json'] && ($r['json']['configured'] ?? true) === false) {
+    exit(0);    /* the settings page was never saved: nothing to do yet */
+}
 $names = [];
 foreach (($r['json']['domains'] ?? []) as $d) {
     if (isset($d['domain']) && is_string($d['domain'])) {

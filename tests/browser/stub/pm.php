@@ -153,6 +153,11 @@ class pm_ApiCli
             $e['FAKETIME'] = '+' . $_COOKIE['mc_test_faketime'] . 's';
             $e['FAKETIME_DONT_FAKE_MONOTONIC'] = '1';
             $e['FAKETIME_NO_CACHE'] = '1';
+            /* libfaketime cannot preload into the static packaged helper:
+             * time travel runs the dynamic build of the same sources */
+            if (getenv('MC_SBIN_FAKETIME_DIR')) {
+                $argv[0] = rtrim(getenv('MC_SBIN_FAKETIME_DIR'), '/') . '/' . $command;
+            }
         }
         $p = proc_open($argv, [0 => ['pipe', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, null, $e);
         if (!is_resource($p)) {
