@@ -211,10 +211,8 @@ class Runner:
         print("ok   - %s (%.1fs)" % (name, time.time() - t0), flush=True)
 
     def summary(self):
-        line = "%d passed, %d failed" % (self.passed, self.failed)
-        if self.skipped:
-            line += ", %d skipped" % self.skipped
-        print(line)
+        print("%d passed, %d failed, %d skipped" % (self.passed, self.failed,
+                                                    self.skipped))
         return 1 if self.failed else 0
 
 
