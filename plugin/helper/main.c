@@ -280,6 +280,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "mailcutover: %s\n", err.msg);
 		return EXIT_USAGE;
 	}
+	if (c->cutover.test_timings)	/* config.h: "loudly allowed" */
+		fprintf(stderr, "mailcutover: WARNING: %s: test_timings = yes: "
+		    "lowered_ttl and min_wait may be below the production "
+		    "minimums (%d s, %d s); for test beds only, never for "
+		    "real mail\n", config_path, CONFIG_MIN_LOWERED_TTL,
+		    CONFIG_MIN_WAIT);
 	if (!strcmp(cmd, "servers"))
 		rc = cmd_servers(c, argc - i, json);
 	else if (!strcmp(cmd, "confirm"))

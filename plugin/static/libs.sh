@@ -228,6 +228,10 @@ build_libidn2() {
 	./configure --prefix="$P" --disable-shared --enable-static \
 	    --with-included-unistring --disable-doc --disable-nls \
 	    --disable-valgrind-tests --disable-gtk-doc CFLAGS="-O2"
+	# gnulib and the bundled libunistring subset first: libidn2.a
+	# takes their objects in
+	make -j"$JOBS" -C gl
+	make -j"$JOBS" -C unistring
 	make -j"$JOBS" -C lib libidn2.la
 	make -C lib install-libLTLIBRARIES install-includeHEADERS
 }

@@ -22,6 +22,8 @@ const KEY = '24f8c5e5-fcb5-bdfc-aac0-7bff0e800334';
 const DAY = 86400;
 const BASE = `http://${WEB}/modules/mail-cutover/index.php/index/`;
 const DOMAINS = ['example.com', 'shop.test', 'xn--bcher-kva.example', 'addon.test', 'sub.example.com'];
+// more than IndexController::SYNC_MAX (20): a bulk action over them is a long task
+const BULK = Array.from({ length: 22 }, (_, i) => `bulk${String(i + 1).padStart(2, '0')}.test`);
 const NAMES = ['mail', 'lists', 'webmail'];
 
 let passed = 0, failed = 0;
@@ -67,9 +69,17 @@ function setup() {
   fs.rmSync(OUT, { recursive: true, force: true });
   fs.mkdirSync(OUT, { recursive: true });
   check(fs.existsSync(path.join(EXT, 'sbin', 'mailcutover')), 'run `make ext` first');
-  const fix = fs.readFileSync(path.join(ROOT, 'tests', 'fixtures', 'system.json'), 'utf8')
-    .replace(/127\.0\.2\.10/g, OLD).replace(/127\.0\.53\./g, '127.0.56.');
-  fs.writeFileSync(path.join(OUT, 'fixture.json'), fix);
+  const fix = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests', 'fixtures', 'system.json'), 'utf8')
+    .replace(/127\.0\.2\.10/g, OLD).replace(/127\.0\.53\./g, '127.0.56.'));
+  BULK.forEach((name, i) => {
+    const id = 100 + i, rid = 10000 + i * 20;
+    const recs = [['NS', '', `ns1.${name}.`], ['NS', '', `ns2.${name}.`], ['A', 'ns1', P], ['A', 'ns2', S],
+      ['A', '', OLD], ['A', 'mail', OLD], ['A', 'lists', OLD], ['A', 'webmail', OLD], ['MX', '', `mail.${name}.`, '10']];
+    fix.domains.push({ id, kind: 'webspace', name, mail: { enabled: true, mailnames: [{ id: 1000 + i, name: 'info' }] },
+      zone: { status: 'enabled', soa: { ttl: 86400, refresh: 10800, retry: 3600, expire: 604800, minimum: 10800 },
+        records: recs.map((r, k) => ({ id: rid + k, type: r[0], host: r[1], value: r[2], opt: r[3] || '' })) } });
+  });
+  fs.writeFileSync(path.join(OUT, 'fixture.json'), JSON.stringify(fix));
   const simdir = path.join(OUT, 'sim');
   execFileSync(SIM, ['up', '--dir', simdir, '--fixture', path.join(OUT, 'fixture.json'), '--listen', PANEL,
     '--primary', P, '--secondary', S], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 60000 });
@@ -132,7 +142,7 @@ T['list shows the fixture domains'] = async () => {
   initial = snapshot(DOMAINS.slice(0, 4));
   await list();
   const got = await page.locator('#mc-domains tbody tr[data-domain]').evaluateAll(trs => trs.map(t => t.dataset.domain));
-  check(JSON.stringify(got.sort()) === JSON.stringify([...DOMAINS].sort()), 'every domain listed', got);
+  check(JSON.stringify(got.sort()) === JSON.stringify([...DOMAINS, ...BULK].sort()), 'every domain listed', got);
   check((await rowText('example.com', 'c-mail')) === 'on', 'old mail on');
   await page.screenshot({ path: path.join(OUT, 'list.png'), fullPage: true });
 };
@@ -305,6 +315,97 @@ T['POST only, with the CSRF token'] = async () => {
   // escaping: a hostile query value comes back inert
   await page.goto(BASE + 'domain?domain=' + encodeURIComponent('<script>alert(1)</script>'));
   check(!(await page.content()).includes('<script>alert(1)'), 'escaped');
+};
+
+T['the controller checks its own CSRF token on every POST'] = async () => {
+  const api = page.request;
+  await list();
+  const platform = await page.locator('meta[name="forgery_protection_token"]').getAttribute('content');
+  const cookie = (await ctx.cookies()).find(c => c.name === 'mc_csrf');
+  check(cookie && cookie.httpOnly && cookie.sameSite === 'Strict' && cookie.path === '/modules/mail-cutover/',
+    'the nonce cookie: HttpOnly, SameSite=Strict, the extension path only', cookie);
+  const ours = await page.locator('#mc-bulk input[name="mc_token"]').inputValue();
+  check(/^[0-9a-f]{64}$/.test(ours), 'every POST form carries the token', ours);
+  const snap = snapshot(DOMAINS.slice(0, 4));
+  // the platform's token right, ours missing or wrong: the controller refuses
+  for (const form of [{ forgery_protection_token: platform }, { forgery_protection_token: platform, mc_token: '0'.repeat(64) },
+    { forgery_protection_token: platform, mc_token: ours.slice(0, 63) + (ours[63] === 'a' ? 'b' : 'a') }]) {
+    const r = await api.post(BASE + 'action', { form: Object.assign({ op: 'prepare', 'ids[]': 'addon.test' }, form), maxRedirects: 0 });
+    check(r.status() === 403 && (await r.text()).includes('own check'), 'refused by the controller', Object.keys(form), r.status());
+  }
+  // the stand-in's own check turned off: the controller alone still refuses
+  await ctx.addCookies([{ name: 'mc_test_no_platform_csrf', value: '1', url: `http://${WEB}/` }]);
+  try {
+    for (const [p, form] of [['action', { op: 'prepare', 'ids[]': 'addon.test' }],
+      ['confirm', { domain: 'example.com', item: 'clients', value: 'no' }],
+      ['settings', { url: 'https://127.0.0.1:1', lowered_ttl: '60' }]]) {
+      const r = await api.post(BASE + p, { form, maxRedirects: 0 });
+      check(r.status() === 403 && (await r.text()).includes('own check'), 'no token: refused by the controller', p, r.status());
+    }
+    // another browser's token (another nonce cookie): refused
+    const other = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+    try {
+      const p2 = await (await other.newContext()).newPage();
+      await p2.goto(BASE + 'index');
+      const theirs = await p2.locator('#mc-bulk input[name="mc_token"]').inputValue();
+      check(theirs !== ours, 'a token per browser');
+      const r = await api.post(BASE + 'action', { form: { op: 'prepare', 'ids[]': 'addon.test', mc_token: theirs }, maxRedirects: 0 });
+      check(r.status() === 403, "another browser's token refused", r.status());
+    } finally {
+      await other.close();
+    }
+    // the control case: the page's own form passes the controller's check
+    // (Plan changes nothing; it ran if the helper was called)
+    const before = fs.readFileSync(path.join(OUT, 'helper-calls.log'), 'utf8').split('\n').length;
+    await list();
+    await select(['addon.test']);
+    await page.locator('#mc-bulk button[value="plan"]').click();
+    await page.waitForLoadState();
+    const calls = fs.readFileSync(path.join(OUT, 'helper-calls.log'), 'utf8').split('\n').slice(before - 1)
+      .filter(Boolean).map(JSON.parse);
+    check(await page.locator('#mc-fail').count() === 0 && calls.some(c => c.argv.includes('plan') && c.argv.includes('addon.test')),
+      'the form with its token is accepted', calls.map(c => c.argv));
+  } finally {
+    await ctx.clearCookies({ name: 'mc_test_no_platform_csrf' });
+  }
+  check(snapshot(DOMAINS.slice(0, 4)) === snap, 'nothing changed on the panel');
+};
+
+T['more than 20 domains: a background task, the page polls it'] = async () => {
+  // the panel holds the task's TTL packet: the page must come back before it
+  simctl('POST', '/__sim/fault', { kind: 'hold', count: 1, match: 'dns.set', delay_s: 120 });
+  try {
+    await page.goto(BASE + 'index?q=bulk');
+    await page.locator('#mc-all').check();
+    check(await page.locator('#mc-domains input[name="ids[]"]:checked').count() === BULK.length, 'all bulk rows selected');
+    const t0 = Date.now();
+    await page.locator('#mc-bulk button[value="prepare"]').click();
+    await page.waitForLoadState();
+    const back = Date.now() - t0;
+    check((await page.locator('#mc-status').innerText()).includes(`${BULK.length} domains`), 'task started message',
+      await page.locator('#mc-status').innerText());
+    const held = await waitFor(() => simctl('GET', '/__sim/held').held.length === 1, 30000);
+    check(held, 'the task reached the panel in its own process while the page was already back', back);
+    await page.waitForSelector('#pm-tasks .pm-task[data-status="running"]', { timeout: 30000 });
+    check(BULK.every(d => zone(d).zone.soa.ttl === 86400), 'nothing applied while the panel holds the request');
+    const r = simctl('POST', '/__sim/fault/release');
+    check(r.applied === 1, 'released', r);
+    // no reload: the page's poll shows the task done
+    await page.waitForSelector('#pm-tasks .pm-task[data-status="done"][data-progress="100"]', { timeout: 60000 });
+    const msg = await page.locator('#pm-tasks .pm-task[data-status="done"]').last().innerText();
+    check(msg.includes('finished'), 'the task status message', msg);
+  } finally {
+    simctl('POST', '/__sim/fault/clear');
+  }
+  const lowered = parseInt(/lowered_ttl = (\d+)/.exec(fs.readFileSync(env.conf, 'utf8'))[1], 10);
+  check(BULK.every(d => zone(d).zone.soa.ttl === lowered), 'every domain prepared on the panel', lowered,
+    BULK.map(d => zone(d).zone.soa.ttl));
+  await page.goto(BASE + 'index?q=bulk');
+  for (const d of BULK) {
+    check((await page.locator(`tr[data-domain="${d}"]`).getAttribute('data-state')) === 'prepared', 'row prepared', d);
+  }
+  const calls = fs.readFileSync(path.join(OUT, 'helper-calls.log'), 'utf8').split('\n').filter(Boolean).map(JSON.parse);
+  check(calls.some(c => c.argv.includes('prepare') && BULK.every(d => c.argv.includes(d))), 'one helper run for the batch');
 };
 
 T['Japanese locale renders the list'] = async () => {

@@ -376,6 +376,23 @@ ctl POST /__sim/fault '{"kind":"http500","count":5}' >/dev/null
 ctl POST /__sim/fault/clear >/dev/null
 out=$(req "$(ADD fcl)")
 expect "fault clear" "$out" '<status>ok</status>'
+# hold: the request is listed as held (it reached the emulator), nothing is
+# applied until the release; then it runs normally
+ctl POST /__sim/fault '{"kind":"hold","match":"dns.add_rec"}' >/dev/null
+req "$(ADD fho)" >"$D/hold.out" &
+hpid=$!
+held=""
+for i in $(seq 1 100); do held=$(ctl GET /__sim/held); has "$held" 'dns.add_rec' && break; sleep 0.05; done
+expect "fault hold: GET /__sim/held lists the request" "$held" '"dns.add_rec"'
+sleep 0.3
+check "fault hold: nothing applied while held" test -z "$(digs "$PRI" fho.example.com)"
+check "fault hold: the client still waits" kill -0 "$hpid"
+rel=$(ctl POST /__sim/fault/release)
+expect "fault release: applied" "$rel" '"applied": 1'
+wait "$hpid"
+check "fault hold: applied after the release" test "$(digs "$PRI" fho.example.com)" = 127.0.3.20
+expect "fault hold: the client got the reply" "$(cat "$D/hold.out")" '<status>ok</status>'
+check "fault hold: nothing held after the release" test "$(ctl GET /__sim/held | jget 'len(d["held"])')" = 0
 
 # ---------------------------------------------------------------- counters / knobs
 ctl POST /__sim/counters/reset >/dev/null
@@ -424,6 +441,29 @@ check "down: no process left" test "$(procs_left)" = 0
 check "down: pid files removed" test ! -e "$D/run/sim.pid" -a ! -e "$D/run/named-primary.pid"
 check "down again is fine" "$SIM" down --dir "$D/run"
 
+# without the XSDs there is no validation: up refuses (unless --no-xsd)
+out=$("$SIM" up --dir "$D/noxsd" --fixture "$FIX" --listen "$LISTEN" --primary "$PRI" --no-secondary \
+    --xsd-dir "$D/no-such-xsd-dir" 2>&1)
+rc=$?
+check "up without XSDs refuses (exit 1)" test "$rc" = 1
+expect "up without XSDs says why" "$out" 'no Plesk XSDs in .*no-such-xsd-dir'
+check "up without XSDs started nothing" test ! -e "$D/noxsd/sim.pid"
+# --mailbox-usage daily: mail get_info <mailbox-usage/> gives the figures of
+# the last statistics run (at up, then POST /__sim/mailbox-usage/refresh)
+mkdir -p "$D/bed/mail/example.com/info/new"
+head -c 1000 /dev/zero >"$D/bed/mail/example.com/info/new/1"
+out=$("$SIM" up --dir "$D/run" --fixture "$FIX" --listen "$LISTEN" --primary "$PRI" --secondary "$SEC" --plesk 11 --no-secondary \
+    --mailbed "$D/bed" --mailbox-usage daily 2>&1)
+check "up --plesk 11 --no-secondary --mailbox-usage daily" test $? -eq 0
+USAGE='<packet version="1.6.4.0"><mail><get_info><filter><site-id>1</site-id><name>info</name></filter><mailbox-usage/></get_info></mail></packet>'
+expect "mailbox-usage daily: the figure at up" "$(req "$USAGE")" '<usage>1000</usage>'
+head -c 500 /dev/zero >"$D/bed/mail/example.com/info/new/2"
+expect "mailbox-usage daily: new mail not seen before the refresh" "$(req "$USAGE")" '<usage>1000</usage>'
+expect "mailbox-usage GET says daily" "$(ctl GET /__sim/mailbox-usage)" '"mode": "daily"'
+ctl POST /__sim/mailbox-usage/refresh >/dev/null
+expect "mailbox-usage daily: seen after the refresh" "$(req "$USAGE")" '<usage>1500</usage>'
+"$SIM" down --dir "$D/run"
+check "down after mailbox-usage daily: no process left" test "$(procs_left)" = 0
 # basic.json plus IPv6: the server has fd00::2:99, nomail.test (id 9) only fd00::9 ("ip": null)
 /usr/bin/python3 - "$FIX" "$D/basic-v6.json" <<'PYEOF'
 import json, sys

@@ -532,10 +532,17 @@ class Sim:
                 setattr(self.api, k, cfg[k])
         self.mailbed = cfg.get("mailbed")
         self.mail_errors = 0
+        self.usage_mode = cfg.get("mailbox_usage") or "live"
+        self.usage_refreshed = None
         if self.mailbed:
             self.api.mail_hook = self.mail_hook
-            # mailbox usage comes from the real Maildirs, as on Plesk
-            self.api.maildir_base = os.path.join(self.mailbed, "mail")
+            if self.usage_mode == "live":
+                # mailbox usage summed from the real Maildirs on every call
+                self.api.maildir_base = os.path.join(self.mailbed, "mail")
+            else:
+                # "daily statistics": the figures of the last refresh only
+                self.refresh_usage()
+        self.held = {}           # seq -> held request (fault kind "hold")
         self.lock = self.state.lock
         self.clock = threading.Lock()
         self.reset_counters()
@@ -578,6 +585,23 @@ class Sim:
             self.mail_errors += 1
         log("mail %s %s (was %s): %s" % ("enable" if enabled else "disable", dom,
                                          "on" if was else "off", out))
+
+    def refresh_usage(self):
+        """--mailbox-usage daily: copy the Maildirs' sizes into the state,
+        as Plesk's daily statistics job does; mail get_info reports these
+        figures until the next refresh (POST /__sim/mailbox-usage/refresh)."""
+        if self.mailbed and self.usage_mode == "daily":
+            live = type("Live", (), {"maildir_base": os.path.join(self.mailbed, "mail")})()
+            with self.state.lock:
+                for d in self.state.domains.values():
+                    for m in d.get("mail", {}).get("mailnames", []):
+                        m["usage"] = simapi._usage(live, d, m)
+        self.usage_refreshed = time.time()
+        log("mailbox usage refreshed (%s)" % self.usage_mode)
+
+    def usage_json(self):
+        return {"mode": self.usage_mode, "mailbed": bool(self.mailbed),
+                "refreshed_at": self.usage_refreshed}
 
     def reset_counters(self):
         self.counters = {"requests": 0, "ops": 0, "connections": 0, "by_op": {},
@@ -632,6 +656,48 @@ class Sim:
                     self.faults = [x for x in self.faults if x["count"] > 0]
                     return fault
             return None
+
+    def hold(self, seq, fault, body):
+        """Fault kind "hold": the request has arrived (it is listed by GET
+        /__sim/held) and waits until POST /__sim/fault/release (or
+        delay_s), then runs normally."""
+        ops = []
+        try:
+            root = etree.fromstring(body, self.parser)
+            ops = ["%s.%s" % (opr.tag, op.tag) for opr, opl in simapi.Api.operations(root) for op in opl]
+        except Exception:
+            pass
+        h = {"seq": seq, "match": fault.get("match"), "ops": ops, "since": time.time(),
+             "release": threading.Event(), "done": threading.Event()}
+        with self.clock:
+            self.held[seq] = h
+        log("hold: request %d (%s) held" % (seq, ", ".join(ops)))
+        if not h["release"].wait(float(fault.get("delay_s", 60))):
+            log("hold: request %d released by its delay_s" % seq)
+        with self.clock:
+            h["released"] = True
+
+    def held_done(self, seq):
+        with self.clock:
+            h = self.held.pop(seq, None)
+        if h:
+            h["done"].set()
+            log("hold: request %d applied" % seq)
+
+    def held_json(self):
+        with self.clock:
+            return {"held": [{"seq": h["seq"], "match": h["match"], "ops": h["ops"],
+                              "held_s": round(time.time() - h["since"], 3)}
+                             for h in self.held.values() if not h.get("released")]}
+
+    def release(self, timeout=30):
+        """Let every held request go on; return once each has been applied."""
+        with self.clock:
+            hs = list(self.held.values())
+        for h in hs:
+            h["release"].set()
+        applied = sum(1 for h in hs if h["done"].wait(timeout))
+        return {"ok": applied == len(hs), "released": len(hs), "applied": applied}
 
     # tracing -----------------------------------------------------------
     def next_seq(self):
@@ -811,6 +877,8 @@ class Handler(BaseHTTPRequestHandler):
             sim.trace(seq, "fault.txt", (json.dumps(fault) + "\n").encode())
         if kind == "slow":
             time.sleep(float(fault.get("delay_s", 5)))
+        if kind == "hold":
+            sim.hold(seq, fault, body)
         if kind == "http500":
             return self.send(500, b"<html><body><h1>500 Internal Server Error</h1></body></html>\n", "text/html")
         if kind == "drop_before":
@@ -827,6 +895,8 @@ class Handler(BaseHTTPRequestHandler):
             log("internal error:\n" + traceback.format_exc())
             root = sim.system_reply(1003, "plesk-sim internal error")
         data = sim.serialize(root, pretty)
+        if kind == "hold":
+            sim.held_done(seq)
         if kind == "drop_after":
             return self.drop()
         if kind == "truncate":
@@ -892,12 +962,12 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(out)
         if method == "POST" and path == "/__sim/fault":
             kinds = ("http500", "drop_before", "drop_after", "truncate", "malformed", "system", "slow",
-                     "operror")
+                     "operror", "hold")
             if req.get("kind") not in kinds:
                 return self.send_json({"error": "kind must be one of %s" % ", ".join(kinds)}, 400)
             f = {"kind": req["kind"], "count": int(req.get("count", 1)), "match": req.get("match"),
                  "errcode": int(req.get("errcode", 1023 if req["kind"] == "operror" else 1003)),
-                 "delay_s": float(req.get("delay_s", 5))}
+                 "delay_s": float(req.get("delay_s", 60 if req["kind"] == "hold" else 5))}
             if req.get("text") is not None:
                 f["text"] = str(req["text"])
             with sim.clock:
@@ -906,7 +976,19 @@ class Handler(BaseHTTPRequestHandler):
         if method == "POST" and path == "/__sim/fault/clear":
             with sim.clock:
                 sim.faults = []
-            return self.send_json({"ok": True})
+            out = sim.release()
+            return self.send_json({"ok": True, "released": out["released"]})
+        if method == "POST" and path == "/__sim/fault/release":
+            return self.send_json(sim.release(float(req.get("timeout_s", 30))))
+        if method == "GET" and path == "/__sim/held":
+            return self.send_json(sim.held_json())
+        if method == "GET" and path == "/__sim/mailbox-usage":
+            return self.send_json(sim.usage_json())
+        if method == "POST" and path == "/__sim/mailbox-usage/refresh":
+            sim.refresh_usage()
+            out = {"ok": True}
+            out.update(sim.usage_json())
+            return self.send_json(out)
         if method == "GET" and path == "/__sim/faults":
             with sim.clock:
                 return self.send_json({"faults": sim.faults})
@@ -1108,10 +1190,15 @@ def cmd_up(args):
         ensure_lo_alias(args.secondary)
     make_cert(d, host)
     xsd = args.xsd_dir or default_xsd_dir()
-    if xsd and os.path.isfile(os.path.join(xsd, "agent_input.xsd")):
+    if xsd and os.path.isfile(os.path.join(xsd, "agent_input.xsd")) and \
+            os.path.isfile(os.path.join(xsd, "agent_output.xsd")):
         prepare_xsd(xsd, d)
-    else:
+    elif args.no_xsd:
         xsd = None
+    else:
+        die("no Plesk XSDs in %s: requests would not be validated; set PLESK_XSD_DIR or "
+            "--xsd-dir (or --no-xsd to run without validation, never in the tests)" %
+            (xsd or "$PLESK_XSD_DIR or <repo>/../shared/plesk-xsd"))
     trace = None
     if args.trace_dir:
         trace = os.path.abspath(args.trace_dir)
@@ -1123,7 +1210,8 @@ def cmd_up(args):
            "name_lookup": args.name_lookup or simapi.DEFAULT_NAME_LOOKUP[args.plesk],
            "get_rec_unknown_site": args.get_rec_unknown_site, "soa_partial": args.soa_partial,
            "locale": args.locale,
-           "mailbed": os.path.abspath(args.mailbed) if args.mailbed else None, "xsd_source": xsd, "trace_dir": trace}
+           "mailbed": os.path.abspath(args.mailbed) if args.mailbed else None, "xsd_source": xsd, "trace_dir": trace,
+           "mailbox_usage": args.mailbox_usage}
     with open(os.path.join(d, "run.json"), "w") as f:
         json.dump(cfg, f, indent=1)
     logf = open(os.path.join(d, "sim.log"), "ab")
@@ -1147,7 +1235,7 @@ def cmd_up(args):
             die("startup failed: %s (see %s/sim.log)" % (why, d))
         time.sleep(0.03)
     if not xsd:
-        sys.stderr.write("plesk-sim: warning: no XSD dir found, request validation is off\n")
+        sys.stderr.write("plesk-sim: WARNING: --no-xsd: request validation and the reply self-check are OFF\n")
     print("plesk-sim up: https://%s:%d/enterprise/control/agent.php (pid %d, protocol %s)" % (
         host, port, p.pid, simapi.RELEASES[args.plesk][0]))
     if args.role == "secondary":
@@ -1231,6 +1319,12 @@ def main(argv=None):
     u.add_argument("--locale", choices=list(simapi.LOCALES), default="en",
                    help="language of the errtexts (default en)")
     u.add_argument("--xsd-dir")
+    u.add_argument("--no-xsd", action="store_true",
+                   help="start even without the XSDs (no request validation); never used by the tests")
+    u.add_argument("--mailbox-usage", choices=["live", "daily"], default="live",
+                   help="with --mailbed: mail get_info <mailbox-usage/> summed from the Maildirs on every "
+                        "call (live), or the figures of the last daily statistics run (daily: at up and on "
+                        "POST /__sim/mailbox-usage/refresh)")
     u.add_argument("--trace-dir")
     dn = sp.add_parser("down", help="stop everything started by up")
     dn.add_argument("--dir", required=True)

@@ -19,12 +19,15 @@ A sender that behaves like an MTA (MX through the resolver on every
 attempt, SMTP, 4xx and connection failures retried with backoff, 5xx a
 bounce) sends a steady stream to cont.test while the helper runs the
 whole cutover with short real timings (zone TTL 20 s, lowered 5 s, wait
-10 s; test_timings = yes). It prints one line
+10 s; test_timings = yes), or with --real at the production minimums
+(zone TTL 300 s, lowered 60 s, min_wait 900 s). It prints one line
 
-  continuity: sent=N new=N old=N bounced=N queued=N lost=N
+  continuity: sent=N new=N old=N bounced=N queued=N lost=N duplicates=N strangers=N
 
-counted from the Maildirs of both beds, and the residual: messages that
-landed on the old server after the switch. Ends with "N passed, N failed".
+counted per message from the Maildirs of both beds (each message sent is
+found exactly once, or bounced, or still queued), and the residual:
+messages that landed on the old server after the switch. Ends with
+"N passed, N failed".
 """
 import base64
 import json
@@ -49,8 +52,15 @@ P, S = "127.0.58.1", "127.0.58.2"
 RESOLVER = "127.0.8.53"
 TGT_DNS = "127.0.8.21"
 DOM, BAD = "cont.test", "bad.test"
-ZONE_TTL = 20
-D = os.path.join(OUT, "continuity")
+# Timings. Default: short ones under test_timings = yes (the helper warns).
+# --real (make test-continuity-real): the production minimums, lowered TTL
+# 60 s and min_wait 900 s, with a zone TTL of 300 s; about 22 minutes.
+REAL = "--real" in sys.argv[1:]
+if REAL:
+    ZONE_TTL, LOWERED_TTL, MIN_WAIT = 300, 60, 900
+else:
+    ZONE_TTL, LOWERED_TTL, MIN_WAIT = 20, 5, 10
+D = os.path.join(OUT, "continuity-real" if REAL else "continuity")
 
 
 # ------------------------------------------------------------------ DNS
@@ -358,17 +368,17 @@ new_ip = %s
 primary_dns = %s
 resolver = %s
 state_dir = %s
-test_timings = yes
-lowered_ttl = 5
+%slowered_ttl = %d
 restored_ttl = %d
-min_wait = 10
+min_wait = %d
 switch_timeout = 10
 sync_timeout = 10
 dns_timeout = 300
 mail_cafile = %s
 """ % (self.src.url, self.key, self.src.pin, self.tgt.url, self.key,
-                self.tgt.pin, NEW, P, RESOLVER, self.state, ZONE_TTL,
-                os.path.join(self.newbed, "ca.pem")))
+                self.tgt.pin, NEW, P, RESOLVER, self.state,
+                "" if REAL else "test_timings = yes\n", LOWERED_TTL,
+                ZONE_TTL, MIN_WAIT, os.path.join(self.newbed, "ca.pem")))
 
     def mc(self, *args, **kw):
         return helper(self.conf, *args, **kw)
@@ -452,6 +462,7 @@ class Sender(threading.Thread):
         self.stop_at = None
         self.queue = []
         self.sent = 0
+        self.ids = []              # every Message-ID sent, in order
         self.delivered = {}        # id -> (ip, time)
         self.bounced = {}          # id -> reply
         self.events = []
@@ -505,6 +516,7 @@ class Sender(threading.Thread):
                 self.queue.append({"id": mid, "rcpt": rcpt, "body": body,
                                    "tries": 0, "next": now})
                 self.sent += 1
+                self.ids.append(mid)
                 next_send += self.interval
             for m in list(self.queue):
                 if m["next"] > time.time():
@@ -530,7 +542,9 @@ class Sender(threading.Thread):
 
 
 def maildir_ids(bed):
-    """Message-ID -> (mailbox, mtime) of every message in a bed's Maildirs."""
+    """Message-ID -> [(mailbox, mtime), ...]: every copy of every message
+    in a bed's Maildirs (a message delivered twice is listed twice; a file
+    without a Message-ID is listed under "<none:FILE>")."""
     out = {}
     base = os.path.join(bed, "mail", DOM)
     for box in ("test", "postmaster"):
@@ -538,13 +552,64 @@ def maildir_ids(bed):
             p = os.path.join(base, box, sub)
             for f in (os.listdir(p) if os.path.isdir(p) else []):
                 fp = os.path.join(p, f)
+                mid = "<none:%s/%s>" % (box, f)
                 with open(fp, "rb") as fh:
                     for line in fh.read(4096).split(b"\n"):
                         if line.lower().startswith(b"message-id:"):
                             mid = line.split(b"<", 1)[1].split(b">")[0]
-                            out[mid.decode()] = (box, os.path.getmtime(fp))
+                            mid = mid.decode("ascii", "replace")
                             break
+                out.setdefault(mid, []).append((box, os.path.getmtime(fp)))
     return out
+
+
+def account(sent, old, new, bounced, queued, delivered):
+    """Per-message accounting of the stream.
+
+    sent: the Message-IDs sent, in order; old/new: maildir_ids() of the
+    two beds; bounced, queued, delivered: the ids the sender counted as
+    bounced (5xx), still queued at the end, and delivered (250).
+    Each sent message must be found exactly once (in one Maildir), or be
+    bounced or queued; anything else is lost, a duplicate (found more than
+    once, e.g. on both servers) or inconsistent (found and yet bounced, or
+    the sender's 250 not matching the Maildirs). Mail in the Maildirs that
+    was never sent is a stranger."""
+    a = {"sent": len(sent), "new": 0, "old": 0, "bounced": 0, "queued": 0,
+         "lost": [], "duplicates": [], "strangers": [], "inconsistent": []}
+    ids = set(sent)
+    for mid in sent:
+        n_old, n_new = len(old.get(mid, [])), len(new.get(mid, []))
+        if n_old + n_new > 1:
+            a["duplicates"].append("%s (old %d, new %d)" % (mid, n_old, n_new))
+        elif n_old + n_new == 1:
+            a["old" if n_old else "new"] += 1
+            if mid in bounced:
+                a["inconsistent"].append("%s delivered and bounced" % mid)
+            elif mid not in delivered:
+                a["inconsistent"].append("%s delivered without a 250" % mid)
+        elif mid in bounced:
+            a["bounced"] += 1
+        elif mid in queued:
+            a["queued"] += 1
+        else:
+            a["lost"].append(mid)
+    for mid in list(old) + list(new):
+        if mid not in ids:
+            a["strangers"].append(mid)
+    if a["new"] + a["old"] != len(set(delivered) & ids):
+        a["inconsistent"].append("new %d + old %d != delivered %d" % (
+            a["new"], a["old"], len(set(delivered) & ids)))
+    for mid in delivered:
+        if mid not in ids:
+            a["inconsistent"].append("%s delivered but never sent" % mid)
+    return a
+
+
+def account_line(a):
+    return ("continuity: sent=%d new=%d old=%d bounced=%d queued=%d lost=%d "
+            "duplicates=%d strangers=%d" % (
+                a["sent"], a["new"], a["old"], a["bounced"], a["queued"],
+                len(a["lost"]), len(a["duplicates"]), len(a["strangers"])))
 
 
 def step_until(w, cmd, timeout):
@@ -562,12 +627,14 @@ def cutover(w, t):
     """The whole runbook for cont.test with real (short) timings."""
     r = w.mc("prepare", DOM)
     check(r.rc in (0, 3), "prepare", r)
+    check(("WARNING" in r.err and "test_timings" in r.err) == (not REAL),
+          "the helper warns exactly when test_timings is on", r.err)
     r, t["switch0"] = step_until(w, "switch", ZONE_TTL + 30)
     t["switch"] = time.time()
     check(r.rc == 0, "switch after the real TTL gate", r)
     r = w.mc("sync", DOM)
     check(r.rc == 0, "sync", r)
-    r, t["disable0"] = step_until(w, "disable-old-mail", 40)
+    r, t["disable0"] = step_until(w, "disable-old-mail", MIN_WAIT + 30)
     t["disable"] = time.time()
     check(r.rc == 0, "disable-old-mail after its real gate", r)
     r = w.mc("verify", DOM)
@@ -597,16 +664,19 @@ def t_3_continuity(w):
         snd.join(40)
     old = maildir_ids(w.oldbed)
     new = maildir_ids(w.newbed)
-    found = set(old) | set(new)
-    queued = len([m for m in snd.queue if m["id"] not in found])
-    bounced = len(snd.bounced)
-    lost = snd.sent - len(found) - bounced - queued
-    print("continuity: sent=%d new=%d old=%d bounced=%d queued=%d lost=%d" %
-          (snd.sent, len(new), len(old), bounced, queued, lost))
+    a = account(snd.ids, old, new, set(snd.bounced),
+                {m["id"] for m in snd.queue}, set(snd.delivered))
+    print(account_line(a) + (" (production timings: lowered TTL %d s, "
+                             "min_wait %d s)" % (LOWERED_TTL, MIN_WAIT)
+                             if REAL else ""))
+    for k in ("lost", "duplicates", "strangers", "inconsistent"):
+        if a[k]:
+            print("  %s: %s" % (k, ", ".join(a[k][:20])))
     t0 = t.get("switch0", time.time())
-    late = {mid: v for mid, v in old.items() if v[1] >= t0}
+    late = [(mid, c) for mid, copies in old.items() for c in copies
+            if c[1] >= t0]
     boxes = {}
-    for box, _ in late.values():
+    for _, (box, _) in late:
         boxes[box] = boxes.get(box, 0) + 1
     reported = [n["text"] for n in t.get("verify_notes", [])
                 if n["text"].startswith("residual mail")]
@@ -618,18 +688,25 @@ def t_3_continuity(w):
               reported[0] if reported else "nothing"))
     # every mailbox that got mail after the switch finished (when the
     # helper took its baseline) must be in the helper's residual report
-    after_switch = {v[0] for v in old.values()
-                    if v[1] >= t.get("switch", time.time()) + 1}
-    after_dis = [mid for mid, v in old.items()
-                 if v[1] >= t.get("disable0", time.time())]
+    after_switch = {c[0] for copies in old.values() for c in copies
+                    if c[1] >= t.get("switch", time.time()) + 1}
+    after_dis = [mid for mid, copies in old.items() for c in copies
+                 if c[1] >= t.get("disable0", time.time())]
     with open(os.path.join(D, "sender-events.log"), "w") as f:
         for e in snd.events:
             f.write("%.3f %s %s %s %s\n" % e)
     if failure:
         raise failure
-    check(bounced == 0, "no bounce", snd.bounced)
-    check(lost == 0, "nothing lost")
-    check(queued == 0, "nothing left queued")
+    check(a["bounced"] == 0, "no bounce", snd.bounced)
+    check(not a["lost"], "nothing lost", a["lost"][:20])
+    check(a["queued"] == 0, "nothing left queued")
+    check(not a["duplicates"], "no message delivered twice",
+          a["duplicates"][:20])
+    check(not a["strangers"], "no mail that was not sent",
+          a["strangers"][:20])
+    check(not a["inconsistent"], "the sender's count matches the Maildirs",
+          a["inconsistent"][:20])
+    check(a["sent"] > 0 and a["new"] > 0, "mail reached the new server", a)
     check(not after_dis, "nothing reached the old server after the disable "
           "began", after_dis)
     check(reported, "the helper gives a residual report", t)

@@ -147,33 +147,92 @@ def faketime_env(seconds):
             "FAKETIME_NO_CACHE": "1"}
 
 
+# Sanitizer builds (make sanitize) must never exit with 1, the helper's own
+# "some domain failed": they get their own exit codes (tests/run.sh sets
+# the same), and any report on the helper's stderr fails the test.
+SAN_EXIT = {86: "AddressSanitizer", 87: "UndefinedBehaviorSanitizer"}
+SAN_REPORT = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer",
+              "ERROR: UndefinedBehaviorSanitizer")
+for _var, _opts in (("ASAN_OPTIONS", "exitcode=86"),
+                    ("UBSAN_OPTIONS", "halt_on_error=1:exitcode=87")):
+    if _opts not in os.environ.get(_var, ""):
+        os.environ[_var] = ":".join(x for x in (os.environ.get(_var), _opts)
+                                    if x)
+
+
+class SanitizerReport(AssertionError):
+    pass
+
+
+def san_check(rc, err, what):
+    """Fail (SanitizerReport) when a run of the helper ended in a
+    sanitizer's exit code or its stderr holds a sanitizer report."""
+    hit = [p for p in SAN_REPORT if p in (err or "")]
+    if hit or rc in SAN_EXIT:
+        at = (err or "").find(hit[0]) if hit else 0
+        raise SanitizerReport("%s: %s (exit %s): %s" % (
+            what, hit[0] if hit else SAN_EXIT[rc], rc,
+            (err or "")[max(at - 200, 0):at + 1200]))
+
+
 def helper(config, *args, stdin=None, timeout=120, env=None, prefix=(),
            fake=None):
-    """Run the helper; fake=N runs it N seconds in the future (faketime)."""
+    """Run the helper; fake=N runs it N seconds in the future (faketime).
+    A sanitizer report fails the calling test (san_check)."""
     if fake is not None:
         env = dict(env or os.environ)
         env.update(faketime_env(fake))
     cmd = list(prefix) + [HELPER, "--config", config, "--json"] + list(args)
     r = subprocess.run(cmd, capture_output=True, text=True, input=stdin,
                        timeout=timeout, env=env)
+    san_check(r.returncode, r.stderr, " ".join(args))
     return Result(r.returncode, r.stdout, r.stderr)
 
 
-def dig(server, name, rtype="A", tcp=False):
-    """Answer data of NAME/RTYPE from SERVER (authoritative, no recursion)."""
-    args = ["dig", "+norec", "+short", "+time=2", "+tries=2", "@" + server,
-            name, rtype]
+def dig(server, name, rtype="A", tcp=False, timeout=2, tries=2):
+    """(status, sorted answer data) of NAME/RTYPE from SERVER (authoritative,
+    no recursion). status is the reply's rcode ("NOERROR", "NXDOMAIN",
+    "REFUSED", "SERVFAIL", ...) or, when no reply came, "timeout" or
+    "unreachable" (connection refused: nothing listens), so a dead server
+    never looks like an empty answer. Callers assert the status."""
+    args = ["dig", "+norec", "+noall", "+comments", "+answer",
+            "+time=%d" % timeout, "+tries=%d" % tries, "@" + server, name,
+            rtype]
     if tcp:
         args.insert(1, "+tcp")
-    r = subprocess.run(args, capture_output=True, text=True, timeout=30)
-    # dig +short prints ";; communications error ..." on stdout too
-    return sorted(l.strip() for l in r.stdout.splitlines()
-                  if l.strip() and not l.startswith(";"))
+    r = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    return dig_parse(r.stdout + r.stderr)
+
+
+def dig_parse(out):
+    """dig_parse(dig's output) -> (status, sorted answer data)."""
+    status, data = None, []
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith(";") or not line:
+            if "->>HEADER<<-" in line and "status:" in line:
+                status = line.split("status:", 1)[1].split(",")[0].strip()
+            elif status is None and "timed out" in line:
+                status = "timeout"
+            elif status is None and "connection refused" in line:
+                status = "unreachable"
+            continue
+        f = line.split(None, 4)
+        if len(f) == 5:
+            data.append(f[4])
+    if status is None:
+        status = "unreachable" if "no servers could be reached" in out \
+            else "error: " + (out.strip().splitlines() or ["no output"])[-1]
+    return status, sorted(data)
 
 
 def soa_serial(server, zone):
-    out = dig(server, zone, "SOA")
-    return int(out[0].split()[2]) if out else None
+    """The SOA serial SERVER serves for ZONE; fails unless it answers
+    NOERROR with a SOA."""
+    status, out = dig(server, zone, "SOA")
+    check(status == "NOERROR" and out, "SOA of %s from %s" % (zone, server),
+          status, out)
+    return int(out[0].split()[2])
 
 
 def wait_for(pred, timeout=20.0, step=0.2):
@@ -211,10 +270,8 @@ class Runner:
         print("ok   - %s (%.1fs)" % (name, time.time() - t0), flush=True)
 
     def summary(self):
-        line = "%d passed, %d failed" % (self.passed, self.failed)
-        if self.skipped:
-            line += ", %d skipped" % self.skipped
-        print(line)
+        print("%d passed, %d failed, %d skipped" % (self.passed, self.failed,
+                                                    self.skipped))
         return 1 if self.failed else 0
 
 

@@ -73,17 +73,16 @@ group_teardown(void **state)
 	return 0;
 }
 
-/* Skip when the XSD folder is absent; fail when the schema is broken. */
+/* Fail when the XSD folder is absent (the XSDs are required: a skipped
+ * conformance test proves nothing) or the schema is broken. */
 static struct xsd *
 need_schema(void **state)
 {
 	struct xsd *x = *state;
 
-	if (x->absent) {
-		print_message("XSD folder %s is absent (set PLESK_XSD_DIR); "
-		    "skipping\n", x->dir);
-		skip();
-	}
+	if (x->absent)
+		fail_msg("XSD folder %s is absent (set PLESK_XSD_DIR): the "
+		    "Plesk XSDs are required", x->dir);
 	if (x->schema == NULL)
 		fail_msg("cannot parse the Plesk XSD: %s", x->perr);
 	return x;

@@ -1,8 +1,10 @@
 <?php
 /**
  * Mail Cutover pages: the domain list (bulk actions), a domain's checklist,
- * the settings. Administrators only; every change is a POST (Plesk checks
- * its CSRF token on POST) and goes through Modules_MailCutover_Helper.
+ * the settings. Administrators only; every change is a POST that carries
+ * the extension's own CSRF token (Modules_MailCutover_Csrf, checked in
+ * init(), whether or not Plesk checks its own) and goes through
+ * Modules_MailCutover_Helper.
  */
 class IndexController extends pm_Controller_Action
 {
@@ -21,6 +23,13 @@ class IndexController extends pm_Controller_Action
         if (!pm_Session::getClient()->isAdmin()) {
             throw new pm_Exception($this->lmsg('errorAdminOnly'));
         }
+        /* our own CSRF check on every POST, not only the platform's */
+        if ($this->getRequest()->isPost() &&
+            !Modules_MailCutover_Csrf::valid($this->getRequest()->getPost(), $_SERVER)) {
+            $this->getResponse()->setHttpResponseCode(403);
+            throw new pm_Exception($this->lmsg('errorCsrf'));
+        }
+        Modules_MailCutover_Csrf::token();  /* sets the nonce cookie before any output */
         $this->view->pageTitle = $this->lmsg('pageTitle');
         $this->view->tabs = [
             ['title' => $this->lmsg('tabDomains'), 'action' => 'index'],

@@ -23,6 +23,12 @@ class Modules_MailCutover_Html
         return self::e($u);
     }
 
+    /** The extension's own CSRF token field: in every POST form. */
+    public static function csrf()
+    {
+        return Modules_MailCutover_Csrf::field();
+    }
+
     public static function t($key, array $params = [])
     {
         return self::e(pm_Locale::lmsg($key, $params));

@@ -4,14 +4,20 @@
  * for the browser tests. The session is an administrator's; every POST
  * must carry the CSRF token (field forgery_protection_token or header
  * X-Forgery-Protection-Token) as on Plesk; pm_ApiCli::callSbin runs the
- * real helper from the staged sbin/. Test-only: a cookie mc_test_faketime=N
- * runs the helper N seconds in the future (libfaketime), which the real
- * extension has no way to do.
+ * real helper from the staged sbin/. A long task runs in a separate process
+ * (task-runner.php), its state in the var dir; the page shows the tasks and
+ * polls them (/__stub/tasks), as Plesk's task list does. Test-only: a cookie
+ * mc_test_faketime=N runs the helper N seconds in the future (libfaketime),
+ * which the real extension has no way to do; a cookie
+ * mc_test_no_platform_csrf=1 turns this stand-in's own CSRF check off, so
+ * the tests reach the extension's own check.
  */
-session_name('mcstub');
-session_start();
-if (empty($_SESSION['csrf'])) {
-    $_SESSION['csrf'] = bin2hex(random_bytes(16));
+if (PHP_SAPI !== 'cli') {
+    session_name('mcstub');
+    session_start();
+    if (empty($_SESSION['csrf'])) {
+        $_SESSION['csrf'] = bin2hex(random_bytes(16));
+    }
 }
 
 class pm_Exception extends Exception {}
@@ -190,27 +196,93 @@ abstract class pm_LongTask_Task
     const STATUS_ERROR = 'error';
     const STATUS_DONE = 'done';
     public $trackProgress = false;
+    public $hidden = false;
     private $params = [];
     private $status = self::STATUS_NOT_STARTED;
     public $progress = 0;
+    private $id = null;
+    private $file = null;
+    private $error = null;
+    public $cookies = [];
     abstract public function run();
-    public function setParams(array $p) { $this->params = $p; }
-    public function setParam($k, $v) { $this->params[$k] = $v; }
+    public function statusMessage() { return ''; }
+    public function onStart() {}
+    public function onDone() {}
+    public function onError(Exception $e) {}
+    public function setParams(array $p) { $this->params = $p; $this->save(); }
+    public function setParam($k, $v) { $this->params[$k] = $v; $this->save(); }
     public function getParam($k, $d = null) { return isset($this->params[$k]) ? $this->params[$k] : $d; }
-    public function updateProgress($p) { $this->progress = $p; }
+    public function getParams() { return $this->params; }
+    public function updateProgress($p) { $this->progress = (int)$p; $this->save(); }
     public function getStatus() { return $this->status; }
-    public function setStatus($s) { $this->status = $s; }
+    public function setStatus($s) { $this->status = $s; $this->save(); }
+    public function getId() { return $this->id; }
+    public function setError($m) { $this->error = (string)$m; $this->save(); }
+    /* the stand-in's persistence: one JSON file per task in var/tasks/ */
+    public function bind($id, $file) { $this->id = $id; $this->file = $file; }
+    public function save()
+    {
+        if ($this->file === null) {
+            return;
+        }
+        $d = ['id' => $this->id, 'class' => get_class($this), 'params' => $this->params,
+            'status' => $this->status, 'progress' => $this->progress, 'message' => $this->statusMessage(),
+            'error' => $this->error, 'cookies' => $this->cookies, 'updated' => microtime(true)];
+        $tmp = $this->file . '.' . getmypid() . '.tmp';
+        file_put_contents($tmp, json_encode($d));
+        rename($tmp, $this->file);
+    }
 }
 
 class pm_LongTask_Manager
 {
-    /* runs the task at once (Plesk runs it in the background) */
+    public static function dir()
+    {
+        $d = pm_Context::getVarDir() . 'tasks';
+        if (!is_dir($d)) {
+            @mkdir($d, 0700, true);
+        }
+        return $d;
+    }
+
+    /* As Plesk does: the task's parameters are persisted and run() happens
+     * in another process (tests/browser/stub/task-runner.php); this request
+     * returns at once. */
     public function start(pm_LongTask_Task $task, $domain = null)
     {
-        $task->setStatus(pm_LongTask_Task::STATUS_RUNNING);
-        $task->run();
-        $task->setStatus(pm_LongTask_Task::STATUS_DONE);
+        $uid = defined(get_class($task) . '::UID') ? constant(get_class($task) . '::UID') : get_class($task);
+        $id = 'task_' . preg_replace('/[^A-Za-z0-9_-]/', '', $uid) . '_' . bin2hex(random_bytes(4));
+        $file = self::dir() . '/' . $id . '.json';
+        foreach (['mc_test_faketime', 'mc_locale'] as $c) {
+            if (isset($_COOKIE[$c]) && is_string($_COOKIE[$c])) {
+                $task->cookies[$c] = $_COOKIE[$c];
+            }
+        }
+        $task->bind($id, $file);
+        $task->save();
+        $cmd = 'setsid -f ' . escapeshellarg(PHP_BINARY) . ' ' . escapeshellarg(__DIR__ . '/task-runner.php') . ' '
+            . escapeshellarg($file) . ' </dev/null >>' . escapeshellarg(self::dir() . '/runner.log') . ' 2>&1';
+        exec($cmd, $out, $rc);
+        if ($rc !== 0) {
+            $task->setError('cannot start the task runner (exit ' . $rc . ')');
+            $task->setStatus(pm_LongTask_Task::STATUS_ERROR);
+        }
         return $task;
+    }
+
+    /** The tasks as plain arrays (newest last). */
+    public static function all()
+    {
+        $out = [];
+        foreach (glob(self::dir() . '/task_*.json') ?: [] as $f) {
+            $t = json_decode((string)@file_get_contents($f), true);
+            if (is_array($t)) {
+                unset($t['cookies'], $t['params']);
+                $out[] = $t;
+            }
+        }
+        usort($out, function ($a, $b) { return $a['updated'] <=> $b['updated']; });
+        return $out;
     }
 }
 
@@ -342,7 +414,8 @@ class pm_Application
         if ($_SERVER['REQUEST_METHOD'] === 'POST') {
             $t = isset($_POST['forgery_protection_token']) ? $_POST['forgery_protection_token']
                 : (isset($_SERVER['HTTP_X_FORGERY_PROTECTION_TOKEN']) ? $_SERVER['HTTP_X_FORGERY_PROTECTION_TOKEN'] : '');
-            if (!is_string($t) || !hash_equals($_SESSION['csrf'], $t)) {
+            $skip = isset($_COOKIE['mc_test_no_platform_csrf']) && $_COOKIE['mc_test_no_platform_csrf'] === '1';
+            if (!$skip && (!is_string($t) || !hash_equals($_SESSION['csrf'], $t))) {
                 return $this->fail(403, 'CSRF token missing or wrong: request refused');
             }
             unset($_POST['forgery_protection_token']);
@@ -404,7 +477,9 @@ class pm_Application
         foreach ($st as $m) {
             echo '<div class="msg-box msg-' . htmlspecialchars($m['type']) . '" role="status">' . htmlspecialchars($m['msg']) . '</div>';
         }
-        echo '</div>' . $content . '</body></html>';
+        /* Plesk's task list: the long tasks, polled by the page */
+        echo '</div><div id="pm-tasks" aria-live="polite"></div><script src="/__stub/tasks.js"></script>';
+        echo $content . '</body></html>';
     }
 
     private function fail($code, $msg)

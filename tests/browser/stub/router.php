@@ -7,6 +7,19 @@
  */
 $uri = parse_url($_SERVER['REQUEST_URI'], PHP_URL_PATH);
 $base = '/modules/mail-cutover/';
+/* the stand-in's own pages: Plesk's task list (JSON) and its poller */
+if ($uri === '/__stub/tasks') {
+    require __DIR__ . '/pm.php';
+    header('Content-Type: application/json');
+    header('Cache-Control: no-store');
+    echo json_encode(['tasks' => pm_LongTask_Manager::all()]);
+    return true;
+}
+if ($uri === '/__stub/tasks.js') {
+    header('Content-Type: text/javascript');
+    readfile(__DIR__ . '/tasks.js');
+    return true;
+}
 if ($uri === '/' || $uri === $base) {
     header('Location: ' . $base . 'index.php/index/index');
     return true;

@@ -120,6 +120,7 @@ $messages = [
     'resultFailed' => '%%count%% of %%total%% domain(s) failed: see the row messages.',
     'errorAdminOnly' => 'Only administrators can use Mail Cutover.',
     'errorPostOnly' => 'This action changes something and must be sent as a form (POST).',
+    'errorCsrf' => 'The form\'s security token is missing or wrong (Mail Cutover\'s own check); reload the page and try again.',
     'errorBadDomain' => '"%%domain%%" is not a valid domain name.',
     'errorTooMany' => 'Too many domains in one request.',
     'errorNoSelection' => 'Select at least one domain.',
