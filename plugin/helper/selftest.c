@@ -12,6 +12,9 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include <idn2.h>
+
+#include "idn.h"
 #include "json.h"
 #include "proto.h"
 #include "selftest.h"
@@ -62,6 +65,7 @@ selftest_version(int json)
 		json_str(&j, "openssl", OpenSSL_version(OPENSSL_VERSION));
 		json_str(&j, "libxml2", xml_version());
 		json_str(&j, "ldns", ldns_version());
+		json_str(&j, "libidn2", idn2_check_version(NULL));
 		json_str(&j, "trust_store", ts);
 		json_obj_close(&j);
 		json_end(&j);
@@ -69,9 +73,10 @@ selftest_version(int json)
 	}
 	printf("mailcutover %s (%s, %s)\n", MC_VERSION, LINKAGE, machine());
 	printf("Plesk XML API protocols %s to %s\n", PROTO_MIN, PROTO_MAX);
-	printf("libcurl %s (%s), %s, libxml2 %s, ldns %s\n", cv->version,
-	    cv->ssl_version ? cv->ssl_version : "no TLS",
-	    OpenSSL_version(OPENSSL_VERSION), xml_version(), ldns_version());
+	printf("libcurl %s (%s), %s, libxml2 %s, ldns %s, libidn2 %s\n",
+	    cv->version, cv->ssl_version ? cv->ssl_version : "no TLS",
+	    OpenSSL_version(OPENSSL_VERSION), xml_version(), ldns_version(),
+	    idn2_check_version(NULL));
 	printf("CA bundle: %s\n", ts ? ts : "none found");
 	return 0;
 }
@@ -150,6 +155,22 @@ check_ldns(struct check *c)
 	ldns_rdf_deep_free(n);
 }
 
+/* IDNs: the Unicode and ASCII forms both ways (libidn2's tables) */
+static void
+check_idn(struct check *c)
+{
+	char a[256], u[256];
+	const char *why = idn_ascii("b\xc3\xbc" "cher.example", a, sizeof(a));
+
+	c->name = "libidn2";
+	idn_unicode("xn--bcher-kva.example", u, sizeof(u));
+	c->ok = why == NULL && strcmp(a, "xn--bcher-kva.example") == 0 &&
+	    strcmp(u, "b\xc3\xbc" "cher.example") == 0 ? 1 : -1;
+	snprintf(c->detail, sizeof(c->detail), "libidn2 %s: %s",
+	    idn2_check_version(NULL), c->ok > 0 ? "converts IDNs" :
+	    "does not convert IDNs");
+}
+
 static void
 check_trust(struct check *c)
 {
@@ -181,7 +202,7 @@ check_resolv(struct check *c)
 int
 selftest_run(int json)
 {
-	struct check cs[6];
+	struct check cs[7];
 	struct json j;
 	size_t i, n = sizeof(cs) / sizeof(cs[0]);
 	int failed = 0;
@@ -193,6 +214,7 @@ selftest_run(int json)
 	check_ldns(&cs[3]);
 	check_trust(&cs[4]);
 	check_resolv(&cs[5]);
+	check_idn(&cs[6]);
 	for (i = 0; i < n; i++)
 		if (cs[i].ok < 0)
 			failed = 1;
