@@ -66,7 +66,8 @@ usage(FILE *f)
 "    mail-info SITE-ID       protos                 info\n"
 "\n"
 "exit codes: 0 done, 1 some operation failed, 2 usage or config error,\n"
-"            3 gate not reached yet, 4 panel unreachable or auth refused\n",
+"            3 nothing failed but something waits (a time gate, a name\n"
+"              server, a confirmation), 4 panel unreachable or auth refused\n",
 	    f);
 }
 
