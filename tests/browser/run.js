@@ -24,7 +24,16 @@ const BASE = `http://${WEB}/modules/mail-cutover/index.php/index/`;
 const DOMAINS = ['example.com', 'shop.test', 'xn--bcher-kva.example', 'addon.test', 'sub.example.com'];
 // more than IndexController::SYNC_MAX (20): a bulk action over them is a long task
 const BULK = Array.from({ length: 22 }, (_, i) => `bulk${String(i + 1).padStart(2, '0')}.test`);
+// served by the mail bed (so verify passes): the scheduled tick takes them to
+// the finish gate together (the notification digest tests)
+const GATE = ['gate1.test', 'gate2.test', 'gate3.test'];
+const SDK = path.join(ROOT, 'tests', 'package', 'sdk.php');
 const NAMES = ['mail', 'lists', 'webmail'];
+
+const OLDMAIL = path.join(OUT, 'oldmail');
+// what the stand-in's pm_Notification and pm_ActionLog received, one JSON line each
+const RECORDS = path.join(OUT, 'pm-records.jsonl');
+let PHPENV;
 
 let passed = 0, failed = 0;
 const started = [];   // cleanup steps, last first
@@ -71,7 +80,7 @@ function setup() {
   check(fs.existsSync(path.join(EXT, 'sbin', 'mailcutover')), 'run `make ext` first');
   const fix = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests', 'fixtures', 'system.json'), 'utf8')
     .replace(/127\.0\.2\.10/g, OLD).replace(/127\.0\.53\./g, '127.0.56.'));
-  BULK.forEach((name, i) => {
+  [...BULK, ...GATE].forEach((name, i) => {
     const id = 100 + i, rid = 10000 + i * 20;
     const recs = [['NS', '', `ns1.${name}.`], ['NS', '', `ns2.${name}.`], ['A', 'ns1', P], ['A', 'ns2', S],
       ['A', '', OLD], ['A', 'mail', OLD], ['A', 'lists', OLD], ['A', 'webmail', OLD], ['MX', '', `mail.${name}.`, '10']];
@@ -80,15 +89,20 @@ function setup() {
         records: recs.map((r, k) => ({ id: rid + k, type: r[0], host: r[1], value: r[2], opt: r[3] || '' })) } });
   });
   fs.writeFileSync(path.join(OUT, 'fixture.json'), JSON.stringify(fix));
+  // the old server's Maildirs (no Postfix of its own): the emulator reports
+  // their sizes as mailbox usage, so mail "delivered" there after the switch
+  // is residual mail; its bed serves no domain (mail on/off stays in the API)
+  fs.mkdirSync(path.join(OLDMAIL, 'mail'), { recursive: true });
+  fs.writeFileSync(path.join(OLDMAIL, 'state.json'), JSON.stringify({ all_domains: [] }));
   const simdir = path.join(OUT, 'sim');
   execFileSync(SIM, ['up', '--dir', simdir, '--fixture', path.join(OUT, 'fixture.json'), '--listen', PANEL,
-    '--primary', P, '--secondary', S], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 60000 });
+    '--primary', P, '--secondary', S, '--mailbed', OLDMAIL], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 60000 });
   started.push(() => spawnSync(SIM, ['down', '--dir', simdir], { timeout: 60000 }));
   const pin = fs.readFileSync(path.join(simdir, 'pin'), 'utf8').trim();
 
   const maildir = path.join(OUT, 'mail');
   const margs = ['up', '--dir', maildir, '--ip', NEW, '--hostname', 'mail.example.com'];
-  for (const d of DOMAINS.slice(0, 3)) margs.push('--domain', d, '--cert-name', 'mail.' + d);
+  for (const d of [...DOMAINS.slice(0, 3), ...GATE]) margs.push('--domain', d, '--cert-name', 'mail.' + d);
   fs.mkdirSync(maildir, { recursive: true });
   const mlog = fs.openSync(path.join(OUT, 'mailbed.log'), 'w');
   const mr = spawnSync(MAILBED, margs, { stdio: ['ignore', mlog, mlog], timeout: 60000 });
@@ -104,11 +118,12 @@ function setup() {
     `switch_timeout = 10\nsync_timeout = 8\ndns_timeout = 300\nmail_cafile = ${path.join(maildir, 'ca.pem')}\n` +
     `[secondary ns2]\naddress = ${S}\nmethod = notify\n`, { mode: 0o600 });
   fs.mkdirSync(path.join(OUT, 'var'));
+  PHPENV = Object.assign({}, process.env, { MC_EXT_DIR: EXT, MC_SBIN_DIR: path.join(EXT, 'sbin'), MC_SBIN_FAKETIME_DIR: ROOT,
+    MC_CONFIG: conf, MC_VAR_DIR: path.join(OUT, 'var'), MC_CALL_LOG: path.join(OUT, 'helper-calls.log'),
+    MC_STUB_RECORDS: RECORDS, MC_DOMAIN_IDS: '1=example.com,2=shop.test,' + GATE.map((d, i) => `${200 + i}=${d}`).join(',') });
   const php = spawn('php', ['-S', WEB, path.join(__dirname, 'stub', 'router.php')], {
     cwd: OUT, stdio: ['ignore', fs.openSync(path.join(OUT, 'php.log'), 'w'), fs.openSync(path.join(OUT, 'php.log'), 'a')],
-    env: Object.assign({}, process.env, { MC_EXT_DIR: EXT, MC_SBIN_DIR: path.join(EXT, 'sbin'), MC_SBIN_FAKETIME_DIR: ROOT, MC_CONFIG: conf,
-      MC_VAR_DIR: path.join(OUT, 'var'), MC_CALL_LOG: path.join(OUT, 'helper-calls.log'),
-      MC_DOMAIN_IDS: '1=example.com,2=shop.test' }),
+    env: PHPENV,
   });
   started.push(() => { try { process.kill(php.pid, 'SIGTERM'); } catch (e) { /* gone */ } });
   return { conf, secret, mail, pin };
@@ -142,7 +157,7 @@ T['list shows the fixture domains'] = async () => {
   initial = snapshot(DOMAINS.slice(0, 4));
   await list();
   const got = await page.locator('#mc-domains tbody tr[data-domain]').evaluateAll(trs => trs.map(t => t.dataset.domain));
-  check(JSON.stringify(got.sort()) === JSON.stringify([...DOMAINS, ...BULK].sort()), 'every domain listed', got);
+  check(JSON.stringify(got.sort()) === JSON.stringify([...DOMAINS, ...BULK, ...GATE].sort()), 'every domain listed', got);
   check((await rowText('example.com', 'c-mail')) === 'on', 'old mail on');
   await page.screenshot({ path: path.join(OUT, 'list.png'), fullPage: true });
 };
@@ -413,6 +428,199 @@ T['Japanese locale renders the list'] = async () => {
   await list();
   check((await page.locator('#mc-bulk button[value="migrate"]').innerText()) === '移行', 'ja-JP labels');
   await ctx.clearCookies({ name: 'mc_locale' });
+};
+
+// ------------------------------------------------ notifications, Action Log
+function records(kind) {
+  if (!fs.existsSync(RECORDS)) return [];
+  return fs.readFileSync(RECORDS, 'utf8').split('\n').filter(Boolean).map(JSON.parse)
+    .filter(r => !kind || r.kind === kind);
+}
+function digestDomains(n) { return n.params.domains.split(', '); }
+// the scheduled task as Plesk runs it (tests/package/sdk.php), N seconds in
+// the future, in the panel's language LOCALE; -> the helper's JSON of that tick
+function tickRun(seconds, locale) {
+  const before = fs.readFileSync(path.join(OUT, 'helper-calls.log'), 'utf8').split('\n').filter(Boolean).length;
+  const r = spawnSync('php', [SDK, path.join(EXT, 'plib', 'scripts', 'tick.php')], {
+    env: Object.assign({}, PHPENV, { MC_TEST_FAKETIME: String(seconds), MC_LOCALE: locale || 'en-US' }),
+    encoding: 'utf8', timeout: 600000 });
+  check(!r.error && r.status !== null, 'tick.php ran', r.error && r.error.message);
+  const calls = fs.readFileSync(path.join(OUT, 'helper-calls.log'), 'utf8').split('\n').filter(Boolean)
+    .slice(before).map(JSON.parse).filter(c => c.argv[1] === 'tick');
+  check(calls.length === 1, 'one helper tick per tick.php', calls.length, r.stdout, r.stderr);
+  const j = JSON.parse(calls[0].stdout);
+  const by = {};
+  for (const d of j.domains) by[d.domain] = d;
+  return by;
+}
+function shortTick(by, names) {
+  return names.map(n => by[n] ? `${n}:${by[n].result}/${by[n].state}/${(by[n].next || {}).step}` : `${n}:absent`);
+}
+
+T['page actions notify: the finish gate, a failed step, a finished cut-over (one digest per run)'] = async () => {
+  // what the tests above did from the page, in order: Migrate example.com to
+  // its finish gate, confirm the registrar (finished), Migrate two domains to
+  // the gate in one run, a failed Lower TTL of addon.test
+  const got = records('notification').map(n => [n.id, n.params.domains, n.params.count, n.locale]);
+  const want = [['gate_opened', 'example.com', '1', 'en-US'], ['cutover_finished', 'example.com', '1', 'en-US'],
+    ['gate_opened', 'shop.test, bücher.example (xn--bcher-kva.example)', '2', 'en-US'],
+    ['step_failed', 'addon.test', '1', 'en-US']];
+  check(JSON.stringify(got) === JSON.stringify(want), 'exactly these digests so far', got);
+  const n = records('notification');
+  check(n[2].subject === 'Mail Cutover: 2 domain(s) wait for you', 'gate subject', n[2].subject);
+  for (const line of ['- shop.test: verified; change the name servers at the registrar, then confirm it on the checklist page to finish',
+    '- bücher.example (xn--bcher-kva.example): verified; change the name servers at the registrar']) {
+    check(n[2].message.includes(line), 'gate digest line', line, n[2].message);
+  }
+  check(n[2].message.includes('sent after an action on the Mail Cutover page') && !n[2].message.includes('<'),
+    'source named, every placeholder filled', n[2].message);
+  check(/^- addon\.test: lower TTL: lowering the TTL: source panel: HTTP 500/.test(n[3].params.list),
+    'the failed step and the helper\'s reason', n[3].params.list);
+  check(n[1].subject === 'Mail Cutover: the cut-over of 1 domain(s) is finished', 'finished subject', n[1].subject);
+  check(n.every(x => x.title && JSON.stringify(x.recipients) === '["admin@panel.test"]'), 'declared, to the administrator');
+};
+
+T['tick: the finish gate opens for several domains: one digest per event, sent once (en-US)'] = async () => {
+  await faketime(0);
+  await list();
+  await select(GATE);
+  await page.locator('#mc-bulk button[value="prepare"]').click();
+  await page.waitForLoadState();
+  for (const d of GATE) check((await page.locator(`tr[data-domain="${d}"]`).getAttribute('data-state')) === 'prepared', 'prepared', d);
+  let mark = records('notification').length;
+  const t1 = tickRun(DAY + 60);
+  check([...GATE, ...BULK].every(d => t1[d] && t1[d].state === 'synced'), 'tick 1 switched and synced them',
+    shortTick(t1, [...GATE, BULK[0]]));
+  check(records('notification').length === mark, 'nothing to tell after tick 1', records('notification').slice(mark));
+  // mail a stale sender delivered to the old server after the switch
+  const md = path.join(OLDMAIL, 'mail', 'gate1.test', 'info', 'new');
+  fs.mkdirSync(md, { recursive: true });
+  fs.writeFileSync(path.join(md, '1700000000.M1P1.old'), 'Subject: late\r\n\r\n' + 'x'.repeat(1200) + '\r\n');
+  const t2 = tickRun(DAY + 2000);
+  check(GATE.every(d => t2[d].state === 'verified' && t2[d].next.step === 'finish' && t2[d].result === 'waiting'),
+    'tick 2: the gate domains verified, at the finish gate', shortTick(t2, GATE));
+  check(BULK.every(d => t2[d].result === 'failed' && t2[d].message.startsWith('verify failed')),
+    'tick 2: the bulk domains fail verify (no mail for them on the new server)', shortTick(t2, BULK.slice(0, 3)));
+  const got = records('notification').slice(mark);
+  check(JSON.stringify(got.map(x => x.id)) === JSON.stringify(['verify_failed', 'residual_mail', 'gate_opened']),
+    'one message per event for the whole tick', got.map(x => [x.id, x.params.count]));
+  const [vf, res, gate] = got;
+  check(gate.params.domains === 'gate1.test, gate2.test, gate3.test' && gate.params.count === '3', 'the gate digest lists the three',
+    gate.params);
+  check(gate.subject === 'Mail Cutover: 3 domain(s) wait for you' && gate.locale === 'en-US', 'subject', gate.subject);
+  for (const d of GATE) {
+    check(gate.message.includes(`- ${d}: verified; change the name servers at the registrar, then confirm it on the checklist page to finish`),
+      'gate line', d, gate.message);
+  }
+  check(gate.message.startsWith('The next step of the mail cut-over of these domains can be taken now, and it needs you:') &&
+    gate.message.includes('(sent by the scheduled task, '), 'body and source', gate.message);
+  check(vf.params.count === '22' && JSON.stringify(digestDomains(vf)) === JSON.stringify(BULK), 'verify digest: the 22', vf.params.domains);
+  check(vf.subject === 'Mail Cutover: verification failed for 22 domain(s)', 'verify subject', vf.subject);
+  check(BULK.every(d => vf.message.includes(`- ${d}: verify failed (see the checks)`)), 'verify lines', vf.message.slice(0, 600));
+  const size = fs.statSync(path.join(md, '1700000000.M1P1.old')).size;
+  check(res.params.domains === 'gate1.test' && res.params.list.includes(`info@gate1.test +${size} bytes`), 'residual digest',
+    res.params.list);
+  check(res.subject === 'Mail Cutover: mail arrived on the old server for 1 domain(s)', 'residual subject', res.subject);
+  // the same states again: nothing is sent twice
+  mark = records('notification').length;
+  const t3 = tickRun(DAY + 2100);
+  check(GATE.every(d => t3[d].next.step === 'finish') && BULK.every(d => t3[d].result === 'failed'),
+    'tick 3 reports the same gate and failures', shortTick(t3, [...GATE, BULK[0]]));
+  check(records('notification').length === mark, 'tick 3 sent nothing again', records('notification').slice(mark).map(x => x.id));
+};
+
+T['tick in Japanese: the digests and a failed switch, in the panel\'s language (ja-JP)'] = async () => {
+  // forget the notifications sent (not the Action Log), as if for another run
+  const sent = path.join(OUT, 'var', 'sent');
+  for (const f of fs.readdirSync(sent).filter(f => f.endsWith('.json'))) {
+    const v = JSON.parse(fs.readFileSync(path.join(sent, f), 'utf8'));
+    v.notified = {};
+    fs.writeFileSync(path.join(sent, f), JSON.stringify(v));
+  }
+  // addon.test's switch gate opens in this tick; its first new record fails
+  simctl('POST', '/__sim/fault', { kind: 'operror', count: 1, match: 'dns.add_rec' });
+  const mark = records('notification').length;
+  let t4;
+  try {
+    t4 = tickRun(2 * DAY + 300, 'ja-JP');
+  } finally {
+    simctl('POST', '/__sim/fault/clear');
+  }
+  check(t4['addon.test'] && t4['addon.test'].result === 'failed', 'addon.test failed its switch', shortTick(t4, ['addon.test']),
+    t4['addon.test'] && t4['addon.test'].message);
+  const got = records('notification').slice(mark);
+  check(JSON.stringify(got.map(x => x.id)) === JSON.stringify(['step_failed', 'verify_failed', 'gate_opened']),
+    'one message per event', got.map(x => [x.id, x.params.count]));
+  const [sf, vf, gate] = got;
+  check(got.every(x => x.locale === 'ja-JP'), 'in Japanese');
+  check(gate.subject === 'メール切り替え: 3 個のドメインが操作を待っています', 'ja gate subject', gate.subject);
+  check(gate.message.startsWith('次のドメインのメール切り替えは次の手順に進めますが、管理者の操作が必要です:') &&
+    gate.message.includes('（スケジュールタスクより送信、'), 'ja gate body', gate.message);
+  for (const d of GATE) {
+    check(gate.message.includes(`- ${d}: 検証済み。レジストラでネームサーバーを変更し、チェックリストページで確認すると完了します`),
+      'ja gate line', d, gate.message);
+  }
+  check(vf.subject === 'メール切り替え: 22 個のドメインで検証が失敗しました' && vf.params.count === '22', 'ja verify subject', vf.subject);
+  check(vf.message.includes('新しいサーバーの DNS とメールの検証が、次のドメインで失敗しました') &&
+    BULK.every(d => vf.message.includes(`- ${d}: verify failed`)), 'ja verify body', vf.message.slice(0, 400));
+  check(sf.subject === 'メール切り替え: 1 個のドメインで手順が失敗しました' && sf.params.domains === 'addon.test', 'ja step subject',
+    sf.subject, sf.params.domains);
+  check(/^- addon\.test: レコード切り替え: adding /.test(sf.params.list) && sf.message.includes('原因を解消して手順を再実行するまで'),
+    'ja step body: the step in Japanese, the helper\'s reason', sf.message);
+};
+
+T['finish from the checklist page: the finished digest, in each language'] = async () => {
+  await faketime(2 * DAY + 400);
+  for (const [d, loc] of [['gate1.test', 'en-US'], ['gate2.test', 'ja-JP']]) {
+    await ctx.addCookies([{ name: 'mc_locale', value: loc, url: `http://${WEB}/` }]);
+    const mark = records('notification').length;
+    await page.goto(BASE + 'domain?domain=' + d);
+    await Promise.all([page.waitForNavigation(), page.locator('#mc-confirm-clients').check()]);
+    await Promise.all([page.waitForNavigation(), page.locator('#mc-confirm-registrar').check()]);
+    check((await page.locator('#mc-domain').getAttribute('data-state')) === 'done', 'finished', d);
+    const got = records('notification').slice(mark);
+    check(got.length === 1 && got[0].id === 'cutover_finished' && got[0].params.domains === d && got[0].locale === loc,
+      'one finished digest', d, got.map(x => [x.id, x.params.domains, x.locale]));
+    check(got[0].subject === (loc === 'en-US' ? 'Mail Cutover: the cut-over of 1 domain(s) is finished'
+      : 'メール切り替え: 1 個のドメインの切り替えが完了しました'), 'subject', got[0].subject);
+    check(got[0].message.includes(loc === 'en-US' ? `- ${d}: finished` : `- ${d}: 完了`) &&
+      got[0].message.includes(loc === 'en-US' ? 'sent after an action on the Mail Cutover page' : 'メール切り替えページでの操作後に送信'),
+      'body', got[0].message);
+  }
+  await ctx.clearCookies({ name: 'mc_locale' });
+  await faketime(0);
+};
+
+T['the Action Log: each change on the old server once, with old and new values (bulk run included)'] = async () => {
+  // the helper's own audit log is the source of truth
+  const r = spawnSync(path.join(ROOT, 'mailcutover'), ['--config', env.conf, '--json', 'log'], { encoding: 'utf8' });
+  check(r.status === 0, 'mailcutover log', r.status, r.stderr);
+  const map = { 'prepare/ok': 'ttl_lowered', 'switch/done': 'records_switched', 'disable-old-mail/ok': 'mail_disabled',
+    'finish/ok': 'ttl_restored', 'rollback/ok': 'rollback', 'rollback/done': 'rollback' };
+  const key = (ev, dom, old, nw, res, actor, time) => JSON.stringify([ev, dom, old, nw, res, actor, time]);
+  const want = JSON.parse(r.stdout).log.filter(l => map[l.step + '/' + l.result])
+    .map(l => key(map[l.step + '/' + l.result], l.domain, l.old, l.new, l.result, l.actor, l.time)).sort();
+  const al = records('actionlog');
+  const got = al.map(e => key(e.id, e.old.domain_name, e.old.value, e.new.value, e.new.result, e.new.actor, e.new.audit_time)).sort();
+  check(want.length > 0 && JSON.stringify(got) === JSON.stringify(want), 'every such audit line exactly once',
+    got.length, want.length, got.filter(x => !want.includes(x)).slice(0, 3), want.filter(x => !got.includes(x)).slice(0, 3));
+  const of = (d, ev) => al.filter(e => e.old.domain_name === d && e.id === ev);
+  for (const d of BULK) {
+    const [tl, rs, md] = [of(d, 'ttl_lowered'), of(d, 'records_switched'), of(d, 'mail_disabled')];
+    check(tl.length === 1 && tl[0].old.value === '86400' && tl[0].new.value === '900', 'TTL lowered once', d, tl);
+    check(rs.length === 1 && rs[0].old.value === OLD && rs[0].new.value === NEW, 'records switched once', d, rs);
+    check(md.length === 1 && md[0].old.value === 'on' && md[0].new.value === 'off', 'mail disabled once', d, md);
+    check([...tl, ...rs, ...md].every(e => e.object_id === 0), 'not a domain of this panel: object 0', d);
+  }
+  const rb = of('shop.test', 'rollback').map(e => e.old.value + ' -> ' + e.new.value).sort();
+  check(JSON.stringify(rb) === JSON.stringify(['TTL -> 86400', `${NEW} -> ${OLD}`, 'mail off -> mail on'].sort()),
+    'the rollback: mail, TTL and records back', rb);
+  check(of('shop.test', 'rollback').every(e => e.object_id === 2), 'shop.test is domain 2 of this panel');
+  check(of('example.com', 'ttl_restored').length === 1 && of('gate1.test', 'ttl_restored')[0].object_id === 200, 'finish: TTL restored');
+  check(of('addon.test', 'records_switched').length === 0, 'the failed switch is not logged as one');
+  check(al.every(e => e.event === 'ext_mail-cutover_' + e.id && e.title.length > 0 &&
+    JSON.stringify(Object.keys(e.old).sort()) === JSON.stringify(Object.keys(e.new).sort())),
+  'declared events, old and new with the same keys');
 };
 
 // ------------------------------------------------------------------ main

@@ -220,6 +220,7 @@ class IndexController extends pm_Controller_Action
         }
         $r = Modules_MailCutover_Helper::domainCommand($op, $domains);
         Modules_MailCutover_Store::record($op, $domains, $r);
+        Modules_MailCutover_Events::afterRun('page', $op, [$r], $domains);
         $this->reportResult($op, $domains, $r);
         $this->_redirect($back);
     }
@@ -270,6 +271,7 @@ class IndexController extends pm_Controller_Action
         } elseif ($item === 'registrar' && $yes) {
             $r = Modules_MailCutover_Helper::domainCommand('finish', [$domain], ['--confirm-registrar']);
             Modules_MailCutover_Store::record('finish', [$domain], $r);
+            Modules_MailCutover_Events::afterRun('page', 'finish', [$r], [$domain]);
         } else {
             throw new pm_Exception($this->lmsg('errorUnknownAction'));
         }

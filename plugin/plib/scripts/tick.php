@@ -1,6 +1,7 @@
 <?php
 // Scheduled every 5 minutes by post-install.php: advance every domain whose
-// wait is over (the helper honours quiet_hours).
+// wait is over (the helper honours quiet_hours); tell the administrator
+// what needs them (Plesk notifications) and log what changed (Action Log).
 pm_Loader::registerAutoload();
 pm_Context::init('mail-cutover');
 
@@ -15,6 +16,9 @@ foreach (($r['json']['domains'] ?? []) as $d) {
     }
 }
 Modules_MailCutover_Store::record('tick', $names, $r);
+// one notification digest per event (never twice for a domain), and the
+// run's new audit-log lines into Plesk's Action Log
+Modules_MailCutover_Events::afterRun('tick', 'tick', [$r], $names);
 if ($r['error'] !== null) {
     fwrite(STDERR, 'mail-cutover tick: ' . $r['error'] . "\n");
     exit(1);

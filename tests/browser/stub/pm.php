@@ -8,7 +8,8 @@
  * (task-runner.php), its state in the var dir; the page shows the tasks and
  * polls them (/__stub/tasks), as Plesk's task list does. Test-only: a cookie
  * mc_test_faketime=N runs the helper N seconds in the future (libfaketime),
- * which the real extension has no way to do; a cookie
+ * which the real extension has no way to do (MC_TEST_FAKETIME=N for a
+ * script run from the command line, as tick.php is); a cookie
  * mc_test_no_platform_csrf=1 turns this stand-in's own CSRF check off, so
  * the tests reach the extension's own check.
  */
@@ -60,7 +61,10 @@ class pm_Locale
     private static $msgs = [];
     public static function getCode()
     {
-        $c = isset($_COOKIE['mc_locale']) ? $_COOKIE['mc_locale'] : 'en-US';
+        /* the page's language (a cookie here); for a script run from the
+         * scheduler, MC_LOCALE stands for the panel's default language */
+        $c = isset($_COOKIE['mc_locale']) ? $_COOKIE['mc_locale']
+            : (PHP_SAPI === 'cli' && getenv('MC_LOCALE') ? getenv('MC_LOCALE') : 'en-US');
         return in_array($c, ['en-US', 'ja-JP'], true) ? $c : 'en-US';
     }
     private static function load($code)
@@ -105,6 +109,18 @@ class pm_Domain
     private $id;
     public function __construct($id) { $this->id = (int)$id; }
     public function getId() { return $this->id; }
+    /* MC_DOMAIN_IDS lists the domains this panel has (id=name,...); any
+     * other name: not found, as on Plesk */
+    public static function getByName($name)
+    {
+        foreach (explode(',', (string)getenv('MC_DOMAIN_IDS')) as $pair) {
+            $kv = explode('=', $pair, 2);
+            if (count($kv) === 2 && strcasecmp($kv[1], (string)$name) === 0) {
+                return new pm_Domain((int)$kv[0]);
+            }
+        }
+        throw new pm_Exception("Domain $name does not exist");
+    }
     public function getName()
     {
         foreach (explode(',', (string)getenv('MC_DOMAIN_IDS')) as $pair) {
@@ -154,9 +170,12 @@ class pm_ApiCli
         foreach ($env as $k => $v) {
             $e[$k] = (string)$v;
         }
-        if (isset($_COOKIE['mc_test_faketime']) && preg_match('/^[0-9]{1,8}$/', $_COOKIE['mc_test_faketime'])) {
+        /* a script the scheduler runs (tick.php): MC_TEST_FAKETIME instead */
+        $ft = isset($_COOKIE['mc_test_faketime']) ? $_COOKIE['mc_test_faketime']
+            : (PHP_SAPI === 'cli' ? (string)getenv('MC_TEST_FAKETIME') : '');
+        if (is_string($ft) && preg_match('/^[0-9]{1,8}$/', $ft)) {
             $e['LD_PRELOAD'] = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
-            $e['FAKETIME'] = '+' . $_COOKIE['mc_test_faketime'] . 's';
+            $e['FAKETIME'] = '+' . $ft . 's';
             $e['FAKETIME_DONT_FAKE_MONOTONIC'] = '1';
             $e['FAKETIME_NO_CACHE'] = '1';
             /* libfaketime cannot preload into the static packaged helper:
@@ -187,6 +206,116 @@ class pm_ApiCli
         }
         return $result === self::RESULT_STDOUT ? $out : ($result === self::RESULT_CODE ? $code : $r);
     }
+}
+
+interface pm_Hook_Interface {}
+abstract class pm_Hook_Notifications implements pm_Hook_Interface { abstract public function getNotifications(); }
+abstract class pm_Hook_ActionLog implements pm_Hook_Interface { abstract public function getEvents(); }
+
+/*
+ * What Plesk's notification and Action Log services receive, recorded one
+ * JSON line per call in MC_STUB_RECORDS (default: the var dir's
+ * __pm-records.jsonl), for the tests to read. Shapes as in plesk/pm-api-stubs
+ * (pm/Notification.php, pm/ActionLog.php, pm/Hook/Notifications.php,
+ * pm/Hook/ActionLog.php) and docs.plesk.com ("Send Email Notifications",
+ * "Add Custom Events"); see README "Notifications and the Action Log".
+ */
+function pm_stub_record(array $rec)
+{
+    $f = getenv('MC_STUB_RECORDS') ?: pm_Context::getVarDir() . '__pm-records.jsonl';
+    $rec['at'] = microtime(true);
+    $rec['pid'] = getmypid();
+    file_put_contents($f, json_encode($rec, JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES) . "\n",
+        FILE_APPEND | LOCK_EX);
+}
+
+/* the extension's hook of that kind, as Plesk finds it in plib/hooks/ */
+function pm_stub_hook($name, $base)
+{
+    $class = 'Modules_' . str_replace(' ', '', ucwords(str_replace('-', ' ', pm_Context::getModuleId()))) . '_' . $name;
+    if (!is_file(pm_Context::getPlibDir() . 'hooks/' . $name . '.php') || !class_exists($class)
+        || !is_subclass_of($class, $base)) {
+        throw new pm_Exception("the extension has no $base hook (plib/hooks/$name.php)");
+    }
+    return new $class();
+}
+
+class pm_Notification
+{
+    /*
+     * As Plesk: the notification must be declared by the extension's
+     * pm_Hook_Notifications; subject and message are its texts (in the
+     * language in effect) with each <placeholder> replaced by $params.
+     * Returns the recipients (the administrator: notifyAdmin).
+     */
+    public function send($id, $params = [], $client = null)
+    {
+        $all = pm_stub_hook('Notifications', 'pm_Hook_Notifications')->getNotifications();
+        if (!is_string($id) || !isset($all[$id]) || !is_array($all[$id])) {
+            throw new pm_Exception('unknown notification ' . json_encode($id));
+        }
+        $n = $all[$id];
+        foreach (['title', 'subject', 'message'] as $k) {
+            if (!isset($n[$k]) || !is_string($n[$k]) || $n[$k] === '') {
+                throw new pm_Exception("notification $id has no $k");
+            }
+        }
+        $subject = $n['subject'];
+        $message = $n['message'];
+        foreach ((array)$params as $k => $v) {
+            if (!is_scalar($v)) {
+                throw new pm_Exception("notification $id: parameter $k is not a string");
+            }
+            $subject = str_replace('<' . $k . '>', (string)$v, $subject);
+            $message = str_replace('<' . $k . '>', (string)$v, $message);
+        }
+        $to = !empty($n['notifyAdmin']) ? ['admin@panel.test'] : [];
+        pm_stub_record(['kind' => 'notification', 'id' => $id, 'title' => $n['title'], 'subject' => $subject,
+            'message' => $message, 'params' => $params, 'locale' => pm_Locale::getCode(),
+            'client' => $client ? $client->getId() : null, 'recipients' => $to]);
+        return $to;
+    }
+}
+
+class pm_ActionLog
+{
+    const OLD_VALUE = 'old';
+    const NEW_VALUE = 'new';
+
+    /* As Plesk: the event must be declared by the extension's
+     * pm_Hook_ActionLog; event handlers see it as ext_<module>_<id>. */
+    public static function submit($actionId, $objectId = null, $oldValues = null, $newValues = null)
+    {
+        $events = pm_stub_hook('ActionLog', 'pm_Hook_ActionLog')->getEvents();
+        if (!is_string($actionId) || !isset($events[$actionId])) {
+            throw new Exception('unknown action log event ' . json_encode($actionId));
+        }
+        if ($objectId !== null && !is_int($objectId)) {
+            throw new Exception('objectId must be an integer');
+        }
+        foreach ([$oldValues, $newValues] as $vals) {
+            foreach ((array)$vals as $k => $v) {
+                if (!is_string($k) || !is_scalar($v)) {
+                    throw new Exception('action log values must be name => string');
+                }
+            }
+        }
+        pm_stub_record(['kind' => 'actionlog', 'id' => $actionId,
+            'event' => 'ext_' . pm_Context::getModuleId() . '_' . $actionId, 'title' => $events[$actionId],
+            'object_id' => $objectId, 'old' => $oldValues, 'new' => $newValues]);
+    }
+}
+
+class pm_Log
+{
+    private static function put($level, $m)
+    {
+        file_put_contents(pm_Context::getVarDir() . '__pm.log', gmdate('c') . " $level $m\n", FILE_APPEND | LOCK_EX);
+    }
+    public static function err($m) { self::put('err', $m); }
+    public static function warn($m) { self::put('warn', $m); }
+    public static function info($m) { self::put('info', $m); }
+    public static function debug($m) { self::put('debug', $m); }
 }
 
 abstract class pm_LongTask_Task

@@ -2,6 +2,7 @@
 /**
  * Migrate (or another bulk action) over many domains in the background,
  * in batches, with progress. Started by IndexController::actionAction.
+ * At the end, one notification digest per event and the Action Log.
  */
 class Modules_MailCutover_Task_Migrate extends pm_LongTask_Task
 {
@@ -16,11 +17,19 @@ class Modules_MailCutover_Task_Migrate extends pm_LongTask_Task
         $domains = (array)$this->getParam('domains', []);
         $total = max(1, count($domains));
         $done = 0;
-        foreach (array_chunk($domains, self::BATCH) as $chunk) {
-            $r = Modules_MailCutover_Helper::domainCommand($cmd, $chunk);
-            Modules_MailCutover_Store::record($cmd, $chunk, $r);
-            $done += count($chunk);
-            $this->updateProgress((int)floor(100 * $done / $total));
+        $answers = [];
+        try {
+            foreach (array_chunk($domains, self::BATCH) as $chunk) {
+                $r = Modules_MailCutover_Helper::domainCommand($cmd, $chunk);
+                Modules_MailCutover_Store::record($cmd, $chunk, $r);
+                $answers[] = $r;
+                $done += count($chunk);
+                $this->updateProgress((int)floor(100 * $done / $total));
+            }
+        } finally {
+            /* one digest per event for the whole task, even if it stopped */
+            Modules_MailCutover_Events::afterRun('task', $cmd, $answers,
+                array_slice($domains, 0, $done));
         }
     }
 
