@@ -109,7 +109,10 @@ def t_zip_layout():
         meta_ok(z.read("meta.xml"), True)
         for need in ("htdocs/index.php", "plib/controllers/IndexController.php",
                      "plib/library/Helper.php", "plib/hooks/CustomButtons.php",
-                     "plib/hooks/LongTasks.php", "plib/scripts/post-install.php",
+                     "plib/hooks/LongTasks.php", "plib/hooks/Notifications.php",
+                     "plib/hooks/ActionLog.php", "plib/library/Events.php",
+                     "plib/library/Audit.php", "plib/library/Sent.php",
+                     "plib/scripts/post-install.php",
                      "plib/scripts/pre-uninstall.php", "plib/scripts/tick.php",
                      "plib/resources/locales/en-US.php", "plib/resources/locales/ja-JP.php",
                      "plib/views/scripts/index/index.phtml", "plib/views/scripts/index/domain.phtml",
@@ -209,6 +212,31 @@ def t_post_install_says_why_the_helper_cannot_run():
         r = run_script(ext, "tick.php", var)
         check(r.returncode == 0 and r.stdout == "" and r.stderr == "",
               "tick without a config: exit 0, no output: %r %r" % (r.stdout, r.stderr))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def t_notification_logic():
+    """tests/package/events.php: the hooks in both languages, which helper
+    answer is which event, one digest per event, a refused one sent again,
+    an accepted one never, the digest's cap (its own ok/FAIL lines)."""
+    import shutil
+    import tempfile
+    check(os.path.exists(os.path.join(STAGE, "sbin", "mailcutover")), "make ext first")
+    tmp = tempfile.mkdtemp(prefix="mc-events.")
+    try:
+        var = os.path.join(tmp, "var")
+        os.makedirs(var)
+        env = dict(os.environ, MC_EXT_DIR=STAGE, MC_SBIN_DIR=os.path.join(STAGE, "sbin"),
+                   MC_CONFIG=os.path.join(var, "none.conf"), MC_VAR_DIR=var,
+                   MC_STUB_RECORDS=os.path.join(tmp, "records.jsonl"))
+        r = subprocess.run(["php", os.path.join(ROOT, "tests", "package", "events.php")],
+                           capture_output=True, text=True, env=env, timeout=120)
+        for line in r.stdout.splitlines():
+            print("  | " + line)
+        last = (r.stdout.strip().splitlines() or [""])[-1]
+        check(r.returncode == 0 and re.fullmatch(r"[1-9]\d* passed, 0 failed", last),
+              "events.php: exit %d, %r %s" % (r.returncode, last, r.stderr[-400:]))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -250,6 +250,9 @@ class pm_Notification
      */
     public function send($id, $params = [], $client = null)
     {
+        if (getenv('MC_STUB_NOTIFY_FAIL')) {   /* the tests' "mail server down" */
+            throw new pm_Exception('cannot send the notification: ' . getenv('MC_STUB_NOTIFY_FAIL'));
+        }
         $all = pm_stub_hook('Notifications', 'pm_Hook_Notifications')->getNotifications();
         if (!is_string($id) || !isset($all[$id]) || !is_array($all[$id])) {
             throw new pm_Exception('unknown notification ' . json_encode($id));
@@ -286,6 +289,9 @@ class pm_ActionLog
      * pm_Hook_ActionLog; event handlers see it as ext_<module>_<id>. */
     public static function submit($actionId, $objectId = null, $oldValues = null, $newValues = null)
     {
+        if (getenv('MC_STUB_ACTIONLOG_FAIL')) {
+            throw new Exception('action log unavailable: ' . getenv('MC_STUB_ACTIONLOG_FAIL'));
+        }
         $events = pm_stub_hook('ActionLog', 'pm_Hook_ActionLog')->getEvents();
         if (!is_string($actionId) || !isset($events[$actionId])) {
             throw new Exception('unknown action log event ' . json_encode($actionId));
