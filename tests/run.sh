@@ -1,7 +1,7 @@
 #!/bin/sh
 # Run the test suites and end with one line: "N passed, N failed, N skipped".
 # usage: tests/run.sh [--sanitize] [selftest] [unit] [conformance] [emulator]
-#                    [system] [cutover] [ownership] [browser] [package]
+#                    [system] [cutover] [ownership] [parentbed] [browser] [package]
 #                    [continuity] [portable] [continuity-real]
 # With no suite named, all of them run but continuity-real (about 22 min,
 # make test-continuity-real).
@@ -151,7 +151,7 @@ if [ "${1:-}" = "--sanitize" ]; then
 	bindir=build/san
 	shift
 fi
-suites="${*:-selftest unit conformance emulator system cutover ownership continuity package browser portable}"
+suites="${*:-selftest unit conformance emulator system cutover ownership parentbed continuity package browser portable}"
 mkdir -p tests/out
 PLESK_XSD_DIR=${PLESK_XSD_DIR:-$(cd .. && pwd)/shared/plesk-xsd}
 export PLESK_XSD_DIR
@@ -192,6 +192,10 @@ for suite in $suites; do
 			(cd tests/browser && npm ci --no-audit --no-fund) >/dev/null
 		fi
 		run_script browser node tests/browser/run.js
+		;;
+	parentbed)
+		# the loopback DNS root and parent servers (issue 15's bed)
+		run_script parentbed /usr/bin/python3 tests/system/parentbed_test.py
 		;;
 	package)
 		run_script package /usr/bin/python3 tests/package/check.py
