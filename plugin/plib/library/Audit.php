@@ -18,7 +18,8 @@ class Modules_MailCutover_Audit
         'rollback' => ['ok' => 'rollback', 'done' => 'rollback'],
     ];
 
-    const BATCH = 100;
+    /** up to this many domains, the log is read for them by name */
+    const FEW = 20;
 
     /** The Action Log event of one audit line, or null when it is none. */
     public static function eventOf(array $line)
@@ -40,8 +41,14 @@ class Modules_MailCutover_Audit
                 $uniq[strtolower($n)] = true;
             }
         }
+        if (!$uniq) {
+            return 0;
+        }
+        /* `log DOMAIN...` reads the audit log once per domain named: for
+           many domains (a tick, a bulk task) one read of the whole log */
+        $chunks = count($uniq) > self::FEW ? [[]] : [array_keys($uniq)];
         $n = 0;
-        foreach (array_chunk(array_keys($uniq), self::BATCH) as $chunk) {
+        foreach ($chunks as $chunk) {
             $r = Modules_MailCutover_Helper::domainCommand('log', $chunk);
             if (!isset($r['json']['log']) || !is_array($r['json']['log'])) {
                 Modules_MailCutover_Events::log('action log: the audit log could not be read: '
@@ -51,7 +58,10 @@ class Modules_MailCutover_Audit
             $byDomain = [];
             foreach ($r['json']['log'] as $line) {
                 if (is_array($line) && isset($line['domain']) && is_string($line['domain'])) {
-                    $byDomain[strtolower(rtrim($line['domain'], '.'))][] = $line;
+                    $d = strtolower(rtrim($line['domain'], '.'));
+                    if (isset($uniq[$d])) {
+                        $byDomain[$d][] = $line;
+                    }
                 }
             }
             foreach ($byDomain as $domain => $lines) {
