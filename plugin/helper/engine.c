@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "engine.h"
+#include "exitcode.h"
 #include "host.h"
 #include "idn.h"
 #include "panel.h"
@@ -511,7 +512,7 @@ engine_source(struct engine *e)
 	if (e->panel_failed)
 		return 0;
 	if ((r = panel_open(&e->conf->source, &e->src, &err)) != MC_OK) {
-		e->panel_failed = mc_exit_code(r) == 1 ? 4 : mc_exit_code(r);
+		e->panel_failed = exit_panel(r);
 		snprintf(e->panel_msg, sizeof(e->panel_msg), "%s", err.msg);
 		for (i = 0; i < e->n; i++)
 			if (!e->doms[i].skip)
@@ -1207,7 +1208,7 @@ list_panel(struct engine *e, char ***names, size_t *n)
 	}
 	if (plesk_send(e->src, b, &err) != MC_OK) {
 		fprintf(stderr, "mailcutover: %s\n", err.msg);
-		rc = mc_exit_code(err.code) == 1 ? 4 : mc_exit_code(err.code);
+		rc = exit_panel(err.code);
 		goto out;
 	}
 	for (k = 0; k < 2; k++) {
@@ -1244,22 +1245,6 @@ out:
 
 /* ---- main ---- */
 
-static int usage_error(const char *, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static int
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("mailcutover: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 2;
-}
-
 static int
 needs_domains(const char *cmd)
 {
@@ -1288,11 +1273,11 @@ engine_main(const struct config *c, int argc, char **argv, int json)
 	    (norm = calloc((size_t)argc, sizeof(*norm))) == NULL) {
 		free(names);
 		free(norm);
-		return usage_error("out of memory");
+		return exit_usage("out of memory");
 	}
 	/* bad arguments: a clear error, exit 2, and nothing else happens */
 #define BAD(...) do { free(names); free(norm); \
-	return usage_error(__VA_ARGS__); } while (0)
+	return exit_usage(__VA_ARGS__); } while (0)
 	for (a = 1; a < argc; a++) {
 		if (!strcmp(argv[a], "--force"))
 			e.force = 1;
@@ -1332,7 +1317,7 @@ engine_main(const struct config *c, int argc, char **argv, int json)
 	if (nnames == 0 && needs_domains(e.cmd)) {
 		free(names);
 		free(norm);
-		return usage_error("%s needs one or more domains", e.cmd);
+		return exit_usage("%s needs one or more domains", e.cmd);
 	}
 	if (journal_open_dir(e.cc->state_dir, &err) != MC_OK) {
 		free(names);
@@ -1369,7 +1354,7 @@ engine_main(const struct config *c, int argc, char **argv, int json)
 		nnames = nlisted;
 	}
 	if ((e.doms = calloc(nnames + 1, sizeof(*e.doms))) == NULL)
-		return usage_error("out of memory");
+		return exit_usage("out of memory");
 	for (i = 0; i < nnames; i++) {
 		struct dom *d = &e.doms[e.n];
 		size_t k, dup = 0;

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "engine.h"
+#include "exitcode.h"
 #include "help.h"
 #include "json.h"
 #include "panel.h"
@@ -18,14 +19,8 @@
 #include "transport.h"
 #include "valid.h"
 
-/* Exit codes (design.md section 4). */
-enum exit_code {
-	EXIT_DONE = 0,		/* everything asked for is done */
-	EXIT_FAILED = 1,	/* some domain or operation failed */
-	EXIT_USAGE = 2,		/* usage or configuration error */
-	EXIT_GATE = 3,		/* a time gate is not reached yet */
-	EXIT_PANEL = 4,		/* panel unreachable or refused auth */
-};
+/* what a usage error on the command line adds */
+#define HINT	"\n(see mailcutover --help)"
 
 static void
 usage(FILE *f)
@@ -72,15 +67,6 @@ usage(FILE *f)
 }
 
 static int
-fail_usage(const char *fmt, const char *arg)
-{
-	fputs("mailcutover: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs("\n(see mailcutover --help)\n", stderr);
-	return EXIT_USAGE;
-}
-
-static int
 is_engine_cmd(const char *cmd)
 {
 	static const char *const cmds[] = { "plan", "prepare", "switch",
@@ -102,13 +88,13 @@ cmd_pin(int argc, char **argv, int json)
 	char pin[128];
 
 	if (argc != 2)
-		return fail_usage("pin takes exactly one URL%s", "");
+		return exit_usage("pin takes exactly one URL" HINT);
 	if (strncmp(argv[1], "https://", 8) != 0 || strlen(argv[1]) > 512)
-		return fail_usage("pin: '%.100s' is not an https:// URL",
+		return exit_usage("pin: '%.100s' is not an https:// URL" HINT,
 		    argv[1]);
 	if (transport_fetch_pin(argv[1], 15000, pin, sizeof(pin), &err)) {
 		fprintf(stderr, "mailcutover: %s\n", err.msg);
-		return err.code == MC_E_USAGE ? EXIT_USAGE : EXIT_PANEL;
+		return exit_panel(err.code);
 	}
 	if (json) {
 		json_init(&j, stdout);
@@ -130,7 +116,8 @@ cmd_pin(int argc, char **argv, int json)
 }
 
 static void
-servers_one(struct json *j, const struct panel_conf *pc, int json, int *rc)
+servers_one(struct json *j, const struct panel_conf *pc, int json,
+    enum exit_code *rc)
 {
 	struct mc_err err = { 0 };
 	struct plesk *p = NULL;
@@ -165,13 +152,8 @@ servers_one(struct json *j, const struct panel_conf *pc, int json, int *rc)
 		    o->plesk_version : "(unknown)");
 	} else
 		printf("%s: %s FAILED: %s\n", pc->role, pc->url, err.msg);
-	if (r != MC_OK) {
-		int code = mc_exit_code(r);
-		if (code == 1)
-			code = EXIT_PANEL;
-		if (code > *rc)
-			*rc = code;
-	}
+	if (r != MC_OK && exit_panel(r) > *rc)
+		*rc = exit_panel(r);
 	batch_free(b);
 	plesk_free(p);
 }
@@ -180,10 +162,10 @@ static int
 cmd_servers(const struct config *c, int argc, int json)
 {
 	struct json j;
-	int rc = EXIT_DONE;
+	enum exit_code rc = EXIT_DONE;
 
 	if (argc != 1)
-		return fail_usage("servers takes no arguments%s", "");
+		return exit_usage("servers takes no arguments" HINT);
 	if (json) {
 		json_init(&j, stdout);
 		json_obj_open(&j, NULL);
@@ -228,7 +210,7 @@ main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_DONE;
 		} else if (argv[i][0] == '-')
-			return fail_usage("unknown option '%.60s'", argv[i]);
+			return exit_usage("unknown option '%.60s'" HINT, argv[i]);
 		else
 			break;
 	}
@@ -243,7 +225,7 @@ main(int argc, char **argv)
 		return help_command(cmd, stdout) == 0 ? EXIT_DONE : EXIT_USAGE;
 	if (!strcmp(cmd, "selftest")) {
 		if (argc - i != 1)
-			return fail_usage("selftest takes no arguments%s", "");
+			return exit_usage("selftest takes no arguments" HINT);
 		return selftest_run(json) ? EXIT_FAILED : EXIT_DONE;
 	}
 	if (!strcmp(cmd, "pin"))
@@ -253,7 +235,7 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "servers") != 0 && strcmp(cmd, "raw") != 0 &&
 	    strcmp(cmd, "confirm") != 0 &&
 	    !is_engine_cmd(cmd))
-		return fail_usage("unknown command '%.60s'", cmd);
+		return exit_usage("unknown command '%.60s'" HINT, cmd);
 	if (!strcmp(cmd, "tick") && argc - i == 1 &&
 	    stat(config_path, &st) != 0 && errno == ENOENT) {
 		/*

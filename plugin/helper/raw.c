@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exitcode.h"
 #include "json.h"
 #include "panel.h"
 #include "idn.h"
@@ -34,15 +35,6 @@ static const struct {
 static const char *const rec_types[] = {
 	"A", "AAAA", "CNAME", "MX", "NS", "TXT", "PTR", "SRV", "CAA", "DS",
 };
-
-static int
-usage_err(const char *fmt, const char *arg)
-{
-	fputs("mailcutover: raw: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	return 2;
-}
 
 static const char *
 result_word(enum mc_result r)
@@ -191,12 +183,12 @@ parse_ids(int argc, char **argv, unsigned long **ids, size_t *n)
 
 	*n = 0;
 	if (argc <= 0)
-		return usage_err("expected at least one id%s", "");
+		return exit_usage("raw: expected at least one id");
 	if ((*ids = calloc((size_t)argc, sizeof(**ids))) == NULL)
-		return usage_err("out of memory%s", "");
+		return exit_usage("raw: out of memory");
 	for (i = 0; i < argc; i++)
 		if (!parse_ulong(argv[i], 1, LONG_MAX, &(*ids)[(*n)++]))
-			return usage_err("'%.60s' is not an id (a whole number "
+			return exit_usage("raw: '%.60s' is not an id (a whole number "
 			    "from 1)", argv[i]);
 	return 0;
 }
@@ -238,31 +230,31 @@ build_add_rec(struct batch *b, int argc, char **argv)
 	int ok = 0;
 
 	if (argc < 4 || argc > 5)
-		return usage_err("add-rec SITE-ID TYPE HOST VALUE [OPT]%s", "");
+		return exit_usage("raw: add-rec SITE-ID TYPE HOST VALUE [OPT]");
 	if (!parse_ulong(argv[0], 1, LONG_MAX, &site))
-		return usage_err("'%.60s' is not a site id", argv[0]);
+		return exit_usage("raw: '%.60s' is not a site id", argv[0]);
 	for (i = 0; i < sizeof(rec_types) / sizeof(rec_types[0]); i++)
 		ok |= strcmp(argv[1], rec_types[i]) == 0;
 	if (!ok)
-		return usage_err("record type '%.20s' is not one of A AAAA "
+		return exit_usage("raw: record type '%.20s' is not one of A AAAA "
 		    "CNAME MX NS TXT PTR SRV CAA DS", argv[1]);
 	if (!valid_label(argv[2]))
-		return usage_err("host '%.60s' must be relative to the zone "
+		return exit_usage("raw: host '%.60s' must be relative to the zone "
 		    "(\"mail\", or \"\" for the apex)", argv[2]);
 	if ((!strcmp(argv[1], "A") && !valid_ipv4(argv[3])) ||
 	    (!strcmp(argv[1], "AAAA") && !valid_ipv6(argv[3])))
-		return usage_err("'%.60s' is not an address of that type",
+		return exit_usage("raw: '%.60s' is not an address of that type",
 		    argv[3]);
 	if (strlen(argv[3]) == 0 || strlen(argv[3]) > 4000)
-		return usage_err("value must be 1 to 4000 bytes%s", "");
+		return exit_usage("raw: value must be 1 to 4000 bytes");
 	if (argc == 5 && strlen(argv[4]) > 255)
-		return usage_err("opt is too long%s", "");
+		return exit_usage("raw: opt is too long");
 	if ((o = batch_add(b, OP_DNS_ADD_REC)) == NULL ||
 	    (o->rec.type = strdup(argv[1])) == NULL ||
 	    (o->rec.host = strdup(argv[2])) == NULL ||
 	    (o->rec.value = strdup(argv[3])) == NULL ||
 	    (argc == 5 && (o->rec.opt = strdup(argv[4])) == NULL))
-		return usage_err("out of memory%s", "");
+		return exit_usage("raw: out of memory");
 	o->rec.site_id = site;
 	return 0;
 }
@@ -278,20 +270,20 @@ run_resolve(struct plesk *p, int argc, char **argv, int json)
 	int i, rc = 0;
 
 	if (argc < 1)
-		return usage_err("resolve DOMAIN...%s", "");
+		return exit_usage("raw: resolve DOMAIN...");
 	if ((refs = calloc((size_t)argc, sizeof(*refs))) == NULL ||
 	    (ascii = calloc((size_t)argc, sizeof(*ascii))) == NULL ||
 	    (uni = calloc((size_t)argc, sizeof(*uni))) == NULL) {
 		free(refs);
 		free(ascii);
-		return usage_err("out of memory%s", "");
+		return exit_usage("raw: out of memory");
 	}
 	for (i = 0; i < argc; i++) {
 		if (idn_ascii(argv[i], ascii[i], sizeof(ascii[0])) != NULL) {
 			free(refs);
 			free(ascii);
 			free(uni);
-			return usage_err("'%.100s' is not a domain name",
+			return exit_usage("raw: '%.100s' is not a domain name",
 			    argv[i]);
 		}
 		idn_unicode(ascii[i], uni[i], sizeof(uni[0]));
@@ -364,26 +356,26 @@ raw_main(const struct config *c, int argc, char **argv, int json)
 		else if (!strcmp(argv[2], "target"))
 			pc = &c->target;
 		else
-			return usage_err("--panel is source or target, not "
+			return exit_usage("raw: --panel is source or target, not "
 			    "'%.30s'", argv[2]);
 		i = 3;
 	}
 	if (i >= argc)
-		return usage_err("missing operation (see --help)%s", "");
+		return exit_usage("raw: missing operation (see --help)");
 	for (opi = 0; opi < sizeof(raw_ops) / sizeof(raw_ops[0]); opi++)
 		if (!strcmp(argv[i], raw_ops[opi].name))
 			break;
 	if (strcmp(argv[i], "resolve") != 0 &&
 	    opi == sizeof(raw_ops) / sizeof(raw_ops[0]))
-		return usage_err("unknown operation '%.60s'", argv[i]);
+		return exit_usage("raw: unknown operation '%.60s'", argv[i]);
 	if ((b = batch_new()) == NULL)
-		return usage_err("out of memory%s", "");
+		return exit_usage("raw: out of memory");
 
 	/* validate everything before talking to any panel */
 	if (!strcmp(argv[i], "resolve")) {
 		for (k = (size_t)i + 1; k < (size_t)argc; k++)
 			if (!valid_domain(argv[k])) {
-				rc = usage_err("'%.100s' is not a domain name "
+				rc = exit_usage("raw: '%.100s' is not a domain name "
 				    "(ASCII; IDNs as xn-- A-labels)", argv[k]);
 				goto out;
 			}
@@ -393,11 +385,11 @@ raw_main(const struct config *c, int argc, char **argv, int json)
 	} else if (raw_ops[opi].kind == OP_SERVER_PROTOS ||
 	    raw_ops[opi].kind == OP_SERVER_INFO) {
 		if (argc - i != 1) {
-			rc = usage_err("%s takes no arguments", argv[i]);
+			rc = exit_usage("raw: %s takes no arguments", argv[i]);
 			goto out;
 		}
 		if (batch_add(b, raw_ops[opi].kind) == NULL) {
-			rc = usage_err("out of memory%s", "");
+			rc = exit_usage("raw: out of memory");
 			goto out;
 		}
 	} else {
@@ -406,14 +398,14 @@ raw_main(const struct config *c, int argc, char **argv, int json)
 			while (first < argc &&
 			    (sets = parse_soa_arg(argv[first], &soa)) != 0) {
 				if (sets < 0) {
-					rc = usage_err("'%.60s': SOA values "
+					rc = exit_usage("raw: '%.60s': SOA values "
 					    "are whole seconds", argv[first]);
 					goto out;
 				}
 				first++;
 			}
 			if (soa.set == 0) {
-				rc = usage_err("soa-set needs ttl=N, refresh=N, "
+				rc = exit_usage("raw: soa-set needs ttl=N, refresh=N, "
 				    "retry=N, expire=N or minimum=N%s", "");
 				goto out;
 			}
@@ -421,14 +413,14 @@ raw_main(const struct config *c, int argc, char **argv, int json)
 		if ((rc = parse_ids(argc - first, argv + first, &ids, &nids)))
 			goto out;
 		if (raw_ops[opi].kind == OP_MAIL_GET_INFO && nids != 1) {
-			rc = usage_err("mail-info takes one site id%s", "");
+			rc = exit_usage("raw: mail-info takes one site id");
 			goto out;
 		}
 		for (k = 0; k < (raw_ops[opi].per_id ? nids : 1); k++) {
 			if ((o = batch_add(b, raw_ops[opi].kind)) == NULL ||
 			    op_set_ids(o, raw_ops[opi].per_id ? &ids[k] : ids,
 			    raw_ops[opi].per_id ? 1 : nids) != MC_OK) {
-				rc = usage_err("out of memory%s", "");
+				rc = exit_usage("raw: out of memory");
 				goto out;
 			}
 			o->by_record_id = !strcmp(argv[i], "get-rec-id");
@@ -439,7 +431,7 @@ raw_main(const struct config *c, int argc, char **argv, int json)
 
 	if ((r = panel_open(pc, &p, &err)) != MC_OK) {
 		fprintf(stderr, "mailcutover: %s\n", err.msg);
-		rc = mc_exit_code(r) == 1 ? 4 : mc_exit_code(r);
+		rc = exit_panel(r);
 		goto out;
 	}
 	if (!strcmp(argv[i], "resolve")) {
