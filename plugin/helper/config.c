@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "config.h"
+#include "ini.h"
 #include "proto.h"
+#include "text.h"
 #include "valid.h"
 
 #define CONFIG_MAX (256 * 1024)
@@ -100,19 +102,6 @@ config_free(struct config *c)
 	}
 	free(c->path);
 	free(c);
-}
-
-static char *
-trim(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
 }
 
 static int
@@ -225,22 +214,6 @@ panel_key(struct panel_conf *p, const char *key, const char *v,
 	return mc_err_set(err, MC_E_CONFIG, "%s:%d: [%s] unknown key '%.60s'",
 	    name, line, p->role, key);
 #undef BAD
-}
-
-/* "HH:MM-HH:MM" -> minutes of day */
-static int
-parse_window(const char *v, int *start, int *end)
-{
-	unsigned h1, m1, h2, m2;
-	char tail;
-
-	if (sscanf(v, "%2u:%2u-%2u:%2u%c", &h1, &m1, &h2, &m2, &tail) != 4 ||
-	    h1 > 23 || h2 > 23 || m1 > 59 || m2 > 59 ||
-	    (h1 == h2 && m1 == m2))
-		return 0;
-	*start = (int)(h1 * 60 + m1);
-	*end = (int)(h2 * 60 + m2);
-	return 1;
 }
 
 /* Split v on spaces/commas into at most max strings checked by ok(). */
@@ -376,7 +349,7 @@ cutover_key(struct cutover_conf *c, const char *key, const char *v,
 		    v, name, line, key, err);
 	}
 	if (!strcmp(key, "quiet_hours")) {
-		if (!parse_window(v, &c->quiet_start, &c->quiet_end))
+		if (!text_window(v, &c->quiet_start, &c->quiet_end))
 			return BADC("must be HH:MM-HH:MM (local time)");
 		return MC_OK;
 	}
@@ -529,148 +502,143 @@ section_name_ok(const char *s)
 	return i > 0 && i < 64;
 }
 
+/* Where config_parse is in the file: the section of the current line. */
+struct cparse {
+	const char		*name;		/* file name, for messages */
+	struct config		*c;
+	struct panel_conf	*cur;		/* [source] or [target] */
+	struct secondary_conf	*sec;		/* [secondary NAME] */
+	int			 in_cutover, seen_cutover;
+	char			 seen[64][64];	/* keys of this section */
+	size_t			 nseen;
+	struct mc_err		*err;
+};
+
+/* "[secondary NAME]": a new secondary, its name checked */
+static enum mc_result
+section_secondary(struct cparse *p, char *line, int lineno)
+{
+	struct config *c = p->c;
+	char *key;
+	size_t i;
+
+	line[strlen(line) - 1] = '\0';
+	key = text_trim(line + 11);
+	if (!section_name_ok(key))
+		return mc_err_set(p->err, MC_E_CONFIG, "%s:%d: secondary name "
+		    "'%.60s' must be letters, digits, . - _", p->name, lineno,
+		    key);
+	for (i = 0; i < c->nsecondaries; i++)
+		if (!strcmp(c->secondaries[i].name, key))
+			break;
+	if (i < c->nsecondaries || c->nsecondaries == CONFIG_MAX_SECONDARIES)
+		return mc_err_set(p->err, MC_E_CONFIG, "%s:%d: [secondary %s] "
+		    "%s", p->name, lineno, key, i < c->nsecondaries ?
+		    "given twice" : "is one too many");
+	p->sec = &c->secondaries[c->nsecondaries++];
+	p->sec->line = lineno;
+	if ((p->sec->name = strdup(key)) == NULL ||
+	    asprintf(&p->sec->label, "secondary %s", key) < 0) {
+		p->sec->label = NULL;
+		return mc_err_set(p->err, MC_E_NOMEM, "out of memory");
+	}
+	panel_defaults(&p->sec->panel, p->sec->label);
+	p->sec->panel.line = lineno;
+	return MC_OK;
+}
+
+/* a line starting with '[': only the four kinds of section exist */
+static enum mc_result
+section(struct cparse *p, char *line, int lineno)
+{
+	p->nseen = 0;
+	p->cur = NULL;
+	p->sec = NULL;
+	p->in_cutover = 0;
+	if (!strcmp(line, "[source]"))
+		p->cur = &p->c->source;
+	else if (!strcmp(line, "[target]"))
+		p->cur = &p->c->target;
+	else if (!strcmp(line, "[cutover]")) {
+		if (p->seen_cutover++)
+			return mc_err_set(p->err, MC_E_CONFIG, "%s:%d: section "
+			    "[cutover] given twice", p->name, lineno);
+		p->in_cutover = 1;
+		return MC_OK;
+	} else if (!strncmp(line, "[secondary ", 11) &&
+	    line[strlen(line) - 1] == ']')
+		return section_secondary(p, line, lineno);
+	else
+		return mc_err_set(p->err, MC_E_CONFIG, "%s:%d: unknown section "
+		    "%.60s", p->name, lineno, line);
+	if (p->cur->present)
+		return mc_err_set(p->err, MC_E_CONFIG, "%s:%d: section %s given "
+		    "twice", p->name, lineno, line);
+	p->cur->present = 1;
+	p->cur->line = lineno;
+	return MC_OK;
+}
+
+/* one line of the file (ini_scan) */
+static enum mc_result
+config_line(void *arg, const struct ini_line *l)
+{
+	struct cparse *p = arg;
+	size_t i;
+
+	if (l->text[0] == '[')
+		return section(p, l->text, l->lineno);
+	if (l->kind != INI_PAIR)
+		return mc_err_set(p->err, MC_E_CONFIG, "%s:%d: expected key = "
+		    "value", p->name, l->lineno);
+	if (p->cur == NULL && p->sec == NULL && !p->in_cutover)
+		return mc_err_set(p->err, MC_E_CONFIG, "%s:%d: '%.60s' outside "
+		    "of a section", p->name, l->lineno, l->key);
+	if (*l->value == '\0')
+		return mc_err_set(p->err, MC_E_CONFIG, "%s:%d: %.60s has no "
+		    "value", p->name, l->lineno, l->key);
+	for (i = 0; i < p->nseen; i++)
+		if (!strcmp(p->seen[i], l->key))
+			return mc_err_set(p->err, MC_E_CONFIG, "%s:%d: %.60s "
+			    "given twice in this section", p->name, l->lineno,
+			    l->key);
+	if (p->nseen < 64)
+		snprintf(p->seen[p->nseen++], sizeof(p->seen[0]), "%s",
+		    l->key);
+	if (p->in_cutover)
+		return cutover_key(&p->c->cutover, l->key, l->value, p->name,
+		    l->lineno, p->err);
+	if (p->sec != NULL)
+		return secondary_key(p->sec, l->key, l->value, p->name,
+		    l->lineno, p->err);
+	return panel_key(p->cur, l->key, l->value, p->name, l->lineno,
+	    p->err);
+}
+
 enum mc_result
 config_parse(const char *name, const char *text, struct config **out,
     struct mc_err *err)
 {
+	struct cparse *p;
 	struct config *c;
-	struct panel_conf *cur = NULL;
-	struct secondary_conf *sec = NULL;
-	int in_cutover = 0, seen_cutover = 0;
-	char *buf = NULL, *line, *next, *eq, *key, *val;
-	enum mc_result result = MC_OK;
-	int lineno = 0;
+	enum mc_result result;
 	size_t i;
 
 	*out = NULL;
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->path = strdup(name)) == NULL ||
-	    (buf = strdup(text)) == NULL) {
+	    (p = calloc(1, sizeof(*p))) == NULL) {
 		config_free(c);
 		return mc_err_set(err, MC_E_NOMEM, "out of memory");
 	}
 	panel_defaults(&c->source, "source");
 	panel_defaults(&c->target, "target");
 	cutover_defaults(&c->cutover);
-	char seen[64][64];	/* keys of the current section */
-	size_t nseen = 0;
-
-	for (line = buf; line != NULL && result == MC_OK; line = next) {
-		lineno++;
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		if ((eq = strchr(line, '#')) != NULL)
-			*eq = '\0';
-		line = trim(line);
-		if (*line == '\0')
-			continue;
-		if (*line == '[') {
-			nseen = 0;
-			cur = NULL;
-			sec = NULL;
-			in_cutover = 0;
-			if (!strcmp(line, "[source]"))
-				cur = &c->source;
-			else if (!strcmp(line, "[target]"))
-				cur = &c->target;
-			else if (!strcmp(line, "[cutover]")) {
-				if (seen_cutover++) {
-					result = mc_err_set(err, MC_E_CONFIG,
-					    "%s:%d: section [cutover] given "
-					    "twice", name, lineno);
-					break;
-				}
-				in_cutover = 1;
-				continue;
-			} else if (!strncmp(line, "[secondary ", 11) &&
-			    line[strlen(line) - 1] == ']') {
-				line[strlen(line) - 1] = '\0';
-				key = trim(line + 11);
-				if (!section_name_ok(key)) {
-					result = mc_err_set(err, MC_E_CONFIG,
-					    "%s:%d: secondary name '%.60s' must "
-					    "be letters, digits, . - _", name,
-					    lineno, key);
-					break;
-				}
-				for (i = 0; i < c->nsecondaries; i++)
-					if (!strcmp(c->secondaries[i].name, key))
-						break;
-				if (i < c->nsecondaries ||
-				    c->nsecondaries == CONFIG_MAX_SECONDARIES) {
-					result = mc_err_set(err, MC_E_CONFIG,
-					    "%s:%d: [secondary %s] %s", name,
-					    lineno, key, i < c->nsecondaries ?
-					    "given twice" : "is one too many");
-					break;
-				}
-				sec = &c->secondaries[c->nsecondaries++];
-				sec->line = lineno;
-				if ((sec->name = strdup(key)) == NULL ||
-				    asprintf(&sec->label, "secondary %s",
-				    key) < 0) {
-					sec->label = NULL;
-					result = mc_err_set(err, MC_E_NOMEM,
-					    "out of memory");
-					break;
-				}
-				panel_defaults(&sec->panel, sec->label);
-				sec->panel.line = lineno;
-				continue;
-			} else {
-				result = mc_err_set(err, MC_E_CONFIG, "%s:%d: "
-				    "unknown section %.60s", name, lineno,
-				    line);
-				break;
-			}
-			if (cur->present) {
-				result = mc_err_set(err, MC_E_CONFIG, "%s:%d: "
-				    "section %s given twice", name, lineno,
-				    line);
-				break;
-			}
-			cur->present = 1;
-			cur->line = lineno;
-			continue;
-		}
-		if ((eq = strchr(line, '=')) == NULL) {
-			result = mc_err_set(err, MC_E_CONFIG, "%s:%d: expected "
-			    "key = value", name, lineno);
-			break;
-		}
-		*eq = '\0';
-		key = trim(line);
-		val = trim(eq + 1);
-		if (cur == NULL && sec == NULL && !in_cutover) {
-			result = mc_err_set(err, MC_E_CONFIG, "%s:%d: '%.60s' "
-			    "outside of a section", name, lineno, key);
-			break;
-		}
-		if (*val == '\0') {
-			result = mc_err_set(err, MC_E_CONFIG, "%s:%d: %.60s has "
-			    "no value", name, lineno, key);
-			break;
-		}
-		for (i = 0; i < nseen; i++)
-			if (!strcmp(seen[i], key))
-				break;
-		if (i < nseen) {
-			result = mc_err_set(err, MC_E_CONFIG, "%s:%d: %.60s "
-			    "given twice in this section", name, lineno, key);
-			break;
-		}
-		if (nseen < 64)
-			snprintf(seen[nseen++], sizeof(seen[0]), "%s", key);
-		if (in_cutover)
-			result = cutover_key(&c->cutover, key, val, name,
-			    lineno, err);
-		else if (sec != NULL)
-			result = secondary_key(sec, key, val, name, lineno,
-			    err);
-		else
-			result = panel_key(cur, key, val, name, lineno, err);
-	}
-	free(buf);
+	p->name = name;
+	p->c = c;
+	p->err = err;
+	result = ini_scan(text, config_line, p, err);
+	free(p);
 	if (result == MC_OK && !c->source.present)
 		result = mc_err_set(err, MC_E_CONFIG, "%s: no [source] section "
 		    "(the old server's panel)", name);

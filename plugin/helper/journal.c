@@ -1,6 +1,5 @@
 /* journal.c -- per-domain crash-safe journal: load, edit, atomic save, lock. */
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -16,22 +15,9 @@
 
 #include <openssl/sha.h>
 
+#include "atomicfile.h"
 #include "journal.h"
 #include "valid.h"
-
-/*
- * System calls of journal_save, replaceable by a test that #includes this
- * file (define the macro first) to inject ENOSPC, EIO and the like.
- */
-#ifndef JOURNAL_WRITE
-#define JOURNAL_WRITE	write
-#endif
-#ifndef JOURNAL_FSYNC
-#define JOURNAL_FSYNC	fsync
-#endif
-#ifndef JOURNAL_RENAME
-#define JOURNAL_RENAME	rename
-#endif
 
 #define MAGIC_LINE	"mailcutover-journal 1"
 #define MAGIC_PREFIX	"mailcutover-journal "
@@ -40,7 +26,6 @@
 #define SUFFIX		".journal"
 #define LOCK_SUFFIX	".lock"
 #define DOMAIN_BUF	256	/* valid_domain(): at most 253 octets */
-#define TMP_TRIES	16
 
 struct pair {
 	char	*key;		/* [a-z0-9_.-]{1,64} */
@@ -768,121 +753,17 @@ journal_render(const struct journal *j, char **bufp, size_t *lenp,
 	return MC_OK;
 }
 
-/* Create DIR/.NAME.journal.XXXXXX with random X, exclusively. */
-static int
-tmp_create(const char *dir, const char *name, char *tmp, size_t tmpsz,
-    struct mc_err *err)
-{
-	static const char alnum[] =
-	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-	unsigned char rnd[6];
-	char sfx[sizeof(SUFFIX) + 7];
-	int fd, tries, i;
-
-	for (tries = 0; tries < TMP_TRIES; tries++) {
-		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
-			mc_err_set(err, MC_E_IO, "%s: getrandom: %s", dir,
-			    strerror(errno));
-			break;
-		}
-		memcpy(sfx, SUFFIX ".", sizeof(SUFFIX));
-		for (i = 0; i < 6; i++)
-			sfx[sizeof(SUFFIX) + i] = alnum[rnd[i] % 62];
-		sfx[sizeof(SUFFIX) + 6] = '\0';
-		if (path_make(tmp, tmpsz, err, dir, ".", name, sfx) != MC_OK)
-			break;
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, 0600);
-		if (fd != -1)
-			return fd;
-		if (errno != EEXIST || tries == TMP_TRIES - 1) {
-			mc_err_set(err, MC_E_IO, "%s: cannot create temporary "
-			    "file: %s", tmp, strerror(errno));
-			break;
-		}
-	}
-	tmp[0] = '\0';		/* nothing of ours to unlink */
-	return -1;
-}
-
-static enum mc_result
-write_all(int fd, const char *path, const char *buf, size_t len,
-    struct mc_err *err)
-{
-	ssize_t r;
-
-	while (len > 0) {
-		r = JOURNAL_WRITE(fd, buf, len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return mc_err_set(err, MC_E_IO, "%s: write: %s%s", path,
-			    strerror(errno), errno == ENOSPC ?
-			    " (temporary; free space and retry)" : "");
-		if (r == 0)
-			return mc_err_set(err, MC_E_IO, "%s: write wrote nothing",
-			    path);
-		buf += r;
-		len -= (size_t)r;
-	}
-	return MC_OK;
-}
-
 enum mc_result
 journal_save(const char *dir, struct journal *j, struct mc_err *err)
 {
-	char tmp[PATH_MAX], path[PATH_MAX];
+	char base[DOMAIN_BUF + sizeof(SUFFIX)];
 	char *buf = NULL;
 	size_t len = 0;
-	int fd = -1, dfd = -1, renamed = 0;
 	enum mc_result result;
 
-	tmp[0] = '\0';
-	if ((result = path_make(path, sizeof(path), err, dir, "", j->domain,
-	    SUFFIX)) != MC_OK)
-		goto out;
-	if ((result = journal_render(j, &buf, &len, err)) != MC_OK)
-		goto out;
-	if ((fd = tmp_create(dir, j->domain, tmp, sizeof(tmp), err)) == -1) {
-		result = MC_E_IO;
-		goto out;
-	}
-	if ((result = write_all(fd, tmp, buf, len, err)) != MC_OK)
-		goto out;
-	if (JOURNAL_FSYNC(fd) == -1) {
-		result = mc_err_set(err, MC_E_IO, "%s: fsync: %s", tmp,
-		    strerror(errno));
-		goto out;
-	}
-	if (close(fd) == -1) {
-		fd = -1;
-		result = mc_err_set(err, MC_E_IO, "%s: close: %s", tmp,
-		    strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (JOURNAL_RENAME(tmp, path) == -1) {
-		result = mc_err_set(err, MC_E_IO, "%s: rename from %s: %s", path,
-		    tmp, strerror(errno));
-		goto out;
-	}
-	renamed = 1;
-	/* make the rename itself durable */
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
-	    JOURNAL_FSYNC(dfd) == -1) {
-		result = mc_err_set(err, MC_E_IO, "%s: fsync of the directory: "
-		    "%s (journal %s written but may not survive a crash)", dir,
-		    strerror(errno), path);
-		goto out;
-	}
-	result = MC_OK;
-out:
-	if (fd != -1)
-		close(fd);
-	if (dfd != -1)
-		close(dfd);
-	if (!renamed && tmp[0] != '\0')
-		unlink(tmp);
+	snprintf(base, sizeof(base), "%s" SUFFIX, j->domain);
+	if ((result = journal_render(j, &buf, &len, err)) == MC_OK)
+		result = afile_write(dir, base, "journal", buf, len, err);
 	free(buf);
 	return result;
 }

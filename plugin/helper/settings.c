@@ -10,172 +10,24 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "audit.h"
 #include "config.h"
+#include "ini.h"
 #include "json.h"
+#include "jsonin.h"
 #include "settings.h"
+#include "text.h"
 #include "transport.h"
 #include "valid.h"
 
 /* ------------------------------------------------------------ JSON input */
 
 /*
- * A strict parser for exactly what the settings page sends: one object of
- * strings, numbers, true/false/null, and one array "secondaries" of flat
- * objects of strings. Bounded in size and depth; anything else is refused.
+ * Exactly what the settings page sends: one object of strings, numbers,
+ * true/false/null, and one array "secondaries" of flat objects of
+ * strings. Bounded in size; anything else is refused.
  */
-struct jp {
-	const char	*start, *p, *end;
-	struct mc_err	*err;
-};
-
-static enum mc_result
-jp_fail(struct jp *j, const char *what)
-{
-	return mc_err_set(j->err, MC_E_USAGE, "settings: bad JSON input at "
-	    "byte %ld: %s", (long)(j->p - j->start), what);
-}
-
-static void
-jp_ws(struct jp *j)
-{
-	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' ||
-	    *j->p == '\n' || *j->p == '\r'))
-		j->p++;
-}
-
-static int
-jp_eat(struct jp *j, char c)
-{
-	jp_ws(j);
-	if (j->p < j->end && *j->p == c) {
-		j->p++;
-		return 1;
-	}
-	return 0;
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* A string into a malloc'd buffer; \u escapes of the BMP only, no NUL. */
-static enum mc_result
-jp_string(struct jp *j, char **out)
-{
-	char *buf;
-	size_t n = 0, cap;
-	unsigned cp;
-	int i, h;
-
-	*out = NULL;
-	if (!jp_eat(j, '"'))
-		return jp_fail(j, "expected a string");
-	cap = (size_t)(j->end - j->p) + 1;
-	if ((buf = malloc(cap)) == NULL)
-		return mc_err_set(j->err, MC_E_NOMEM, "out of memory");
-	while (j->p < j->end && *j->p != '"') {
-		unsigned char c = (unsigned char)*j->p++;
-		if (c < 0x20) {
-			free(buf);
-			return jp_fail(j, "control character in a string");
-		}
-		if (c != '\\') {
-			buf[n++] = (char)c;
-			continue;
-		}
-		if (j->p >= j->end)
-			break;
-		c = (unsigned char)*j->p++;
-		switch (c) {
-		case '"': case '\\': case '/':
-			buf[n++] = (char)c;
-			break;
-		case 'b': buf[n++] = '\b'; break;
-		case 'f': buf[n++] = '\f'; break;
-		case 'n': buf[n++] = '\n'; break;
-		case 'r': buf[n++] = '\r'; break;
-		case 't': buf[n++] = '\t'; break;
-		case 'u':
-			for (cp = 0, i = 0; i < 4; i++) {
-				if (j->p >= j->end ||
-				    (h = hexval(*j->p++)) < 0) {
-					free(buf);
-					return jp_fail(j, "bad \\u escape");
-				}
-				cp = cp * 16 + (unsigned)h;
-			}
-			if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff)) {
-				free(buf);
-				return jp_fail(j, "\\u0000 or a surrogate");
-			}
-			if (cp < 0x80)
-				buf[n++] = (char)cp;
-			else if (cp < 0x800) {
-				buf[n++] = (char)(0xc0 | (cp >> 6));
-				buf[n++] = (char)(0x80 | (cp & 0x3f));
-			} else {
-				buf[n++] = (char)(0xe0 | (cp >> 12));
-				buf[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-				buf[n++] = (char)(0x80 | (cp & 0x3f));
-			}
-			break;
-		default:
-			free(buf);
-			return jp_fail(j, "bad escape");
-		}
-	}
-	if (j->p >= j->end) {
-		free(buf);
-		return jp_fail(j, "unterminated string");
-	}
-	j->p++;
-	buf[n] = '\0';
-	*out = buf;
-	return MC_OK;
-}
-
-/* A scalar: string, non-negative integer (as text), true/false, or null. */
-static enum mc_result
-jp_scalar(struct jp *j, char **out)
-{
-	const char *s;
-
-	*out = NULL;
-	jp_ws(j);
-	if (j->p < j->end && *j->p == '"')
-		return jp_string(j, out);
-	if (j->end - j->p >= 4 && !strncmp(j->p, "null", 4)) {
-		j->p += 4;
-		return MC_OK;	/* null: not given */
-	}
-	if (j->end - j->p >= 4 && !strncmp(j->p, "true", 4)) {
-		j->p += 4;
-		*out = strdup("yes");
-	} else if (j->end - j->p >= 5 && !strncmp(j->p, "false", 5)) {
-		j->p += 5;
-		*out = strdup("no");
-	} else {
-		for (s = j->p; j->p < j->end && isdigit((unsigned char)*j->p);
-		    j->p++)
-			;
-		if (j->p == s || j->p - s > 12)
-			return jp_fail(j, "expected a string or a whole number");
-		*out = strndup(s, (size_t)(j->p - s));
-	}
-	if (*out == NULL)
-		return mc_err_set(j->err, MC_E_NOMEM, "out of memory");
-	return MC_OK;
-}
-
 static char **
 settings_field(struct settings_in *in, const char *key)
 {
@@ -197,51 +49,51 @@ settings_field(struct settings_in *in, const char *key)
 }
 
 static enum mc_result
-jp_secondaries(struct jp *j, struct settings_in *in)
+jp_secondaries(struct jsonin *j, struct settings_in *in)
 {
 	struct settings_secondary *s;
 	char *key = NULL, *val = NULL, **dst;
 	enum mc_result r;
 
 	if (in->has_secondaries++)
-		return jp_fail(j, "secondaries given twice");
-	if (!jp_eat(j, '['))
-		return jp_fail(j, "secondaries must be an array");
-	if (jp_eat(j, ']'))
+		return jsonin_fail(j, "secondaries given twice");
+	if (!jsonin_eat(j, '['))
+		return jsonin_fail(j, "secondaries must be an array");
+	if (jsonin_eat(j, ']'))
 		return MC_OK;
 	do {
 		if (in->nsec == SETTINGS_MAX_SEC_IN)
-			return jp_fail(j, "too many secondaries");
+			return jsonin_fail(j, "too many secondaries");
 		s = &in->sec[in->nsec++];
-		if (!jp_eat(j, '{'))
-			return jp_fail(j, "a secondary must be an object");
-		if (jp_eat(j, '}'))
+		if (!jsonin_eat(j, '{'))
+			return jsonin_fail(j, "a secondary must be an object");
+		if (jsonin_eat(j, '}'))
 			continue;
 		do {
-			if ((r = jp_string(j, &key)) != MC_OK)
+			if ((r = jsonin_string(j, &key)) != MC_OK)
 				return r;
-			if (!jp_eat(j, ':')) {
+			if (!jsonin_eat(j, ':')) {
 				free(key);
-				return jp_fail(j, "expected ':'");
+				return jsonin_fail(j, "expected ':'");
 			}
 			dst = !strcmp(key, "name") ? &s->name :
 			    !strcmp(key, "address") ? &s->address :
 			    !strcmp(key, "method") ? &s->method : NULL;
 			free(key);
 			if (dst == NULL)
-				return jp_fail(j, "unknown key in a secondary "
+				return jsonin_fail(j, "unknown key in a secondary "
 				    "(name, address, method)");
 			if (*dst != NULL)
-				return jp_fail(j, "key given twice");
-			if ((r = jp_scalar(j, &val)) != MC_OK)
+				return jsonin_fail(j, "key given twice");
+			if ((r = jsonin_scalar(j, &val)) != MC_OK)
 				return r;
 			*dst = val;
-		} while (jp_eat(j, ','));
-		if (!jp_eat(j, '}'))
-			return jp_fail(j, "expected '}'");
-	} while (jp_eat(j, ','));
-	if (!jp_eat(j, ']'))
-		return jp_fail(j, "expected ']'");
+		} while (jsonin_eat(j, ','));
+		if (!jsonin_eat(j, '}'))
+			return jsonin_fail(j, "expected '}'");
+	} while (jsonin_eat(j, ','));
+	if (!jsonin_eat(j, ']'))
+		return jsonin_fail(j, "expected ']'");
 	return MC_OK;
 }
 
@@ -249,24 +101,25 @@ enum mc_result
 settings_parse_json(const char *text, size_t len, struct settings_in *in,
     struct mc_err *err)
 {
-	struct jp j = { text, text, text + len, err };
+	struct jsonin j;
 	char *key = NULL, *val = NULL, **dst;
 	enum mc_result r = MC_OK;
 
 	memset(in, 0, sizeof(*in));
+	jsonin_init(&j, text, len, "settings", err);
 	if (len > SETTINGS_MAX_INPUT)
 		return mc_err_set(err, MC_E_USAGE, "settings: input larger "
 		    "than %d bytes", SETTINGS_MAX_INPUT);
 	if (memchr(text, '\0', len) != NULL)
 		return mc_err_set(err, MC_E_USAGE, "settings: NUL in input");
-	if (!jp_eat(&j, '{'))
-		return jp_fail(&j, "expected a JSON object");
-	if (!jp_eat(&j, '}')) {
+	if (!jsonin_eat(&j, '{'))
+		return jsonin_fail(&j, "expected a JSON object");
+	if (!jsonin_eat(&j, '}')) {
 		do {
-			if ((r = jp_string(&j, &key)) != MC_OK)
+			if ((r = jsonin_string(&j, &key)) != MC_OK)
 				break;
-			if (!jp_eat(&j, ':')) {
-				r = jp_fail(&j, "expected ':'");
+			if (!jsonin_eat(&j, ':')) {
+				r = jsonin_fail(&j, "expected ':'");
 				break;
 			}
 			if (!strcmp(key, "secondaries")) {
@@ -280,20 +133,19 @@ settings_parse_json(const char *text, size_t len, struct settings_in *in,
 				r = mc_err_set(err, MC_E_USAGE, "settings: "
 				    "'%.40s' given twice", key);
 				break;
-			} else if ((r = jp_scalar(&j, &val)) != MC_OK)
+			} else if ((r = jsonin_scalar(&j, &val)) != MC_OK)
 				break;
 			else
 				*dst = val;
 			free(key);
 			key = NULL;
-		} while (jp_eat(&j, ','));
-		if (r == MC_OK && !jp_eat(&j, '}'))
-			r = jp_fail(&j, "expected '}' or ','");
+		} while (jsonin_eat(&j, ','));
+		if (r == MC_OK && !jsonin_eat(&j, '}'))
+			r = jsonin_fail(&j, "expected '}' or ','");
 	}
 	free(key);
-	jp_ws(&j);
-	if (r == MC_OK && j.p != j.end)
-		r = jp_fail(&j, "trailing data after the object");
+	if (r == MC_OK && !jsonin_end(&j))
+		r = jsonin_fail(&j, "trailing data after the object");
 	if (r != MC_OK)
 		settings_in_free(in);
 	return r;
@@ -325,184 +177,6 @@ settings_in_free(struct settings_in *in)
 	memset(in, 0, sizeof(*in));
 }
 
-/* ------------------------------------------------------ the config as INI */
-
-static char *
-ini_trim(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
-void
-ini_free(struct ini *ini)
-{
-	size_t i, k;
-
-	for (i = 0; i < ini->n; i++) {
-		for (k = 0; k < ini->s[i].n; k++) {
-			free(ini->s[i].kv[k].key);
-			free(ini->s[i].kv[k].val);
-		}
-		free(ini->s[i].name);
-	}
-	memset(ini, 0, sizeof(*ini));
-}
-
-static struct ini_sect *
-ini_sect(struct ini *ini, const char *name, int create)
-{
-	size_t i;
-
-	for (i = 0; i < ini->n; i++)
-		if (!strcmp(ini->s[i].name, name))
-			return &ini->s[i];
-	if (!create || ini->n == SETTINGS_MAX_SECT)
-		return NULL;
-	if ((ini->s[ini->n].name = strdup(name)) == NULL)
-		return NULL;
-	ini->s[ini->n].n = 0;
-	return &ini->s[ini->n++];
-}
-
-const char *
-ini_get(const struct ini *ini, const char *sect, const char *key)
-{
-	size_t i, k;
-
-	for (i = 0; i < ini->n; i++)
-		if (!strcmp(ini->s[i].name, sect))
-			for (k = 0; k < ini->s[i].n; k++)
-				if (!strcmp(ini->s[i].kv[k].key, key))
-					return ini->s[i].kv[k].val;
-	return NULL;
-}
-
-/* Set (val != NULL) or delete (val == NULL) sect.key. */
-static enum mc_result
-ini_set(struct ini *ini, const char *sect, const char *key, const char *val,
-    struct mc_err *err)
-{
-	struct ini_sect *s;
-	char *v = NULL;
-	size_t k;
-
-	if ((s = ini_sect(ini, sect, val != NULL)) == NULL)
-		return val == NULL ? MC_OK : mc_err_set(err, MC_E_CONFIG,
-		    "settings: too many sections");
-	if (val != NULL && (v = strdup(val)) == NULL)
-		return mc_err_set(err, MC_E_NOMEM, "out of memory");
-	for (k = 0; k < s->n; k++)
-		if (!strcmp(s->kv[k].key, key))
-			break;
-	if (k < s->n) {
-		free(s->kv[k].val);
-		if (v != NULL) {
-			s->kv[k].val = v;
-			return MC_OK;
-		}
-		free(s->kv[k].key);
-		memmove(&s->kv[k], &s->kv[k + 1],
-		    (s->n - k - 1) * sizeof(s->kv[0]));
-		s->n--;
-		return MC_OK;
-	}
-	if (v == NULL)
-		return MC_OK;
-	if (s->n == SETTINGS_MAX_KEYS || (s->kv[s->n].key = strdup(key)) ==
-	    NULL) {
-		free(v);
-		return mc_err_set(err, MC_E_CONFIG, "settings: too many keys "
-		    "in [%s]", sect);
-	}
-	s->kv[s->n++].val = v;
-	return MC_OK;
-}
-
-enum mc_result
-ini_parse(const char *text, struct ini *ini, struct mc_err *err)
-{
-	char *buf, *line, *next, *p, *eq;
-	struct ini_sect *cur = NULL;
-	enum mc_result r = MC_OK;
-	char name[96];
-
-	memset(ini, 0, sizeof(*ini));
-	if ((buf = strdup(text)) == NULL)
-		return mc_err_set(err, MC_E_NOMEM, "out of memory");
-	for (line = buf; line != NULL && r == MC_OK; line = next) {
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		if ((p = strchr(line, '#')) != NULL)
-			*p = '\0';
-		line = ini_trim(line);
-		if (*line == '\0')
-			continue;
-		if (*line == '[') {
-			p = line + strlen(line) - 1;
-			if (*p != ']') {
-				r = mc_err_set(err, MC_E_CONFIG, "settings: "
-				    "bad section line '%.60s'", line);
-				break;
-			}
-			*p = '\0';
-			p = ini_trim(line + 1);
-			if (!strncmp(p, "secondary ", 10))
-				snprintf(name, sizeof(name), "secondary %s",
-				    ini_trim(p + 10));
-			else
-				snprintf(name, sizeof(name), "%s", p);
-			if ((cur = ini_sect(ini, name, 1)) == NULL)
-				r = mc_err_set(err, MC_E_CONFIG, "settings: "
-				    "too many sections");
-			continue;
-		}
-		if (cur == NULL || (eq = strchr(line, '=')) == NULL) {
-			r = mc_err_set(err, MC_E_CONFIG, "settings: cannot "
-			    "read the line '%.60s'", line);
-			break;
-		}
-		*eq = '\0';
-		r = ini_set(ini, cur->name, ini_trim(line), ini_trim(eq + 1), err);
-	}
-	free(buf);
-	if (r != MC_OK)
-		ini_free(ini);
-	return r;
-}
-
-char *
-ini_render(const struct ini *ini)
-{
-	char *out = NULL;
-	size_t len = 0, i, k;
-	FILE *f;
-
-	if ((f = open_memstream(&out, &len)) == NULL)
-		return NULL;
-	fputs("# Mail Cutover configuration, written by "
-	    "`mailcutover settings set`.\n", f);
-	for (i = 0; i < ini->n; i++) {
-		if (ini->s[i].n == 0)
-			continue;
-		fprintf(f, "\n[%s]\n", ini->s[i].name);
-		for (k = 0; k < ini->s[i].n; k++)
-			fprintf(f, "%s = %s\n", ini->s[i].kv[k].key,
-			    ini->s[i].kv[k].val);
-	}
-	if (fclose(f) != 0) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
 /* ------------------------------------------------------------- merging */
 
 /* A value that goes into one config line: printable, no '#', bounded. */
@@ -530,11 +204,9 @@ url_ok(const char *v)
 static int
 window_ok(const char *v)
 {
-	unsigned h1, m1, h2, m2;
-	char tail;
+	int start, end;
 
-	return sscanf(v, "%2u:%2u-%2u:%2u%c", &h1, &m1, &h2, &m2, &tail) == 4 &&
-	    h1 < 24 && h2 < 24 && m1 < 60 && m2 < 60 && (h1 != h2 || m1 != m2);
+	return text_window(v, &start, &end);
 }
 
 static int
@@ -730,59 +402,32 @@ settings_merge(struct ini *ini, const struct settings_in *in,
 
 /* ------------------------------------------------------------- writing */
 
+/*
+ * The configuration and the secret file are written as the journal is
+ * (atomicfile.h); a target that is not a regular file (a symlink put
+ * there) is refused rather than replaced.
+ */
 enum mc_result
 settings_write_file(const char *path, const char *data, size_t len,
     struct mc_err *err)
 {
-	char *tmp = NULL, *dcopy;
-	size_t off = 0;
-	ssize_t n;
-	int fd, dfd;
+	char *dcopy, *bcopy;
 	struct stat st;
+	enum mc_result r;
 
 	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		return mc_err_set(err, MC_E_IO, "%s: not a regular file "
 		    "(a symlink?); refused", path);
-	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
-		return mc_err_set(err, MC_E_NOMEM, "out of memory");
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	if (fd == -1) {
-		mc_err_set(err, MC_E_IO, "%s: %s", tmp, strerror(errno));
-		free(tmp);
-		return MC_E_IO;
-	}
-	while (off < len) {
-		if ((n = write(fd, data + off, len - off)) <= 0) {
-			if (n == -1 && errno == EINTR)
-				continue;
-			break;
-		}
-		off += (size_t)n;
-	}
-	if (off != len || fchmod(fd, 0600) == -1 || fsync(fd) == -1) {
-		mc_err_set(err, MC_E_IO, "%s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		free(tmp);
-		return MC_E_IO;
-	}
-	if (close(fd) == -1 || rename(tmp, path) == -1) {
-		mc_err_set(err, MC_E_IO, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return MC_E_IO;
-	}
-	free(tmp);
-	if ((dcopy = strdup(path)) != NULL) {
-		if ((dfd = open(dirname(dcopy), O_RDONLY | O_DIRECTORY |
-		    O_CLOEXEC)) != -1) {
-			(void)fsync(dfd);
-			close(dfd);
-		}
-		free(dcopy);
-	}
-	return MC_OK;
+	dcopy = strdup(path);
+	bcopy = strdup(path);
+	if (dcopy == NULL || bcopy == NULL)
+		r = mc_err_set(err, MC_E_NOMEM, "out of memory");
+	else
+		r = afile_write(dirname(dcopy), basename(bcopy), "file", data,
+		    len, err);
+	free(dcopy);
+	free(bcopy);
+	return r;
 }
 
 /* ------------------------------------------------------------ commands */
