@@ -335,7 +335,7 @@ run_resolve(struct plesk *p, int argc, char **argv, int json)
 	return rc;
 }
 
-int
+enum exit_code
 raw_main(const struct config *c, int argc, char **argv, int json)
 {
 	const struct panel_conf *pc = &c->source;

@@ -432,7 +432,7 @@ settings_write_file(const char *path, const char *data, size_t len,
 
 /* ------------------------------------------------------------ commands */
 
-static int
+static enum exit_code
 settings_get(const char *config_path, int json)
 {
 	struct ini ini;
@@ -517,10 +517,10 @@ settings_get(const char *config_path, int json)
 		json_end(&j);
 	}
 	ini_free(&ini);
-	return err.code == MC_OK ? 0 : 2;
+	return err.code == MC_OK ? EXIT_DONE : EXIT_USAGE;
 }
 
-static int
+static enum exit_code
 settings_set(const char *config_path, int json)
 {
 	struct settings_in in;
@@ -535,7 +535,7 @@ settings_set(const char *config_path, int json)
 
 	memset(&ini, 0, sizeof(ini));
 	if ((buf = malloc(SETTINGS_MAX_INPUT + 1)) == NULL)
-		return 1;
+		return EXIT_FAILED;
 	while (len <= SETTINGS_MAX_INPUT &&
 	    (n = read(0, buf + len, SETTINGS_MAX_INPUT + 1 - len)) != 0) {
 		if (n < 0) {
@@ -599,26 +599,26 @@ out:
 	free(secret_path);
 	ini_free(&ini);
 	settings_in_free(&in);
-	return r == MC_OK ? 0 : r == MC_E_NOMEM || r == MC_E_IO ? 1 : 2;
+	return r == MC_OK ? EXIT_DONE : r == MC_E_NOMEM || r == MC_E_IO ?
+	    EXIT_FAILED : EXIT_USAGE;
 }
 
-int
+enum exit_code
 settings_main(const char *config_path, int argc, char **argv, int json)
 {
 	if (argc == 2 && !strcmp(argv[1], "get"))
 		return settings_get(config_path, json);
 	if (argc == 2 && !strcmp(argv[1], "set"))
 		return settings_set(config_path, json);
-	fputs("mailcutover: usage: settings get | settings set "
-	    "(a JSON object on stdin)\n", stderr);
-	return 2;
+	return exit_usage("usage: settings get | settings set (a JSON object "
+	    "on stdin)");
 }
 
 /*
  * `confirm DOMAIN clients yes|no`: the operator's manual check of step 0.3
  * (every mail client uses mail.<domain>), recorded in the audit log.
  */
-int
+enum exit_code
 settings_confirm(const struct config *c, int argc, char **argv, int json)
 {
 	struct mc_err err = { 0 };
@@ -628,14 +628,10 @@ settings_confirm(const struct config *c, int argc, char **argv, int json)
 
 	if (argc != 4 || strcmp(argv[2], "clients") != 0 ||
 	    (strcmp(argv[3], "yes") != 0 && strcmp(argv[3], "no") != 0)) {
-		fputs("mailcutover: usage: confirm DOMAIN clients yes|no\n",
-		    stderr);
-		return 2;
+		return exit_usage("usage: confirm DOMAIN clients yes|no");
 	}
 	if (!valid_domain(argv[1])) {
-		fprintf(stderr, "mailcutover: '%.100s' is not a domain name\n",
-		    argv[1]);
-		return 2;
+		return exit_usage("'%.100s' is not a domain name", argv[1]);
 	}
 	r = audit_append(c->cutover.state_dir, argv[1], "confirm-clients",
 	    NULL, argv[3], "ok", actor != NULL ? actor : "cli", &err);
@@ -653,7 +649,7 @@ settings_confirm(const struct config *c, int argc, char **argv, int json)
 	}
 	if (r != MC_OK) {
 		fprintf(stderr, "mailcutover: %s\n", err.msg);
-		return 1;
+		return EXIT_FAILED;
 	}
-	return 0;
+	return EXIT_DONE;
 }

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "err.h"
+#include "exitcode.h"
 #include "ini.h"
 
 #define SETTINGS_MAX_INPUT	(64 * 1024)
@@ -48,11 +49,11 @@ enum mc_result	 settings_write_file(const char *path, const char *data,
 		    size_t len, struct mc_err *);
 
 /* `settings get` / `settings set`; returns an exit code. */
-int		 settings_main(const char *config_path, int argc, char **argv,
+enum exit_code	 settings_main(const char *config_path, int argc, char **argv,
 		    int json);
 
 /* `confirm DOMAIN clients yes|no` into the audit log; an exit code. */
-int		 settings_confirm(const struct config *, int argc, char **argv,
+enum exit_code	 settings_confirm(const struct config *, int argc, char **argv,
 		    int json);
 
 #endif

@@ -4,6 +4,7 @@
 #include "../../plugin/helper/atomicfile.c"
 #include "../../plugin/helper/audit.c"
 #include "../../plugin/helper/config.c"
+#include "../../plugin/helper/exitcode.c"
 #include "../../plugin/helper/ini.c"
 #include "../../plugin/helper/json.c"
 #include "../../plugin/helper/jsonin.c"
