@@ -13,13 +13,6 @@
 #include "host.h"
 #include "owner.h"
 
-static const char *const verdict_names[] = {
-	[OWN_SWITCH] = "switch",
-	[OWN_ALREADY] = "already",
-	[OWN_SKIP] = "skipped",
-	[OWN_REFUSED] = "refused",
-};
-
 static const char *const class_names[] = {
 	[OWN_OTHER] = "other",
 	[OWN_OLD] = "old",
@@ -28,12 +21,6 @@ static const char *const class_names[] = {
 };
 
 static int same_addr(const char *, const char *);
-
-const char *
-own_verdict_name(enum own_verdict v)
-{
-	return (unsigned)v <= OWN_REFUSED ? verdict_names[v] : "?";
-}
 
 int
 own_addr_canon(const char *in, char *out, size_t outsz)

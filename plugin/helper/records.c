@@ -47,7 +47,8 @@ queue_room(struct queue *q)
 	return 1;
 }
 
-void
+/* "mail.example.com A 127.0.3.20" */
+static void
 records_text(const struct dom *d, const struct own_rec *r, char *buf,
     size_t n)
 {

@@ -23,8 +23,4 @@ struct dom;
 void	records_converge(struct engine *, struct dom **list, size_t n,
 	    const char *step, enum own_dir);
 
-/* "mail.example.com A 127.0.3.20" */
-void	records_text(const struct dom *, const struct own_rec *, char *,
-	    size_t);
-
 #endif

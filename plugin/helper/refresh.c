@@ -27,7 +27,7 @@ pause_ms(int ms)
 }
 
 static int
-run_rndc(const struct engine *e, const struct secondary_conf *sc,
+run_rndc(const struct secondary_conf *sc,
     const char *zone, char *msg, size_t msgsz)
 {
 	char port[16];
@@ -58,7 +58,6 @@ run_rndc(const struct engine *e, const struct secondary_conf *sc,
 		execve("/usr/sbin/rndc", argv, envp);
 		_exit(127);
 	}
-	(void)e;
 	while (waitpid(pid, &status, WNOHANG) == 0) {
 		if (waited++ > 150) {	/* 15 s */
 			kill(pid, SIGKILL);
@@ -81,7 +80,7 @@ run_rndc(const struct engine *e, const struct secondary_conf *sc,
 
 /* zone disable + enable on the secondary's own Plesk */
 static int
-plesk_refresh(struct engine *e, const struct secondary_conf *sc,
+plesk_refresh(const struct secondary_conf *sc,
     const char *zone, char *msg, size_t msgsz)
 {
 	struct mc_err err = { 0 };
@@ -92,7 +91,6 @@ plesk_refresh(struct engine *e, const struct secondary_conf *sc,
 	struct op *o1, *o2;
 	int ok = 0;
 
-	(void)e;
 	if (panel_open(&sc->panel, &p, &err) != MC_OK) {
 		snprintf(msg, msgsz, "%s", err.msg);
 		goto out;
@@ -166,10 +164,10 @@ refresh_server(struct engine *e, struct dom *d, struct srv *v)
 		    v->addr, ok ? "acknowledged" : err.msg);
 		break;
 	case REFRESH_RNDC:
-		ok = run_rndc(e, v->sc, d->zone, msg, sizeof(msg));
+		ok = run_rndc(v->sc, d->zone, msg, sizeof(msg));
 		break;
 	case REFRESH_PLESK:
-		ok = plesk_refresh(e, v->sc, d->zone, msg, sizeof(msg));
+		ok = plesk_refresh(v->sc, d->zone, msg, sizeof(msg));
 		break;
 	case REFRESH_MANUAL:
 	default:

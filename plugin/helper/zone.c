@@ -51,7 +51,7 @@ dom_by_site(struct engine *e, unsigned long site, int alias)
 
 /* take what the panel said about one name (plesk_resolve) */
 static void
-resolved(struct engine *e, struct dom *d, const struct site_ref *f)
+resolved(struct dom *d, const struct site_ref *f)
 {
 	char show[600];
 
@@ -74,7 +74,6 @@ resolved(struct engine *e, struct dom *d, const struct site_ref *f)
 	snprintf(d->panel_ip6, sizeof(d->panel_ip6), "%s", f->ip6);
 	dom_set(d, JK_KIND, site_kind_name(f->kind));
 	dom_set(d, JK_ALIAS, d->alias ? "1" : "0");
-	(void)e;
 }
 
 /*
@@ -118,7 +117,7 @@ resolve_new(struct engine *e, struct dom **ds, size_t nd)
 			dom_fail(who[i], "%s", r != MC_OK && refs[i].result ==
 			    MC_E_NOTFOUND ? err.msg : refs[i].msg);
 		else
-			resolved(e, who[i], &refs[i]);
+			resolved(who[i], &refs[i]);
 	}
 	free(refs);
 	free(who);
@@ -390,8 +389,7 @@ zone_read_mail(struct engine *e, struct dom **ds, size_t n)
 }
 
 static void
-take_targets(struct engine *e, struct site_ref *refs, struct dom **who,
-    size_t n)
+take_targets(struct site_ref *refs, struct dom **who, size_t n)
 {
 	size_t i;
 
@@ -403,7 +401,6 @@ take_targets(struct engine *e, struct site_ref *refs, struct dom **who,
 		snprintf(who[i]->target_ip6, sizeof(who[i]->target_ip6), "%s",
 		    refs[i].ip6);
 	}
-	(void)e;
 }
 
 void
@@ -434,7 +431,7 @@ zone_targets(struct engine *e, int (*want)(const struct dom *))
 		who[n++] = &e->doms[i];
 	}
 	plesk_resolve(e->tgt, refs, n, &err);
-	take_targets(e, refs, who, n);
+	take_targets(refs, who, n);
 out:
 	free(refs);
 	free(who);
