@@ -21,385 +21,6 @@
 #include "transport.h"
 #include "valid.h"
 
-/* ------------------------------------------------------------ JSON input */
-
-/*
- * Exactly what the settings page sends: one object of strings, numbers,
- * true/false/null, and one array "secondaries" of flat objects of
- * strings. Bounded in size; anything else is refused.
- */
-static char **
-settings_field(struct settings_in *in, const char *key)
-{
-	static const struct {
-		const char	*name;
-		size_t		 off;
-	} fields[] = {
-#define F(x) { #x, offsetof(struct settings_in, x) }
-		F(url), F(auth), F(login), F(secret), F(pin), F(new_ip),
-		F(lowered_ttl), F(restored_ttl), F(min_wait), F(quiet_hours),
-#undef F
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (!strcmp(key, fields[i].name))
-			return (char **)(void *)((char *)in + fields[i].off);
-	return NULL;
-}
-
-static enum mc_result
-jp_secondaries(struct jsonin *j, struct settings_in *in)
-{
-	struct settings_secondary *s;
-	char *key = NULL, *val = NULL, **dst;
-	enum mc_result r;
-
-	if (in->has_secondaries++)
-		return jsonin_fail(j, "secondaries given twice");
-	if (!jsonin_eat(j, '['))
-		return jsonin_fail(j, "secondaries must be an array");
-	if (jsonin_eat(j, ']'))
-		return MC_OK;
-	do {
-		if (in->nsec == SETTINGS_MAX_SEC_IN)
-			return jsonin_fail(j, "too many secondaries");
-		s = &in->sec[in->nsec++];
-		if (!jsonin_eat(j, '{'))
-			return jsonin_fail(j, "a secondary must be an object");
-		if (jsonin_eat(j, '}'))
-			continue;
-		do {
-			if ((r = jsonin_string(j, &key)) != MC_OK)
-				return r;
-			if (!jsonin_eat(j, ':')) {
-				free(key);
-				return jsonin_fail(j, "expected ':'");
-			}
-			dst = !strcmp(key, "name") ? &s->name :
-			    !strcmp(key, "address") ? &s->address :
-			    !strcmp(key, "method") ? &s->method : NULL;
-			free(key);
-			if (dst == NULL)
-				return jsonin_fail(j, "unknown key in a secondary "
-				    "(name, address, method)");
-			if (*dst != NULL)
-				return jsonin_fail(j, "key given twice");
-			if ((r = jsonin_scalar(j, &val)) != MC_OK)
-				return r;
-			*dst = val;
-		} while (jsonin_eat(j, ','));
-		if (!jsonin_eat(j, '}'))
-			return jsonin_fail(j, "expected '}'");
-	} while (jsonin_eat(j, ','));
-	if (!jsonin_eat(j, ']'))
-		return jsonin_fail(j, "expected ']'");
-	return MC_OK;
-}
-
-enum mc_result
-settings_parse_json(const char *text, size_t len, struct settings_in *in,
-    struct mc_err *err)
-{
-	struct jsonin j;
-	char *key = NULL, *val = NULL, **dst;
-	enum mc_result r = MC_OK;
-
-	memset(in, 0, sizeof(*in));
-	jsonin_init(&j, text, len, "settings", err);
-	if (len > SETTINGS_MAX_INPUT)
-		return mc_err_set(err, MC_E_USAGE, "settings: input larger "
-		    "than %d bytes", SETTINGS_MAX_INPUT);
-	if (memchr(text, '\0', len) != NULL)
-		return mc_err_set(err, MC_E_USAGE, "settings: NUL in input");
-	if (!jsonin_eat(&j, '{'))
-		return jsonin_fail(&j, "expected a JSON object");
-	if (!jsonin_eat(&j, '}')) {
-		do {
-			if ((r = jsonin_string(&j, &key)) != MC_OK)
-				break;
-			if (!jsonin_eat(&j, ':')) {
-				r = jsonin_fail(&j, "expected ':'");
-				break;
-			}
-			if (!strcmp(key, "secondaries")) {
-				if ((r = jp_secondaries(&j, in)) != MC_OK)
-					break;
-			} else if ((dst = settings_field(in, key)) == NULL) {
-				r = mc_err_set(err, MC_E_USAGE, "settings: "
-				    "unknown key '%.40s'", key);
-				break;
-			} else if (*dst != NULL) {
-				r = mc_err_set(err, MC_E_USAGE, "settings: "
-				    "'%.40s' given twice", key);
-				break;
-			} else if ((r = jsonin_scalar(&j, &val)) != MC_OK)
-				break;
-			else
-				*dst = val;
-			free(key);
-			key = NULL;
-		} while (jsonin_eat(&j, ','));
-		if (r == MC_OK && !jsonin_eat(&j, '}'))
-			r = jsonin_fail(&j, "expected '}' or ','");
-	}
-	free(key);
-	if (r == MC_OK && !jsonin_end(&j))
-		r = jsonin_fail(&j, "trailing data after the object");
-	if (r != MC_OK)
-		settings_in_free(in);
-	return r;
-}
-
-void
-settings_in_free(struct settings_in *in)
-{
-	size_t i;
-
-	free(in->url);
-	free(in->auth);
-	free(in->login);
-	if (in->secret != NULL) {
-		explicit_bzero(in->secret, strlen(in->secret));
-		free(in->secret);
-	}
-	free(in->pin);
-	free(in->new_ip);
-	free(in->lowered_ttl);
-	free(in->restored_ttl);
-	free(in->min_wait);
-	free(in->quiet_hours);
-	for (i = 0; i < in->nsec; i++) {
-		free(in->sec[i].name);
-		free(in->sec[i].address);
-		free(in->sec[i].method);
-	}
-	memset(in, 0, sizeof(*in));
-}
-
-/* ------------------------------------------------------------- merging */
-
-/* A value that goes into one config line: printable, no '#', bounded. */
-static int
-line_safe(const char *v)
-{
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)v; *p != '\0'; p++)
-		if (*p < 0x20 || *p == 0x7f || *p == '#')
-			return 0;
-	return p - (const unsigned char *)v <= 512;
-}
-
-static int
-url_ok(const char *v)
-{
-	const char *host = v + 8;
-
-	return strncmp(v, "https://", 8) == 0 && line_safe(v) &&
-	    (isalnum((unsigned char)*host) || *host == '[') &&
-	    strpbrk(v, " \t\"'<>\\`{}|^") == NULL;
-}
-
-static int
-window_ok(const char *v)
-{
-	int start, end;
-
-	return text_window(v, &start, &end);
-}
-
-static int
-secret_ok(const char *v)
-{
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)v; *p != '\0'; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return 0;
-	return p != (const unsigned char *)v &&
-	    p - (const unsigned char *)v <= SETTINGS_MAX_SECRET;
-}
-
-static enum mc_result
-set_or_clear(struct ini *ini, const char *sect, const char *key,
-    const char *v, struct mc_err *err)
-{
-	if (v == NULL)
-		return MC_OK;
-	return ini_set(ini, sect, key, *v == '\0' ? NULL : v, err);
-}
-
-static enum mc_result
-merge_secondary(struct ini *ini, const struct settings_secondary *s,
-    struct mc_err *err)
-{
-	static const char *const methods[] = { "notify", "plesk", "rndc",
-	    "manual" };
-	static const char *const rndc_keys[] = { "rndc_key", "rndc_server",
-	    "rndc_port" };
-	char sect[96];
-	size_t i;
-	enum mc_result r;
-
-	if (s->name == NULL || *s->name == '\0' || strlen(s->name) > 63 ||
-	    strspn(s->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
-	    "WXYZ0123456789.-_") != strlen(s->name))
-		return mc_err_set(err, MC_E_CONFIG, "secondary name '%.60s' "
-		    "must be letters, digits, . - _", s->name ? s->name : "");
-	snprintf(sect, sizeof(sect), "secondary %s", s->name);
-	if (s->address != NULL && !valid_ip(s->address))
-		return mc_err_set(err, MC_E_CONFIG, "secondary %s: address "
-		    "'%.60s' is not an IP address", s->name, s->address);
-	if (s->method != NULL) {
-		for (i = 0; i < 4; i++)
-			if (!strcmp(s->method, methods[i]))
-				break;
-		if (i == 4)
-			return mc_err_set(err, MC_E_CONFIG, "secondary %s: "
-			    "method '%.30s' must be notify, plesk, rndc or "
-			    "manual", s->name, s->method);
-		if (strcmp(s->method, "rndc") != 0)
-			for (i = 0; i < 3; i++)
-				if ((r = ini_set(ini, sect, rndc_keys[i], NULL,
-				    err)) != MC_OK)
-					return r;
-	}
-	if (ini_sect(ini, sect, 0) == NULL && s->address == NULL)
-		return mc_err_set(err, MC_E_CONFIG, "secondary %s: a new "
-		    "secondary needs its address", s->name);
-	if (s->address != NULL &&
-	    (r = ini_set(ini, sect, "address", s->address, err)) != MC_OK)
-		return r;
-	if (s->method != NULL &&
-	    (r = ini_set(ini, sect, "method", s->method, err)) != MC_OK)
-		return r;
-	return MC_OK;
-}
-
-static enum mc_result
-check_ulong(const char *what, const char *v, struct mc_err *err)
-{
-	unsigned long n;
-
-	if (v != NULL && !parse_ulong(v, 1, 2147483647UL, &n))
-		return mc_err_set(err, MC_E_CONFIG, "%s '%.30s' must be whole "
-		    "seconds", what, v);
-	return MC_OK;
-}
-
-enum mc_result
-settings_merge(struct ini *ini, const struct settings_in *in,
-    const char *config_path, char **text_out, char **secret_path,
-    struct mc_err *err)
-{
-	struct config *c = NULL;
-	const char *sf;
-	char *dir = NULL, *tmp, *text;
-	enum mc_result r = MC_OK;
-	size_t i;
-
-	*text_out = NULL;
-	*secret_path = NULL;
-	/* every value on its own first, with a message naming it */
-	if (in->url != NULL && !url_ok(in->url))
-		return mc_err_set(err, MC_E_CONFIG, "URL '%.100s' is not an "
-		    "https:// URL such as https://panel.example.com:8443",
-		    in->url);
-	if (in->auth != NULL && strcmp(in->auth, "key") != 0 &&
-	    strcmp(in->auth, "login") != 0)
-		return mc_err_set(err, MC_E_CONFIG, "auth '%.30s' must be key "
-		    "or login", in->auth);
-	if (in->login != NULL && (!line_safe(in->login) ||
-	    strpbrk(in->login, " \t") != NULL))
-		return mc_err_set(err, MC_E_CONFIG, "login must not contain "
-		    "spaces or control characters");
-	if (in->secret != NULL && *in->secret != '\0' && !secret_ok(in->secret))
-		return mc_err_set(err, MC_E_CONFIG, "the secret must be one "
-		    "line of at most %d printable characters",
-		    SETTINGS_MAX_SECRET);
-	if (in->pin != NULL && *in->pin != '\0' && !valid_pin(in->pin))
-		return mc_err_set(err, MC_E_CONFIG, "pin '%.80s' must be "
-		    "sha256//<44 base64 characters> (see `mailcutover pin "
-		    "URL`)", in->pin);
-	if (in->new_ip != NULL && *in->new_ip != '\0' && !valid_ip(in->new_ip))
-		return mc_err_set(err, MC_E_CONFIG, "new IP '%.60s' is not an "
-		    "IPv4 or IPv6 address", in->new_ip);
-	if (in->quiet_hours != NULL && *in->quiet_hours != '\0' &&
-	    !window_ok(in->quiet_hours))
-		return mc_err_set(err, MC_E_CONFIG, "quiet hours '%.30s' must "
-		    "be HH:MM-HH:MM", in->quiet_hours);
-	if ((r = check_ulong("lowered TTL", in->lowered_ttl, err)) != MC_OK ||
-	    (r = check_ulong("restored TTL", in->restored_ttl, err)) != MC_OK ||
-	    (r = check_ulong("minimum wait", in->min_wait, err)) != MC_OK)
-		return r;
-
-	if ((r = set_or_clear(ini, "source", "url", in->url, err)) != MC_OK ||
-	    (r = set_or_clear(ini, "source", "auth", in->auth, err)) != MC_OK ||
-	    (r = set_or_clear(ini, "source", "login", in->login, err)) !=
-	    MC_OK ||
-	    (r = set_or_clear(ini, "source", "pin", in->pin, err)) != MC_OK ||
-	    (r = set_or_clear(ini, "cutover", "new_ip", in->new_ip, err)) !=
-	    MC_OK ||
-	    (r = set_or_clear(ini, "cutover", "lowered_ttl", in->lowered_ttl,
-	    err)) != MC_OK ||
-	    (r = set_or_clear(ini, "cutover", "restored_ttl", in->restored_ttl,
-	    err)) != MC_OK ||
-	    (r = set_or_clear(ini, "cutover", "min_wait", in->min_wait, err)) !=
-	    MC_OK ||
-	    (r = set_or_clear(ini, "cutover", "quiet_hours", in->quiet_hours,
-	    err)) != MC_OK)
-		return r;
-	for (i = 0; i < in->nsec; i++)
-		if ((r = merge_secondary(ini, &in->sec[i], err)) != MC_OK)
-			return r;
-
-	/* a new secret goes to the file the config names (or a default) */
-	if (in->secret != NULL && *in->secret != '\0') {
-		sf = ini_get(ini, "source", "secret_file");
-		if (sf == NULL || !strcmp(sf, "-")) {
-			if ((tmp = strdup(config_path)) == NULL)
-				return mc_err_set(err, MC_E_NOMEM,
-				    "out of memory");
-			if (asprintf(&dir, "%s/source.secret", dirname(tmp)) <
-			    0)
-				dir = NULL;
-			free(tmp);
-			if (dir == NULL)
-				return mc_err_set(err, MC_E_NOMEM,
-				    "out of memory");
-			if (dir[0] != '/') {
-				free(dir);
-				return mc_err_set(err, MC_E_CONFIG, "the config "
-				    "path must be absolute to store a secret");
-			}
-			r = ini_set(ini, "source", "secret_file", dir, err);
-			free(dir);
-			if (r != MC_OK)
-				return r;
-			sf = ini_get(ini, "source", "secret_file");
-		}
-		if ((*secret_path = strdup(sf)) == NULL)
-			return mc_err_set(err, MC_E_NOMEM, "out of memory");
-	}
-
-	/* then the whole file, by the helper's own rules */
-	if ((text = ini_render(ini)) == NULL) {
-		free(*secret_path);
-		*secret_path = NULL;
-		return mc_err_set(err, MC_E_NOMEM, "out of memory");
-	}
-	if ((r = config_parse(config_path, text, &c, err)) != MC_OK) {
-		free(text);
-		free(*secret_path);
-		*secret_path = NULL;
-		return r;
-	}
-	config_free(c);
-	*text_out = text;
-	return MC_OK;
-}
-
 /* ------------------------------------------------------------- writing */
 
 /*
@@ -432,110 +53,138 @@ settings_write_file(const char *path, const char *data, size_t len,
 
 /* ------------------------------------------------------------ commands */
 
+/*
+ * The config as it is (ini empty when it cannot be read); 1 if it
+ * exists. err says why it cannot be read, and with `check` also what
+ * the helper's own rules find wrong in it (config_parse).
+ */
+static int
+config_read(const char *config_path, struct ini *ini, int check,
+    struct mc_err *err)
+{
+	struct config *c = NULL;
+	char *text;
+	FILE *f;
+
+	memset(ini, 0, sizeof(*ini));
+	if ((f = fopen(config_path, "re")) == NULL) {
+		if (errno != ENOENT)
+			mc_err_set(err, MC_E_CONFIG, "config %s: %s",
+			    config_path, strerror(errno));
+		return 0;
+	}
+	if ((text = calloc(1, SETTINGS_MAX_CONFIG + 1)) != NULL)
+		(void)fread(text, 1, SETTINGS_MAX_CONFIG, f);
+	fclose(f);
+	if (text == NULL)
+		mc_err_set(err, MC_E_NOMEM, "out of memory");
+	else if (ini_parse(text, ini, err) == MC_OK && check &&
+	    config_parse(config_path, text, &c, err) == MC_OK)
+		config_free(c);
+	free(text);
+	return 1;
+}
+
+static const char *const src_keys[] = { "url", "auth", "login", "pin",
+    "secret_file" };
+static const char *const cut_keys[] = { "new_ip", "lowered_ttl",
+    "restored_ttl", "min_wait", "quiet_hours", "primary_dns" };
+
+static void
+get_text(const char *config_path, const struct ini *ini, int exists,
+    int secret_set, const struct mc_err *err)
+{
+	const char *v;
+	size_t i;
+
+	printf("config %s%s\n", config_path, exists ? "" :
+	    " (not written yet)");
+	for (i = 0; i < sizeof(src_keys) / sizeof(src_keys[0]); i++)
+		if ((v = ini_get(ini, "source", src_keys[i])) != NULL)
+			printf("source.%s = %s\n", src_keys[i], v);
+	printf("source.secret: %s\n", secret_set ? "set" : "not set");
+	for (i = 0; i < sizeof(cut_keys) / sizeof(cut_keys[0]); i++)
+		if ((v = ini_get(ini, "cutover", cut_keys[i])) != NULL)
+			printf("cutover.%s = %s\n", cut_keys[i], v);
+	if (err->code != MC_OK)
+		printf("error: %s\n", err->msg);
+}
+
+static void
+get_json(const char *config_path, const struct ini *ini, int exists,
+    int secret_set, const struct mc_err *err)
+{
+	struct json j;
+	const char *v;
+	size_t i;
+
+	json_init(&j, stdout);
+	json_obj_open(&j, NULL);
+	json_str(&j, "config", config_path);
+	json_bool(&j, "exists", exists);
+	json_bool(&j, "valid", exists && err->code == MC_OK);
+	json_str(&j, "error", err->code == MC_OK ? NULL : err->msg);
+	json_obj_open(&j, "source");
+	for (i = 0; i < sizeof(src_keys) / sizeof(src_keys[0]); i++)
+		json_str(&j, src_keys[i], ini_get(ini, "source", src_keys[i]));
+	json_bool(&j, "secret_set", secret_set);
+	json_obj_close(&j);
+	json_obj_open(&j, "cutover");
+	for (i = 0; i < sizeof(cut_keys) / sizeof(cut_keys[0]); i++)
+		json_str(&j, cut_keys[i], ini_get(ini, "cutover", cut_keys[i]));
+	json_obj_close(&j);
+	json_arr_open(&j, "secondaries");
+	for (i = 0; i < ini->n; i++) {
+		if (strncmp(ini->s[i].name, "secondary ", 10) != 0)
+			continue;
+		json_obj_open(&j, NULL);
+		json_str(&j, "name", ini->s[i].name + 10);
+		json_str(&j, "address", ini_get(ini, ini->s[i].name,
+		    "address"));
+		v = ini_get(ini, ini->s[i].name, "method");
+		json_str(&j, "method", v != NULL ? v : "notify");
+		json_obj_close(&j);
+	}
+	json_arr_close(&j);
+	json_obj_close(&j);
+	json_end(&j);
+}
+
+/* the settings page's view of the config: never the secret itself */
 static enum exit_code
 settings_get(const char *config_path, int json)
 {
 	struct ini ini;
 	struct mc_err err = { 0 };
-	struct config *c = NULL;
-	struct json j;
 	struct stat st;
-	FILE *f;
-	char *text = NULL;
-	size_t len = 0, i;
-	const char *sf, *v;
-	int exists = 0, secret_set = 0;
-	static const char *const src_keys[] = { "url", "auth", "login", "pin",
-	    "secret_file" };
-	static const char *const cut_keys[] = { "new_ip", "lowered_ttl",
-	    "restored_ttl", "min_wait", "quiet_hours", "primary_dns" };
+	const char *sf;
+	int exists, secret_set = 0;
 
-	memset(&ini, 0, sizeof(ini));
-	if ((f = fopen(config_path, "re")) != NULL) {
-		exists = 1;
-		text = calloc(1, SETTINGS_MAX_CONFIG + 1);
-		if (text != NULL)
-			len = fread(text, 1, SETTINGS_MAX_CONFIG, f);
-		fclose(f);
-		if (text == NULL || ini_parse(text, &ini, &err) != MC_OK)
-			memset(&ini, 0, sizeof(ini));
-		else if (config_parse(config_path, text, &c, &err) == MC_OK)
-			config_free(c);
-		(void)len;
-		free(text);
-	} else if (errno != ENOENT)
-		mc_err_set(&err, MC_E_CONFIG, "config %s: %s", config_path,
-		    strerror(errno));
+	exists = config_read(config_path, &ini, 1, &err);
 	sf = ini_get(&ini, "source", "secret_file");
 	if (sf != NULL && strcmp(sf, "-") != 0 && lstat(sf, &st) == 0 &&
 	    S_ISREG(st.st_mode) && st.st_size > 0)
 		secret_set = 1;
-	if (!json) {
-		printf("config %s%s\n", config_path, exists ? "" :
-		    " (not written yet)");
-		for (i = 0; i < sizeof(src_keys) / sizeof(src_keys[0]); i++)
-			if ((v = ini_get(&ini, "source", src_keys[i])) != NULL)
-				printf("source.%s = %s\n", src_keys[i], v);
-		printf("source.secret: %s\n", secret_set ? "set" : "not set");
-		for (i = 0; i < sizeof(cut_keys) / sizeof(cut_keys[0]); i++)
-			if ((v = ini_get(&ini, "cutover", cut_keys[i])) != NULL)
-				printf("cutover.%s = %s\n", cut_keys[i], v);
-		if (err.code != MC_OK)
-			printf("error: %s\n", err.msg);
-	} else {
-		json_init(&j, stdout);
-		json_obj_open(&j, NULL);
-		json_str(&j, "config", config_path);
-		json_bool(&j, "exists", exists);
-		json_bool(&j, "valid", exists && err.code == MC_OK);
-		json_str(&j, "error", err.code == MC_OK ? NULL : err.msg);
-		json_obj_open(&j, "source");
-		for (i = 0; i < sizeof(src_keys) / sizeof(src_keys[0]); i++)
-			json_str(&j, src_keys[i], ini_get(&ini, "source",
-			    src_keys[i]));
-		json_bool(&j, "secret_set", secret_set);
-		json_obj_close(&j);
-		json_obj_open(&j, "cutover");
-		for (i = 0; i < sizeof(cut_keys) / sizeof(cut_keys[0]); i++)
-			json_str(&j, cut_keys[i], ini_get(&ini, "cutover",
-			    cut_keys[i]));
-		json_obj_close(&j);
-		json_arr_open(&j, "secondaries");
-		for (i = 0; i < ini.n; i++) {
-			if (strncmp(ini.s[i].name, "secondary ", 10) != 0)
-				continue;
-			json_obj_open(&j, NULL);
-			json_str(&j, "name", ini.s[i].name + 10);
-			json_str(&j, "address", ini_get(&ini, ini.s[i].name,
-			    "address"));
-			v = ini_get(&ini, ini.s[i].name, "method");
-			json_str(&j, "method", v != NULL ? v : "notify");
-			json_obj_close(&j);
-		}
-		json_arr_close(&j);
-		json_obj_close(&j);
-		json_end(&j);
-	}
+	if (json)
+		get_json(config_path, &ini, exists, secret_set, &err);
+	else
+		get_text(config_path, &ini, exists, secret_set, &err);
 	ini_free(&ini);
 	return err.code == MC_OK ? EXIT_DONE : EXIT_USAGE;
 }
 
-static enum exit_code
-settings_set(const char *config_path, int json)
+/* the request on stdin, parsed; the buffer is wiped (it holds the secret) */
+static enum mc_result
+request_read(struct settings_in *in, struct mc_err *err)
 {
-	struct settings_in in;
-	struct ini ini;
-	struct mc_err err = { 0 };
-	struct json j;
-	char *buf, *text = NULL, *secret_path = NULL, *sline = NULL;
+	char *buf;
 	size_t len = 0;
 	ssize_t n;
-	FILE *f;
 	enum mc_result r;
 
-	memset(&ini, 0, sizeof(ini));
+	memset(in, 0, sizeof(*in));
 	if ((buf = malloc(SETTINGS_MAX_INPUT + 1)) == NULL)
-		return EXIT_FAILED;
+		return mc_err_set(err, MC_E_NOMEM, "out of memory");
 	while (len <= SETTINGS_MAX_INPUT &&
 	    (n = read(0, buf + len, SETTINGS_MAX_INPUT + 1 - len)) != 0) {
 		if (n < 0) {
@@ -545,56 +194,75 @@ settings_set(const char *config_path, int json)
 		}
 		len += (size_t)n;
 	}
-	r = settings_parse_json(buf, len, &in, &err);
+	r = settings_parse_json(buf, len, in, err);
 	explicit_bzero(buf, SETTINGS_MAX_INPUT + 1);
 	free(buf);
-	if (r != MC_OK)
-		goto out;
-	if ((f = fopen(config_path, "re")) != NULL) {
-		buf = calloc(1, SETTINGS_MAX_CONFIG + 1);
-		if (buf == NULL)
-			r = mc_err_set(&err, MC_E_NOMEM, "out of memory");
-		else {
-			(void)fread(buf, 1, SETTINGS_MAX_CONFIG, f);
-			r = ini_parse(buf, &ini, &err);
-			free(buf);
-		}
-		fclose(f);
-	} else if (errno != ENOENT)
-		r = mc_err_set(&err, MC_E_CONFIG, "config %s: %s", config_path,
-		    strerror(errno));
-	if (r == MC_OK)
-		r = settings_merge(&ini, &in, config_path, &text, &secret_path,
-		    &err);
-	if (r == MC_OK && secret_path != NULL) {
-		if (asprintf(&sline, "%s\n", in.secret) < 0)
-			r = mc_err_set(&err, MC_E_NOMEM, "out of memory");
-		else {
-			r = settings_write_file(secret_path, sline,
-			    strlen(sline), &err);
-			explicit_bzero(sline, strlen(sline));
-			free(sline);
-		}
+	return r;
+}
+
+/* the secret file ("SECRET\n"), then the config */
+static enum mc_result
+files_write(const char *config_path, const char *text,
+    const char *secret_path, const char *secret, struct mc_err *err)
+{
+	char *sline = NULL;
+	enum mc_result r;
+
+	if (secret_path != NULL) {
+		if (asprintf(&sline, "%s\n", secret) < 0)
+			return mc_err_set(err, MC_E_NOMEM, "out of memory");
+		r = settings_write_file(secret_path, sline, strlen(sline), err);
+		explicit_bzero(sline, strlen(sline));
+		free(sline);
+		if (r != MC_OK)
+			return r;
 	}
-	if (r == MC_OK)
-		r = settings_write_file(config_path, text, strlen(text), &err);
-out:
+	return settings_write_file(config_path, text, strlen(text), err);
+}
+
+static void
+set_report(const char *config_path, enum mc_result r, const char *msg,
+    int secret_changed, int json)
+{
+	struct json j;
+
 	if (json) {
 		json_init(&j, stdout);
 		json_obj_open(&j, NULL);
 		json_str(&j, "command", "settings set");
 		json_str(&j, "result", r == MC_OK ? "done" : "failed");
-		json_str(&j, "message", r == MC_OK ? "settings saved" :
-		    err.msg);
-		json_bool(&j, "secret_changed", r == MC_OK &&
-		    secret_path != NULL);
+		json_str(&j, "message", r == MC_OK ? "settings saved" : msg);
+		json_bool(&j, "secret_changed", r == MC_OK && secret_changed);
 		json_obj_close(&j);
 		json_end(&j);
 	}
 	if (r != MC_OK)
-		fprintf(stderr, "mailcutover: %s\n", err.msg);
+		fprintf(stderr, "mailcutover: %s\n", msg);
 	else if (!json)
 		printf("settings saved to %s\n", config_path);
+}
+
+static enum exit_code
+settings_set(const char *config_path, int json)
+{
+	struct settings_in in;
+	struct ini ini;
+	struct mc_err err = { 0 };
+	char *text = NULL, *secret_path = NULL;
+	enum mc_result r;
+
+	memset(&ini, 0, sizeof(ini));
+	if ((r = request_read(&in, &err)) == MC_OK) {
+		config_read(config_path, &ini, 0, &err);
+		r = err.code;
+	}
+	if (r == MC_OK)
+		r = settings_merge(&ini, &in, config_path, &text, &secret_path,
+		    &err);
+	if (r == MC_OK)
+		r = files_write(config_path, text, secret_path, in.secret,
+		    &err);
+	set_report(config_path, r, err.msg, secret_path != NULL, json);
 	free(text);
 	free(secret_path);
 	ini_free(&ini);

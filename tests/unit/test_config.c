@@ -2,6 +2,7 @@
 #include "unit.h"
 
 #include "../../plugin/helper/config.c"
+#include "../../plugin/helper/config_key.c"
 #include "../../plugin/helper/ini.c"
 #include "../../plugin/helper/text.c"
 
