@@ -10,6 +10,7 @@
 #include "dom.h"
 #include "engine.h"
 #include "idn.h"
+#include "journaldir.h"
 #include "json.h"
 #include "report.h"
 #include "runbook.h"

@@ -12,6 +12,7 @@
 #include "engine.h"
 #include "host.h"
 #include "idn.h"
+#include "journaldir.h"
 #include "utf8.h"
 
 static const char *const dres_names[DR__MAX] = {

@@ -8,6 +8,7 @@
 #include "engine.h"
 #include "gate.h"
 #include "journal.h"
+#include "journaldir.h"
 #include "runbook.h"
 #include "step_disable.h"
 #include "step_finish.h"

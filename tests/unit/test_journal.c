@@ -83,6 +83,7 @@ fi_rename(const char *from, const char *to)
 
 #include "../../plugin/helper/atomicfile.c"
 #include "../../plugin/helper/journal.c"
+#include "../../plugin/helper/journaldir.c"
 #include "../../plugin/helper/audit.c"
 
 /* ---- helpers ------------------------------------------------------------ */
