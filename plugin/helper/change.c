@@ -6,6 +6,7 @@
 #include "dom.h"
 #include "engine.h"
 
+/* one more than asked: a batch of zero operations still has an array */
 struct dom **
 change_owners(size_t n)
 {
@@ -41,6 +42,8 @@ change_send(struct engine *e, struct batch *b, struct dom **owner)
 	}
 }
 
+/* a <system> error after the packet left counts too: Plesk may have run
+ * part of the packet before it failed */
 int
 change_unknown(const struct op *o)
 {

@@ -42,7 +42,8 @@ needs_domains(const char *cmd)
 	    strcmp(cmd, "log") != 0 && strcmp(cmd, "list") != 0;
 }
 
-/* one option of argv at *a (moved past its value); EXIT_DONE or usage */
+/* one option of argv at *a (moved past its value); EXIT_DONE or usage.
+ * The addresses are checked here, before anything is locked or asked. */
 static enum exit_code
 option(struct engine *e, int argc, char **argv, int *a)
 {
@@ -272,6 +273,7 @@ listed_domains(struct engine *e, char ***names, size_t *n)
 	return EXIT_DONE;
 }
 
+/* everything the run holds: journals, locks, zones, notes, panels */
 static void
 engine_free(struct engine *e)
 {
@@ -319,6 +321,7 @@ command_run(const struct config *c, int argc, char **argv, int json)
 	enum exit_code rc;
 
 	memset(&e, 0, sizeof(e));
+	/* the run's clock starts here (engine.h) */
 	e.conf = c;
 	e.cc = &c->cutover;
 	e.cmd = argv[0];

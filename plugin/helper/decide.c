@@ -62,6 +62,11 @@ old_of(const struct engine *e, const struct dom *d, struct own_facts *f)
 	f->drop_aaaa = e->drop_aaaa || e->cc->drop_aaaa;
 }
 
+/*
+ * Once a domain has an identity in its journal, the decision is made
+ * from it, not from the options of this run: a later --old-ip or a
+ * changed config must not change what a started cutover calls ours.
+ */
 int
 decide_dom(struct engine *e, struct dom *d, enum own_dir dir,
     struct own_decision *out)

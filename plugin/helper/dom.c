@@ -130,6 +130,7 @@ dom_outcome(struct dom *d, enum dres res, const char *fmt, ...)
 	utf8_trim(d->msg);
 }
 
+/* a wait never hides a failure or a final outcome of this run */
 void
 dom_wait(struct dom *d, enum step_id next, time_t at, const char *fmt, ...)
 {
@@ -147,6 +148,8 @@ dom_wait(struct dom *d, enum step_id next, time_t at, const char *fmt, ...)
 	utf8_trim(d->msg);
 }
 
+/* only a domain still "done" gets a done message: a later wait or
+ * failure keeps its own */
 void
 dom_done(struct dom *d, const char *fmt, ...)
 {
@@ -384,6 +387,8 @@ dom_records_at(const struct dom *d, const char *label,
 	return k;
 }
 
+/* the record is copied (its strings too): the op it came from is freed
+ * with its batch */
 int
 dom_record_add(struct dom *d, const struct dns_record *src)
 {

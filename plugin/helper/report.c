@@ -9,6 +9,7 @@
 #include "report.h"
 #include "runbook.h"
 
+/* UTC, ISO 8601: the UI and the audit log read the same form; "-" none */
 static void
 fmt_time(time_t t, char *buf, size_t n)
 {
@@ -22,12 +23,15 @@ fmt_time(time_t t, char *buf, size_t n)
 	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* status and list only report: the checklist is theirs, and they never
+ * wait or fail (exit 0) */
 static int
 reports_only(const struct engine *e)
 {
 	return !strcmp(e->cmd, "status") || !strcmp(e->cmd, "list");
 }
 
+/* "example.com: waiting: ..." then the notes, the checklist, what next */
 static void
 text_one(const struct engine *e, const struct dom *d)
 {
@@ -107,6 +111,11 @@ json_lists(const struct engine *e, const struct dom *d, struct json *j)
 	json_arr_close(j);
 }
 
+/*
+ * One domain for the UI (plugin/plib reads every field): "kind" from the
+ * journal when there is one, else as the panel answered; "noop" is a
+ * step that was already done; "state" is derived from the marks.
+ */
 static void
 json_one(const struct engine *e, const struct dom *d, struct json *j)
 {

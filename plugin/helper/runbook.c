@@ -23,6 +23,11 @@
 static void	runbook_undo(struct engine *);
 static int	mail_was_on(const struct dom *);
 
+/*
+ * The rows: { id, label, mark, state, waiting, unknown, gate, applies,
+ * act, check, undo, needs, flags, quiet } (runbook.h). Rows without a
+ * label (plan, rollback) are not on the checklist.
+ */
 const struct step runbook[STEP__MAX] = {
 	[STEP_PLAN] = { STEP_PLAN, NULL, JK__MAX, NULL, NULL, NULL,
 	    NULL, NULL, plan_act, NULL, NULL,

@@ -69,6 +69,8 @@ disable_one(struct engine *e, struct dom *d, struct batch *b,
 	}
 	if (!gate_open(e, d))
 		return 0;
+	/* off already: it was off before the cutover, or a lost answer last
+	   time was applied; either way nothing is sent */
 	if (d->mailservice == 0) {
 		om = dom_get(d, JK_ORIG_MAIL);
 		dom_note(d, NOTE_INFO, "%s", om && !strcmp(om, "off") ?

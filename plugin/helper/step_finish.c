@@ -62,6 +62,8 @@ finish_act(struct engine *e)
 			    b->ops[i]->msg);
 		else
 			own[i]->soa.ttl = e->cc->restored_ttl;
+	/* done: every domain still active got through the registrar and,
+	   if it needed one, its TTL change */
 	snprintf(buf, sizeof(buf), "%lu", e->cc->restored_ttl);
 	for (i = 0; i < e->n; i++) {
 		struct dom *d = &e->doms[i];

@@ -314,7 +314,7 @@ plan_act(struct engine *e)
 		}
 	}
 out:
-	/* plan writes nothing: drop what reading put in memory */
+	/* plan writes nothing: the journal keys reading set stay in memory */
 	free(buf);
 	free(ds);
 	free(nips);

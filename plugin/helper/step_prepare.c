@@ -32,6 +32,7 @@ prepare_one(struct engine *e, struct dom *d, struct batch *b,
 {
 	unsigned long old_ttl = 0, low = e->cc->lowered_ttl;
 
+	/* prepared before: nothing to change (the check may still confirm) */
 	if (dom_time(d, JK_PREPARE_DONE)) {
 		d->noop = 1;
 		return 0;
@@ -61,6 +62,8 @@ prepare_one(struct engine *e, struct dom *d, struct batch *b,
 		prepared(e, d);
 		return 0;
 	}
+	/* the intent and the TTL caches may hold are on disk before the
+	   panel is asked: a crash after it still leaves the gate right */
 	dom_setf(d, JK_PREPARE_OLD_TTL, "%lu", old_ttl);
 	dom_stamp(e, d, JK_PREPARE_INTENT);
 	if (!dom_save(e, d))

@@ -32,6 +32,7 @@ rollback_begin(struct engine *e, struct undo *u)
 			dom_done(d, "nothing to roll back");
 			continue;
 		}
+		/* the intent makes the state rolling_back until it is done */
 		if (!dom_time(d, JK_ROLLBACK_INTENT))
 			dom_stamp(e, d, JK_ROLLBACK_INTENT);
 		if (!dom_save(e, d))

@@ -90,6 +90,8 @@ switch_act(struct engine *e)
 		if ((dom_get(d, JK_OLD_IP) == NULL && !unprepared(e, d)) ||
 		    !gate_open(e, d))
 			continue;
+		/* the first intent stays: a rerun after a crash is the same
+		   switch, reconciled with the zone as read */
 		if (!dom_time(d, JK_SWITCH_INTENT))
 			dom_stamp(e, d, JK_SWITCH_INTENT);
 		if (!dom_save(e, d))

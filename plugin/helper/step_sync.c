@@ -13,6 +13,8 @@ wanted(struct engine *e, struct dom *d, int after_prepare)
 {
 	if (!dom_active(d))
 		return 0;
+	/* the lowered TTL: asked at most once per run, so that migrate's
+	   later steps do not wait sync_timeout for it again */
 	if (after_prepare) {
 		if (!dom_time(d, JK_PREPARE_DONE) ||
 		    dom_time(d, JK_PREPARE_CONFIRMED) ||

@@ -311,12 +311,15 @@ read_doms(struct engine *e, struct dom **ds, size_t n, int kinds)
 			mids[nmids++] = d->site_id;
 		d->mailservice = -1;
 	}
+	/* sites and aliases are separate id spaces: never in one filter */
 	if (!queue_zone(b, ids, nids, chunk, 0) ||
 	    !queue_zone(b, aids, naids, chunk, 1) ||
 	    !queue_ids(b, OP_MAIL_GET_PREFS, mids, nmids, chunk, 0))
 		goto out;
 	if (b->n > 0 && !send_reads(e, b, &r, &err))
 		goto out;
+	/* a packet that failed leaves its domains without a zone: they
+	   fail with the packet's reason rather than act on nothing */
 	for (i = 0; i < n; i++)
 		if (!ds[i]->skip && ds[i]->read == READING &&
 		    (kinds & 1) && !ds[i]->have_zone && r != MC_OK)
@@ -369,6 +372,7 @@ nomem:
 	return 0;
 }
 
+/* forget the reading of these domains; zone_read then reads them alone */
 int
 zone_reread(struct engine *e, struct dom **ds, size_t n)
 {
@@ -380,6 +384,7 @@ zone_reread(struct engine *e, struct dom **ds, size_t n)
 	return zone_read(e, NULL);
 }
 
+/* only the mail preferences: the zone as read stays as it is */
 int
 zone_read_mail(struct engine *e, struct dom **ds, size_t n)
 {
@@ -388,6 +393,8 @@ zone_read_mail(struct engine *e, struct dom **ds, size_t n)
 	return read_doms(e, ds, n, 2);
 }
 
+/* the target panel's addresses of each domain it knows; the others keep
+ * none */
 static void
 take_targets(struct site_ref *refs, struct dom **who, size_t n)
 {
