@@ -11,7 +11,7 @@
 #include "config.h"
 #include "ini.h"
 #include "jsonin.h"
-#include "settings.h"
+#include "settings_in.h"
 #include "text.h"
 #include "valid.h"
 
