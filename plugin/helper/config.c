@@ -3,8 +3,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <limits.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +10,7 @@
 #include "config.h"
 #include "config_key.h"
 #include "ini.h"
-#include "proto.h"
 #include "text.h"
-#include "valid.h"
 
 #define CONFIG_MAX (256 * 1024)
 

@@ -1,9 +1,7 @@
 /* settings.c -- `mailcutover settings get|set`: read and write the config. */
 #include <sys/stat.h>
 
-#include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +13,7 @@
 #include "config.h"
 #include "ini.h"
 #include "json.h"
-#include "jsonin.h"
 #include "settings.h"
-#include "text.h"
-#include "transport.h"
 #include "valid.h"
 
 /* ------------------------------------------------------------- writing */
