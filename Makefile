@@ -104,9 +104,11 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(B)/bench/dnsbench $(B)/bench/dnscount.so
 	@/usr/bin/python3 bench/bench.py
 
-$(B)/bench/dnsbench: bench/dnsbench.c $(B)/plugin/helper/dnsprobe.o $(B)/libmcxmlrpc.a
+# dnsprobe and the modules it is made of
+DNSPROBE_OBJ = $(patsubst %,$(B)/plugin/helper/%.o,dnsprobe dnsq dnsslot dnstcp)
+$(B)/bench/dnsbench: bench/dnsbench.c $(DNSPROBE_OBJ) $(B)/libmcxmlrpc.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(B)/plugin/helper/dnsprobe.o $(B)/libmcxmlrpc.a $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $< $(DNSPROBE_OBJ) $(B)/libmcxmlrpc.a $(LDLIBS)
 
 $(B)/bench/dnscount.so: bench/dnscount.c
 	@mkdir -p $(dir $@)

@@ -1,4 +1,4 @@
-/* err.c -- the one error type: names, setting, exit-code mapping. */
+/* err.c -- the one error type: names and setting. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -74,24 +74,4 @@ mc_err_clear(struct mc_err *err)
 {
 	if (err != NULL)
 		memset(err, 0, sizeof(*err));
-}
-
-int
-mc_exit_code(enum mc_result r)
-{
-	switch (r) {
-	case MC_OK:
-		return 0;
-	case MC_E_USAGE:
-	case MC_E_CONFIG:
-	case MC_E_SECRET:
-		return 2;
-	case MC_E_CONNECT:
-	case MC_E_TLS:
-	case MC_E_AUTH:
-	case MC_E_VERSION:
-		return 4;
-	default:
-		return 1;
-	}
 }

@@ -55,7 +55,4 @@ void		 mc_err_prefix(struct mc_err *, const char *, ...)
 
 void		 mc_err_clear(struct mc_err *);
 
-/* Exit code of design.md section 4 for a failure of this kind. */
-int		 mc_exit_code(enum mc_result);
-
 #endif

@@ -127,14 +127,11 @@ enum mc_result	 op_set_ids(struct op *, const unsigned long *, size_t);
 enum mc_result	 op_build(const struct op *, xmlNodePtr operator_node,
 		    struct mc_err *);
 
-/*
- * Take the reply's operation element for this op: read every <result>,
- * check echoed ids against the request, fill the reply data. A reply that
- * does not line up is MC_E_MISMATCH. Per-result errors fail this op only.
- */
-enum mc_result	 op_take(struct op *, xmlNodePtr reply_operation,
-		    struct mc_err *);
+/* Forget the reply data of a previous send (op_take and op_free do). */
+void		 op_reset_reply(struct op *);
 
 void		 dns_record_clear(struct dns_record *);
+
+#include "op_take.h"
 
 #endif

@@ -38,24 +38,6 @@ packet_free(struct packet *p)
 }
 
 xmlNodePtr
-packet_operation(struct packet *p, const char *operator, const char *operation)
-{
-	xmlNodePtr op;
-
-	if (p->last_operator == NULL ||
-	    xmlStrcmp(p->last_operator->name, BAD_CAST operator) != 0) {
-		p->last_operator = xmlNewChild(p->root, NULL,
-		    BAD_CAST operator, NULL);
-		if (p->last_operator == NULL)
-			return NULL;
-	}
-	if ((op = xmlNewChild(p->last_operator, NULL, BAD_CAST operation,
-	    NULL)) != NULL)
-		p->nops++;
-	return op;
-}
-
-xmlNodePtr
 packet_text(xmlNodePtr parent, const char *name, const char *text)
 {
 	return xmlNewTextChild(parent, NULL, BAD_CAST name,

@@ -14,21 +14,12 @@
 struct packet {
 	xmlDocPtr	 doc;
 	xmlNodePtr	 root;
-	xmlNodePtr	 last_operator;	/* reused for consecutive operations */
 	size_t		 nops;		/* operation elements so far */
 };
 
 /* version may be NULL (the server then uses its newest). */
 struct packet	*packet_new(const char *version);
 void		 packet_free(struct packet *);
-
-/*
- * Append an operation element under an operator element; consecutive
- * operations of one operator share one operator element.
- * Returns the operation node, or NULL on allocation failure.
- */
-xmlNodePtr	 packet_operation(struct packet *, const char *operator,
-		    const char *operation);
 
 /* Children: text (escaped), unsigned number, empty element. NULL on ENOMEM. */
 xmlNodePtr	 packet_text(xmlNodePtr parent, const char *name, const char *);

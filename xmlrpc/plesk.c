@@ -50,8 +50,9 @@ plesk_free(struct plesk *p)
 	free(p);
 }
 
-enum mc_result
-plesk_post_raw(struct plesk *p, const char *body, size_t len, char **reply,
+/* one round trip: a packet body out, its reply back */
+static enum mc_result
+post(struct plesk *p, const char *body, size_t len, char **reply,
     size_t *replylen, struct mc_err *err)
 {
 	p->requests++;
@@ -76,7 +77,7 @@ send_packet(struct plesk *p, struct batch *b, size_t from, size_t n,
 		goto out;
 	}
 	p->ops += (long)n;
-	result = plesk_post_raw(p, (const char *)body, (size_t)len, &reply,
+	result = post(p, (const char *)body, (size_t)len, &reply,
 	    &replylen, err);
 	if (result != MC_OK) {
 		batch_fail(b, from, n, err->maybe_applied, err);

@@ -47,10 +47,6 @@ enum mc_result	 plesk_negotiate(struct plesk *, struct mc_err *);
  */
 enum mc_result	 plesk_send(struct plesk *, struct batch *, struct mc_err *);
 
-/* One round trip: send a single prepared packet body (for `raw`). */
-enum mc_result	 plesk_post_raw(struct plesk *, const char *, size_t,
-		    char **reply, size_t *, struct mc_err *);
-
 enum site_kind {
 	SITE_NONE,
 	SITE_WEBSPACE,

@@ -203,6 +203,43 @@ add_header(struct transport *t, const char *name, const char *value,
 
 static int curl_ready;
 
+/* the easy handle's options: HTTPS only, no redirect, our callbacks,
+ * the timeouts, TLS verification as planned (transport_tls_plan) */
+static void
+set_options(struct transport *t, const struct transport_conf *c)
+{
+	curl_easy_setopt(t->curl, CURLOPT_URL, t->url);
+	curl_easy_setopt(t->curl, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(t->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(t->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(t->curl, CURLOPT_HTTPHEADER, t->headers);
+	curl_easy_setopt(t->curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(t->curl, CURLOPT_READFUNCTION, read_cb);
+	curl_easy_setopt(t->curl, CURLOPT_READDATA, &t->x);
+	curl_easy_setopt(t->curl, CURLOPT_SEEKFUNCTION, seek_cb);
+	curl_easy_setopt(t->curl, CURLOPT_SEEKDATA, &t->x);
+	curl_easy_setopt(t->curl, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(t->curl, CURLOPT_WRITEDATA, &t->x);
+	curl_easy_setopt(t->curl, CURLOPT_ERRORBUFFER, t->errbuf);
+	curl_easy_setopt(t->curl, CURLOPT_CONNECTTIMEOUT_MS,
+	    c->connect_timeout_ms > 0 ? c->connect_timeout_ms : 10000L);
+	curl_easy_setopt(t->curl, CURLOPT_TIMEOUT_MS,
+	    c->timeout_ms > 0 ? c->timeout_ms : 300000L);
+	curl_easy_setopt(t->curl, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(t->curl, CURLOPT_USERAGENT, "mailcutover/1");
+	curl_easy_setopt(t->curl, CURLOPT_SSL_VERIFYPEER,
+	    (long)t->tls.verify_peer);
+	curl_easy_setopt(t->curl, CURLOPT_SSL_VERIFYHOST,
+	    (long)t->tls.verify_host);
+	if (t->pin != NULL)
+		curl_easy_setopt(t->curl, CURLOPT_PINNEDPUBLICKEY, t->pin);
+	if (t->cafile != NULL)
+		curl_easy_setopt(t->curl, CURLOPT_CAINFO, t->cafile);
+	else if (t->tls.verify_peer && trust_store() != NULL)
+		/* the system's bundle, wherever this distribution keeps it */
+		curl_easy_setopt(t->curl, CURLOPT_CAINFO, trust_store());
+}
+
 enum mc_result
 transport_new(const struct transport_conf *c, struct transport **out,
     struct mc_err *err)
@@ -253,36 +290,7 @@ transport_new(const struct transport_conf *c, struct transport **out,
 		goto fail;
 
 	t->x.max = c->max_body ? c->max_body : TRANSPORT_MAX_BODY_DEFAULT;
-	curl_easy_setopt(t->curl, CURLOPT_URL, t->url);
-	curl_easy_setopt(t->curl, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(t->curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(t->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(t->curl, CURLOPT_HTTPHEADER, t->headers);
-	curl_easy_setopt(t->curl, CURLOPT_POST, 1L);
-	curl_easy_setopt(t->curl, CURLOPT_READFUNCTION, read_cb);
-	curl_easy_setopt(t->curl, CURLOPT_READDATA, &t->x);
-	curl_easy_setopt(t->curl, CURLOPT_SEEKFUNCTION, seek_cb);
-	curl_easy_setopt(t->curl, CURLOPT_SEEKDATA, &t->x);
-	curl_easy_setopt(t->curl, CURLOPT_WRITEFUNCTION, write_cb);
-	curl_easy_setopt(t->curl, CURLOPT_WRITEDATA, &t->x);
-	curl_easy_setopt(t->curl, CURLOPT_ERRORBUFFER, t->errbuf);
-	curl_easy_setopt(t->curl, CURLOPT_CONNECTTIMEOUT_MS,
-	    c->connect_timeout_ms > 0 ? c->connect_timeout_ms : 10000L);
-	curl_easy_setopt(t->curl, CURLOPT_TIMEOUT_MS,
-	    c->timeout_ms > 0 ? c->timeout_ms : 300000L);
-	curl_easy_setopt(t->curl, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(t->curl, CURLOPT_USERAGENT, "mailcutover/1");
-	curl_easy_setopt(t->curl, CURLOPT_SSL_VERIFYPEER,
-	    (long)t->tls.verify_peer);
-	curl_easy_setopt(t->curl, CURLOPT_SSL_VERIFYHOST,
-	    (long)t->tls.verify_host);
-	if (t->pin != NULL)
-		curl_easy_setopt(t->curl, CURLOPT_PINNEDPUBLICKEY, t->pin);
-	if (t->cafile != NULL)
-		curl_easy_setopt(t->curl, CURLOPT_CAINFO, t->cafile);
-	else if (t->tls.verify_peer && trust_store() != NULL)
-		/* the system's bundle, wherever this distribution keeps it */
-		curl_easy_setopt(t->curl, CURLOPT_CAINFO, trust_store());
+	set_options(t, c);
 	*out = t;
 	return MC_OK;
 fail:

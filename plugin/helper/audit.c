@@ -92,19 +92,85 @@ field_clean(char *o, const char *f)
 	return w;
 }
 
+/* "TIME\tdomain\tstep\told\tnew\tresult\tactor\n" into line; its length */
+static size_t
+line_format(char *line, const char *ts, const char *const f[AUDIT_FIELDS - 1])
+{
+	size_t len, i;
+
+	len = strlen(ts);
+	memcpy(line, ts, len);
+	for (i = 0; i < AUDIT_FIELDS - 1; i++) {
+		line[len++] = '\t';
+		len += field_clean(line + len, f[i]);
+	}
+	line[len++] = '\n';
+	return len;
+}
+
+/* open the log for appending: a regular file of root's, not writable by
+ * group or others; -1 and err otherwise */
+static int
+log_open(const char *path, struct mc_err *err)
+{
+	struct stat st;
+	int fd;
+
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1) {
+		mc_err_set(err, MC_E_IO, "%s: %s", path, errno == ELOOP ?
+		    "is a symbolic link; refusing it" : strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1)
+		mc_err_set(err, MC_E_IO, "%s: %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		mc_err_set(err, MC_E_IO, "%s: not a regular file", path);
+	else if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		mc_err_set(err, MC_E_IO, "%s: owned by uid %lu with mode %04o; "
+		    "must be owned by root and not group or world writable",
+		    path, (unsigned long)st.st_uid,
+		    (unsigned)(st.st_mode & 07777));
+	else
+		return fd;
+	close(fd);
+	return -1;
+}
+
+/* one write(2), so that concurrent runs never interleave lines; fsync */
+static enum mc_result
+line_write(int fd, const char *path, const char *line, size_t len,
+    struct mc_err *err)
+{
+	ssize_t w;
+
+	do
+		w = write(fd, line, len);
+	while (w == -1 && errno == EINTR);
+	if (w == -1)
+		return mc_err_set(err, MC_E_IO, "%s: write: %s", path,
+		    strerror(errno));
+	if ((size_t)w != len)
+		return mc_err_set(err, MC_E_IO, "%s: short write (%zd of %zu "
+		    "bytes; disk full?)", path, w, len);
+	if (fsync(fd) == -1)
+		return mc_err_set(err, MC_E_IO, "%s: fsync: %s", path,
+		    strerror(errno));
+	return MC_OK;
+}
+
 enum mc_result
 audit_append(const char *dir, const char *domain, const char *step,
     const char *old_value, const char *new_value, const char *result_s,
     const char *actor, struct mc_err *err)
 {
-	const char *f[AUDIT_FIELDS - 1];
+	const char *f[AUDIT_FIELDS - 1] = { domain, step, old_value,
+	    new_value, result_s, actor };
 	char path[PATH_MAX], ts[32];
 	char line[(AUDIT_FIELDS) * (AUDIT_FIELD_MAX + 1) + 1];
-	struct stat st;
 	struct tm tm;
 	time_t now;
-	size_t len, i;
-	ssize_t w;
+	size_t len;
 	int fd = -1, r;
 	enum mc_result result = MC_E_IO;
 
@@ -114,77 +180,24 @@ audit_append(const char *dir, const char *domain, const char *step,
 		    dir);
 		goto out;
 	}
-	now = time(NULL);	/* never cached: tests run under faketime */
+	now = time(NULL);	/* the moment of writing: never cached */
 	if (gmtime_r(&now, &tm) == NULL ||
 	    strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
 		result = mc_err_set(err, MC_E_IO, "%s: cannot format the time "
 		    "%lld", path, (long long)now);
 		goto out;
 	}
-	f[0] = domain;
-	f[1] = step;
-	f[2] = old_value;
-	f[3] = new_value;
-	f[4] = result_s;
-	f[5] = actor;
-	len = strlen(ts);
-	memcpy(line, ts, len);
-	for (i = 0; i < AUDIT_FIELDS - 1; i++) {
-		line[len++] = '\t';
-		len += field_clean(line + len, f[i]);
-	}
-	line[len++] = '\n';
-
-	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) == -1) {
-		result = mc_err_set(err, MC_E_IO, "%s: %s", path,
-		    errno == ELOOP ? "is a symbolic link; refusing it" :
-		    strerror(errno));
+	len = line_format(line, ts, f);
+	if ((fd = log_open(path, err)) == -1 ||
+	    (result = line_write(fd, path, line, len, err)) != MC_OK)
 		goto out;
-	}
-	if (fstat(fd, &st) == -1) {
-		result = mc_err_set(err, MC_E_IO, "%s: %s", path,
-		    strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		result = mc_err_set(err, MC_E_IO, "%s: not a regular file",
-		    path);
-		goto out;
-	}
-	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		result = mc_err_set(err, MC_E_IO, "%s: owned by uid %lu with "
-		    "mode %04o; must be owned by root and not group or world "
-		    "writable", path, (unsigned long)st.st_uid,
-		    (unsigned)(st.st_mode & 07777));
-		goto out;
-	}
-	/* one write(2), so that concurrent runs never interleave lines */
-	do
-		w = write(fd, line, len);
-	while (w == -1 && errno == EINTR);
-	if (w == -1) {
-		result = mc_err_set(err, MC_E_IO, "%s: write: %s", path,
-		    strerror(errno));
-		goto out;
-	}
-	if ((size_t)w != len) {
-		result = mc_err_set(err, MC_E_IO, "%s: short write (%zd of %zu "
-		    "bytes; disk full?)", path, w, len);
-		goto out;
-	}
-	if (fsync(fd) == -1) {
-		result = mc_err_set(err, MC_E_IO, "%s: fsync: %s", path,
-		    strerror(errno));
-		goto out;
-	}
-	if (close(fd) == -1) {
-		fd = -1;
+	r = close(fd);
+	fd = -1;
+	if (r == -1) {
 		result = mc_err_set(err, MC_E_IO, "%s: close: %s", path,
 		    strerror(errno));
 		goto out;
 	}
-	fd = -1;
 	result = MC_OK;
 out:
 	if (fd != -1)
@@ -224,6 +237,63 @@ line_split(char *line, const char *fields[AUDIT_FIELDS])
 	return n == AUDIT_FIELDS;
 }
 
+/*
+ * The next line of fp into line (its newline cut): 1 a whole line, 0 a
+ * bad one (*why says how: incomplete, too long, not 7 fields; an
+ * overlong line is skipped to its end), -1 at the end of the file.
+ */
+static int
+line_read(FILE *fp, char *line, const char *fields[AUDIT_FIELDS],
+    const char **why)
+{
+	size_t len;
+	int c;
+
+	if (fgets(line, AUDIT_LINE_MAX + 2, fp) == NULL)
+		return -1;
+	len = strlen(line);
+	if (len == 0 || line[len - 1] != '\n') {
+		if (feof(fp) || len < AUDIT_LINE_MAX + 1) {
+			*why = "incomplete last line or NUL byte";
+			return 0;
+		}
+		/* overlong: skip the rest of it */
+		while ((c = getc(fp)) != EOF && c != '\n')
+			;
+		*why = "line too long";
+		return 0;
+	}
+	line[len - 1] = '\0';
+	if (!line_split(line, fields)) {
+		*why = "not 7 tab-separated fields";
+		return 0;
+	}
+	return 1;
+}
+
+/* the log for reading; NULL with *result set (MC_OK: there is none) */
+static FILE *
+log_read_open(const char *path, enum mc_result *result, struct mc_err *err)
+{
+	FILE *fp;
+	int fd;
+
+	*result = MC_OK;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		if (errno != ENOENT)	/* ENOENT: nothing logged yet */
+			*result = mc_err_set(err, MC_E_IO, "%s: %s", path,
+			    errno == ELOOP ? "is a symbolic link; refusing it" :
+			    strerror(errno));
+		return NULL;
+	}
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		*result = mc_err_set(err, MC_E_IO, "%s: %s", path,
+		    strerror(errno));
+		close(fd);
+	}
+	return fp;
+}
+
 enum mc_result
 audit_read(const char *dir, const char *domain,
     void (*cb)(void *arg, const char *const fields[7]), void *arg,
@@ -233,86 +303,43 @@ audit_read(const char *dir, const char *domain,
 	char *line = NULL;
 	const char *fields[AUDIT_FIELDS];
 	FILE *fp = NULL;
-	size_t lineno = 0, bad = 0, first_bad = 0, len;
-	const char *why = NULL;
-	int fd = -1, c, r, ok;
+	size_t lineno = 0, bad = 0, first_bad = 0;
+	const char *why = NULL, *w;
+	int r;
 	enum mc_result result = MC_E_IO;
 
 	r = snprintf(path, sizeof(path), "%s/" AUDIT_FILE, dir);
-	if (r < 0 || (size_t)r >= sizeof(path)) {
-		result = mc_err_set(err, MC_E_USAGE, "%.200s: path too long",
+	if (r < 0 || (size_t)r >= sizeof(path))
+		return mc_err_set(err, MC_E_USAGE, "%.200s: path too long",
 		    dir);
-		goto out;
-	}
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
-		if (errno == ENOENT)
-			result = MC_OK;		/* nothing logged yet */
-		else
-			result = mc_err_set(err, MC_E_IO, "%s: %s", path,
-			    errno == ELOOP ? "is a symbolic link; refusing it" :
-			    strerror(errno));
-		goto out;
-	}
-	if ((fp = fdopen(fd, "r")) == NULL) {
-		result = mc_err_set(err, MC_E_IO, "%s: %s", path,
-		    strerror(errno));
-		goto out;
-	}
-	fd = -1;
+	if ((fp = log_read_open(path, &result, err)) == NULL)
+		return result;
 	if ((line = malloc(AUDIT_LINE_MAX + 2)) == NULL) {
 		result = mc_err_set(err, MC_E_NOMEM, "%s: out of memory", path);
 		goto out;
 	}
-	while (fgets(line, AUDIT_LINE_MAX + 2, fp) != NULL) {
+	while ((r = line_read(fp, line, fields, &w)) >= 0) {
 		lineno++;
-		len = strlen(line);
-		ok = 1;
-		if (len == 0 || line[len - 1] != '\n') {
-			ok = 0;
-			if (feof(fp) || len < AUDIT_LINE_MAX + 1) {
-				if (first_bad == 0)
-					why = "incomplete last line or NUL byte";
-			} else {
-				/* overlong: skip the rest of it */
-				while ((c = getc(fp)) != EOF && c != '\n')
-					;
-				if (first_bad == 0)
-					why = "line too long";
-			}
-		} else {
-			line[len - 1] = '\0';
-			if (!line_split(line, fields)) {
-				ok = 0;
-				if (first_bad == 0)
-					why = "not 7 tab-separated fields";
-			}
-		}
-		if (!ok) {
-			if (first_bad == 0)
+		if (r == 0) {
+			if (first_bad == 0) {
 				first_bad = lineno;
+				why = w;
+			}
 			bad++;
-			continue;
-		}
-		if (domain == NULL || domain_eq(fields[1], domain))
+		} else if (domain == NULL || domain_eq(fields[1], domain))
 			cb(arg, fields);
 	}
-	if (ferror(fp)) {
+	if (ferror(fp))
 		result = mc_err_set(err, MC_E_IO, "%s: read: %s", path,
 		    strerror(errno));
-		goto out;
-	}
-	if (bad > 0) {
+	else if (bad > 0)
 		result = mc_err_set(err, MC_E_CORRUPT, "%s: line %zu: %s "
 		    "(%zu bad line%s skipped)", path, first_bad, why, bad,
 		    bad == 1 ? "" : "s");
-		goto out;
-	}
-	result = MC_OK;
+	else
+		result = MC_OK;
 out:
 	free(line);
-	if (fp != NULL)
-		fclose(fp);
-	if (fd != -1)
-		close(fd);
+	fclose(fp);
 	return result;
 }

@@ -3,14 +3,14 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
-#include "proto.h"
-#include "valid.h"
+#include "config_key.h"
+#include "ini.h"
+#include "text.h"
 
 #define CONFIG_MAX (256 * 1024)
 
@@ -38,19 +38,6 @@ panel_clear(struct panel_conf *p)
 	free(p->pin);
 	free(p->cafile);
 	free(p->protocol);
-}
-
-static const char *const method_names[REFRESH__MAX] = {
-	[REFRESH_NOTIFY] = "notify",
-	[REFRESH_PLESK] = "plesk",
-	[REFRESH_RNDC] = "rndc",
-	[REFRESH_MANUAL] = "manual",
-};
-
-const char *
-refresh_method_name(enum refresh_method m)
-{
-	return (unsigned)m < REFRESH__MAX ? method_names[m] : "?";
 }
 
 static void
@@ -100,337 +87,6 @@ config_free(struct config *c)
 	}
 	free(c->path);
 	free(c);
-}
-
-static char *
-trim(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
-static int
-parse_bool(const char *v, int *out)
-{
-	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") ||
-	    !strcmp(v, "1"))
-		*out = 1;
-	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") ||
-	    !strcmp(v, "0"))
-		*out = 0;
-	else
-		return 0;
-	return 1;
-}
-
-static enum mc_result
-set_str(char **dst, const char *v, const char *name, int line, const char *key,
-    struct mc_err *err)
-{
-	if (*dst != NULL)
-		return mc_err_set(err, MC_E_CONFIG, "%s:%d: %s given twice",
-		    name, line, key);
-	if ((*dst = strdup(v)) == NULL)
-		return mc_err_set(err, MC_E_NOMEM, "out of memory");
-	return MC_OK;
-}
-
-static enum mc_result
-panel_key(struct panel_conf *p, const char *key, const char *v,
-    const char *name, int line, struct mc_err *err)
-{
-	unsigned long n;
-	size_t sz;
-
-#define BAD(what) mc_err_set(err, MC_E_CONFIG, "%s:%d: [%s] %s: %s", name, \
-	line, p->role, key, what)
-	if (!strcmp(key, "url")) {
-		if (strncmp(v, "https://", 8) != 0 || strlen(v) < 9 ||
-		    strpbrk(v, " \t\"'<>\\") != NULL)
-			return BAD("must be an https:// URL such as "
-			    "https://panel.example.com:8443");
-		return set_str(&p->url, v, name, line, key, err);
-	}
-	if (!strcmp(key, "auth")) {
-		if (!strcmp(v, "key"))
-			p->auth = AUTH_KEY;
-		else if (!strcmp(v, "login"))
-			p->auth = AUTH_LOGIN;
-		else
-			return BAD("must be key or login");
-		return MC_OK;
-	}
-	if (!strcmp(key, "login")) {
-		for (sz = 0; v[sz] != '\0'; sz++)
-			if ((unsigned char)v[sz] < 0x21 || v[sz] == 0x7f)
-				return BAD("must not contain spaces or "
-				    "control characters");
-		return set_str(&p->login, v, name, line, key, err);
-	}
-	if (!strcmp(key, "secret_file")) {
-		if (strcmp(v, "-") != 0 && v[0] != '/')
-			return BAD("must be an absolute path, or - for stdin");
-		return set_str(&p->secret_file, v, name, line, key, err);
-	}
-	if (!strcmp(key, "pin")) {
-		if (!valid_pin(v))
-			return BAD("must be sha256//<44 base64 characters> "
-			    "(see `mailcutover pin URL`)");
-		return set_str(&p->pin, v, name, line, key, err);
-	}
-	if (!strcmp(key, "cafile")) {
-		if (v[0] != '/')
-			return BAD("must be an absolute path");
-		return set_str(&p->cafile, v, name, line, key, err);
-	}
-	if (!strcmp(key, "insecure")) {
-		if (!parse_bool(v, &p->insecure))
-			return BAD("must be yes or no");
-		return MC_OK;
-	}
-	if (!strcmp(key, "connect_timeout") || !strcmp(key, "timeout")) {
-		if (!parse_ulong(v, 1, 3600, &n))
-			return BAD("must be whole seconds from 1 to 3600");
-		if (key[0] == 'c')
-			p->connect_timeout_ms = (long)n * 1000;
-		else
-			p->timeout_ms = (long)n * 1000;
-		return MC_OK;
-	}
-	if (!strcmp(key, "max_response")) {
-		if (!parse_size(v, (size_t)1 << 30, &sz) || sz < 4096)
-			return BAD("must be a size from 4K to 1G, such as 64M");
-		p->max_body = sz;
-		return MC_OK;
-	}
-	if (!strcmp(key, "batch_size")) {
-		if (!parse_ulong(v, 1, 10000, &n))
-			return BAD("must be a whole number from 1 to 10000");
-		p->batch_max = n;
-		return MC_OK;
-	}
-	if (!strcmp(key, "protocol")) {
-		if (!strcmp(v, "auto"))
-			return MC_OK;
-		if (!proto_valid(v))
-			return BAD("must be auto or a version such as 1.6.7.0");
-		return set_str(&p->protocol, v, name, line, key, err);
-	}
-	return mc_err_set(err, MC_E_CONFIG, "%s:%d: [%s] unknown key '%.60s'",
-	    name, line, p->role, key);
-#undef BAD
-}
-
-/* "HH:MM-HH:MM" -> minutes of day */
-static int
-parse_window(const char *v, int *start, int *end)
-{
-	unsigned h1, m1, h2, m2;
-	char tail;
-
-	if (sscanf(v, "%2u:%2u-%2u:%2u%c", &h1, &m1, &h2, &m2, &tail) != 4 ||
-	    h1 > 23 || h2 > 23 || m1 > 59 || m2 > 59 ||
-	    (h1 == h2 && m1 == m2))
-		return 0;
-	*start = (int)(h1 * 60 + m1);
-	*end = (int)(h2 * 60 + m2);
-	return 1;
-}
-
-/* Split v on spaces/commas into at most max strings checked by ok(). */
-static enum mc_result
-set_list(char **dst, size_t *n, size_t max, const char *v, int (*ok)(const char *),
-    const char *name, int line, const char *sect, const char *key,
-    const char *what, struct mc_err *err)
-{
-	char *copy, *tok, *save = NULL;
-	enum mc_result result = MC_OK;
-
-	if (*n != 0)
-		return mc_err_set(err, MC_E_CONFIG, "%s:%d: %s given twice",
-		    name, line, key);
-	if ((copy = strdup(v)) == NULL)
-		return mc_err_set(err, MC_E_NOMEM, "out of memory");
-	for (tok = strtok_r(copy, " ,\t", &save); tok != NULL;
-	    tok = strtok_r(NULL, " ,\t", &save)) {
-		if (*n == max || !ok(tok)) {
-			result = mc_err_set(err, MC_E_CONFIG, "%s:%d: [%s] "
-			    "%s: '%.60s' %s", name, line, sect, key, tok,
-			    *n == max ? "is one too many" : what);
-			break;
-		}
-		if ((dst[*n] = strdup(tok)) == NULL) {
-			result = mc_err_set(err, MC_E_NOMEM, "out of memory");
-			break;
-		}
-		(*n)++;
-	}
-	free(copy);
-	if (result == MC_OK && *n == 0)
-		result = mc_err_set(err, MC_E_CONFIG, "%s:%d: [%s] %s is empty",
-		    name, line, sect, key);
-	return result;
-}
-
-static int
-record_label_ok(const char *s)
-{
-	return *s != '\0' && strchr(s, '.') == NULL && valid_label(s);
-}
-
-static enum mc_result
-cutover_key(struct cutover_conf *c, const char *key, const char *v,
-    const char *name, int line, struct mc_err *err)
-{
-	unsigned long n;
-
-#define BADC(what) mc_err_set(err, MC_E_CONFIG, "%s:%d: [cutover] %s: %s", \
-	name, line, key, what)
-	if (!strcmp(key, "records"))
-		return set_list(c->records, &c->nrecords, CONFIG_MAX_RECORDS,
-		    v, record_label_ok, name, line, "cutover", key,
-		    "is not a host label such as mail", err);
-	if (!strcmp(key, "parent_dns"))
-		return set_list(c->parent_dns, &c->nparent_dns,
-		    CONFIG_MAX_PARENTS, v, valid_ip, name, line, "cutover",
-		    key, "is not an IP address", err);
-	if (!strcmp(key, "lowered_ttl") || !strcmp(key, "restored_ttl") ||
-	    !strcmp(key, "min_wait")) {
-		if (!parse_ulong(v, 1, 2147483647UL, &n))
-			return BADC("must be whole seconds");
-		if (key[0] == 'l')
-			c->lowered_ttl = n;
-		else if (key[0] == 'r')
-			c->restored_ttl = n;
-		else
-			c->min_wait = n;
-		return MC_OK;
-	}
-	if (!strcmp(key, "switch_timeout") || !strcmp(key, "sync_timeout")) {
-		if (!parse_ulong(v, 1, 86400, &n))
-			return BADC("must be whole seconds from 1 to 86400");
-		if (key[1] == 'w')
-			c->switch_timeout = n;
-		else
-			c->sync_timeout = n;
-		return MC_OK;
-	}
-	if (!strcmp(key, "dns_timeout")) {
-		if (!parse_ulong(v, 10, 60000, &n))
-			return BADC("must be milliseconds from 10 to 60000");
-		c->dns_timeout_ms = n;
-		return MC_OK;
-	}
-	if (!strcmp(key, "dns_port")) {
-		if (!parse_ulong(v, 1, 65535, &n))
-			return BADC("must be a port from 1 to 65535");
-		c->dns_port = n;
-		return MC_OK;
-	}
-	if (!strcmp(key, "new_ip")) {
-		if (!valid_ipv4(v))
-			return BADC("must be an IPv4 address (IPv6: new_ip6)");
-		return set_str(&c->new_ip, v, name, line, key, err);
-	}
-	if (!strcmp(key, "new_ip6")) {
-		if (!valid_ipv6(v))
-			return BADC("must be an IPv6 address");
-		return set_str(&c->new_ip6, v, name, line, key, err);
-	}
-	if (!strcmp(key, "old_ip"))
-		return set_list(c->old_ip, &c->nold_ip, CONFIG_MAX_OLD_IPS, v,
-		    valid_ip, name, line, "cutover", key, "is not an IP "
-		    "address", err);
-	if (!strcmp(key, "drop_aaaa")) {
-		if (!parse_bool(v, &c->drop_aaaa))
-			return BADC("must be yes or no");
-		return MC_OK;
-	}
-	if (!strcmp(key, "primary_dns")) {
-		if (!valid_ip(v))
-			return BADC("must be the IP address of the primary "
-			    "name server");
-		return set_str(&c->primary_dns, v, name, line, key, err);
-	}
-	if (!strcmp(key, "resolver")) {
-		if (!valid_ip(v))
-			return BADC("must be the IP address of a recursive "
-			    "resolver");
-		return set_str(&c->resolver, v, name, line, key, err);
-	}
-	if (!strcmp(key, "dkim_selector")) {
-		if (!record_label_ok(v))
-			return BADC("must be one DNS label such as default");
-		return set_str(&c->dkim_selector, v, name, line, key, err);
-	}
-	if (!strcmp(key, "state_dir") || !strcmp(key, "mail_cafile")) {
-		if (v[0] != '/' || strstr(v, "/../") != NULL)
-			return BADC("must be an absolute path");
-		return set_str(key[0] == 's' ? &c->state_dir : &c->mail_cafile,
-		    v, name, line, key, err);
-	}
-	if (!strcmp(key, "quiet_hours")) {
-		if (!parse_window(v, &c->quiet_start, &c->quiet_end))
-			return BADC("must be HH:MM-HH:MM (local time)");
-		return MC_OK;
-	}
-	if (!strcmp(key, "test_timings")) {
-		if (!parse_bool(v, &c->test_timings))
-			return BADC("must be yes or no");
-		return MC_OK;
-	}
-	return mc_err_set(err, MC_E_CONFIG, "%s:%d: [cutover] unknown key "
-	    "'%.60s'", name, line, key);
-#undef BADC
-}
-
-static enum mc_result
-secondary_key(struct secondary_conf *s, const char *key, const char *v,
-    const char *name, int line, struct mc_err *err)
-{
-	unsigned long n;
-
-#define BADS(what) mc_err_set(err, MC_E_CONFIG, "%s:%d: [%s] %s: %s", \
-	name, line, s->label, key, what)
-	if (!strcmp(key, "address")) {
-		if (!valid_ip(v))
-			return BADS("must be an IP address");
-		return set_str(&s->address, v, name, line, key, err);
-	}
-	if (!strcmp(key, "method")) {
-		for (n = 0; n < REFRESH__MAX; n++)
-			if (!strcmp(v, method_names[n])) {
-				s->method = (enum refresh_method)n;
-				return MC_OK;
-			}
-		return BADS("must be notify, plesk, rndc or manual");
-	}
-	if (!strcmp(key, "rndc_key")) {
-		if (v[0] != '/')
-			return BADS("must be an absolute path");
-		return set_str(&s->rndc_key, v, name, line, key, err);
-	}
-	if (!strcmp(key, "rndc_server")) {
-		if (!valid_ip(v))
-			return BADS("must be an IP address");
-		return set_str(&s->rndc_server, v, name, line, key, err);
-	}
-	if (!strcmp(key, "rndc_port")) {
-		if (!parse_ulong(v, 1, 65535, &n))
-			return BADS("must be a port from 1 to 65535");
-		s->rndc_port = n;
-		return MC_OK;
-	}
-	/* the rest describe the secondary's Plesk panel (method plesk) */
-	s->panel.present = 1;
-	return panel_key(&s->panel, key, v, name, line, err);
-#undef BADS
 }
 
 static enum mc_result
@@ -529,148 +185,143 @@ section_name_ok(const char *s)
 	return i > 0 && i < 64;
 }
 
+/* Where config_parse is in the file: the section of the current line. */
+struct cparse {
+	const char		*name;		/* file name, for messages */
+	struct config		*c;
+	struct panel_conf	*cur;		/* [source] or [target] */
+	struct secondary_conf	*sec;		/* [secondary NAME] */
+	int			 in_cutover, seen_cutover;
+	char			 seen[64][64];	/* keys of this section */
+	size_t			 nseen;
+	struct mc_err		*err;
+};
+
+/* "[secondary NAME]": a new secondary, its name checked */
+static enum mc_result
+section_secondary(struct cparse *p, char *line, int lineno)
+{
+	struct config *c = p->c;
+	char *key;
+	size_t i;
+
+	line[strlen(line) - 1] = '\0';
+	key = text_trim(line + 11);
+	if (!section_name_ok(key))
+		return mc_err_set(p->err, MC_E_CONFIG, "%s:%d: secondary name "
+		    "'%.60s' must be letters, digits, . - _", p->name, lineno,
+		    key);
+	for (i = 0; i < c->nsecondaries; i++)
+		if (!strcmp(c->secondaries[i].name, key))
+			break;
+	if (i < c->nsecondaries || c->nsecondaries == CONFIG_MAX_SECONDARIES)
+		return mc_err_set(p->err, MC_E_CONFIG, "%s:%d: [secondary %s] "
+		    "%s", p->name, lineno, key, i < c->nsecondaries ?
+		    "given twice" : "is one too many");
+	p->sec = &c->secondaries[c->nsecondaries++];
+	p->sec->line = lineno;
+	if ((p->sec->name = strdup(key)) == NULL ||
+	    asprintf(&p->sec->label, "secondary %s", key) < 0) {
+		p->sec->label = NULL;
+		return mc_err_set(p->err, MC_E_NOMEM, "out of memory");
+	}
+	panel_defaults(&p->sec->panel, p->sec->label);
+	p->sec->panel.line = lineno;
+	return MC_OK;
+}
+
+/* a line starting with '[': only the four kinds of section exist */
+static enum mc_result
+section(struct cparse *p, char *line, int lineno)
+{
+	p->nseen = 0;
+	p->cur = NULL;
+	p->sec = NULL;
+	p->in_cutover = 0;
+	if (!strcmp(line, "[source]"))
+		p->cur = &p->c->source;
+	else if (!strcmp(line, "[target]"))
+		p->cur = &p->c->target;
+	else if (!strcmp(line, "[cutover]")) {
+		if (p->seen_cutover++)
+			return mc_err_set(p->err, MC_E_CONFIG, "%s:%d: section "
+			    "[cutover] given twice", p->name, lineno);
+		p->in_cutover = 1;
+		return MC_OK;
+	} else if (!strncmp(line, "[secondary ", 11) &&
+	    line[strlen(line) - 1] == ']')
+		return section_secondary(p, line, lineno);
+	else
+		return mc_err_set(p->err, MC_E_CONFIG, "%s:%d: unknown section "
+		    "%.60s", p->name, lineno, line);
+	if (p->cur->present)
+		return mc_err_set(p->err, MC_E_CONFIG, "%s:%d: section %s given "
+		    "twice", p->name, lineno, line);
+	p->cur->present = 1;
+	p->cur->line = lineno;
+	return MC_OK;
+}
+
+/* one line of the file (ini_scan) */
+static enum mc_result
+config_line(void *arg, const struct ini_line *l)
+{
+	struct cparse *p = arg;
+	size_t i;
+
+	if (l->text[0] == '[')
+		return section(p, l->text, l->lineno);
+	if (l->kind != INI_PAIR)
+		return mc_err_set(p->err, MC_E_CONFIG, "%s:%d: expected key = "
+		    "value", p->name, l->lineno);
+	if (p->cur == NULL && p->sec == NULL && !p->in_cutover)
+		return mc_err_set(p->err, MC_E_CONFIG, "%s:%d: '%.60s' outside "
+		    "of a section", p->name, l->lineno, l->key);
+	if (*l->value == '\0')
+		return mc_err_set(p->err, MC_E_CONFIG, "%s:%d: %.60s has no "
+		    "value", p->name, l->lineno, l->key);
+	for (i = 0; i < p->nseen; i++)
+		if (!strcmp(p->seen[i], l->key))
+			return mc_err_set(p->err, MC_E_CONFIG, "%s:%d: %.60s "
+			    "given twice in this section", p->name, l->lineno,
+			    l->key);
+	if (p->nseen < 64)
+		snprintf(p->seen[p->nseen++], sizeof(p->seen[0]), "%s",
+		    l->key);
+	if (p->in_cutover)
+		return config_key_cutover(&p->c->cutover, l->key, l->value, p->name,
+		    l->lineno, p->err);
+	if (p->sec != NULL)
+		return config_key_secondary(p->sec, l->key, l->value, p->name,
+		    l->lineno, p->err);
+	return config_key_panel(p->cur, l->key, l->value, p->name, l->lineno,
+	    p->err);
+}
+
 enum mc_result
 config_parse(const char *name, const char *text, struct config **out,
     struct mc_err *err)
 {
+	struct cparse *p;
 	struct config *c;
-	struct panel_conf *cur = NULL;
-	struct secondary_conf *sec = NULL;
-	int in_cutover = 0, seen_cutover = 0;
-	char *buf = NULL, *line, *next, *eq, *key, *val;
-	enum mc_result result = MC_OK;
-	int lineno = 0;
+	enum mc_result result;
 	size_t i;
 
 	*out = NULL;
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
 	    (c->path = strdup(name)) == NULL ||
-	    (buf = strdup(text)) == NULL) {
+	    (p = calloc(1, sizeof(*p))) == NULL) {
 		config_free(c);
 		return mc_err_set(err, MC_E_NOMEM, "out of memory");
 	}
 	panel_defaults(&c->source, "source");
 	panel_defaults(&c->target, "target");
 	cutover_defaults(&c->cutover);
-	char seen[64][64];	/* keys of the current section */
-	size_t nseen = 0;
-
-	for (line = buf; line != NULL && result == MC_OK; line = next) {
-		lineno++;
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		if ((eq = strchr(line, '#')) != NULL)
-			*eq = '\0';
-		line = trim(line);
-		if (*line == '\0')
-			continue;
-		if (*line == '[') {
-			nseen = 0;
-			cur = NULL;
-			sec = NULL;
-			in_cutover = 0;
-			if (!strcmp(line, "[source]"))
-				cur = &c->source;
-			else if (!strcmp(line, "[target]"))
-				cur = &c->target;
-			else if (!strcmp(line, "[cutover]")) {
-				if (seen_cutover++) {
-					result = mc_err_set(err, MC_E_CONFIG,
-					    "%s:%d: section [cutover] given "
-					    "twice", name, lineno);
-					break;
-				}
-				in_cutover = 1;
-				continue;
-			} else if (!strncmp(line, "[secondary ", 11) &&
-			    line[strlen(line) - 1] == ']') {
-				line[strlen(line) - 1] = '\0';
-				key = trim(line + 11);
-				if (!section_name_ok(key)) {
-					result = mc_err_set(err, MC_E_CONFIG,
-					    "%s:%d: secondary name '%.60s' must "
-					    "be letters, digits, . - _", name,
-					    lineno, key);
-					break;
-				}
-				for (i = 0; i < c->nsecondaries; i++)
-					if (!strcmp(c->secondaries[i].name, key))
-						break;
-				if (i < c->nsecondaries ||
-				    c->nsecondaries == CONFIG_MAX_SECONDARIES) {
-					result = mc_err_set(err, MC_E_CONFIG,
-					    "%s:%d: [secondary %s] %s", name,
-					    lineno, key, i < c->nsecondaries ?
-					    "given twice" : "is one too many");
-					break;
-				}
-				sec = &c->secondaries[c->nsecondaries++];
-				sec->line = lineno;
-				if ((sec->name = strdup(key)) == NULL ||
-				    asprintf(&sec->label, "secondary %s",
-				    key) < 0) {
-					sec->label = NULL;
-					result = mc_err_set(err, MC_E_NOMEM,
-					    "out of memory");
-					break;
-				}
-				panel_defaults(&sec->panel, sec->label);
-				sec->panel.line = lineno;
-				continue;
-			} else {
-				result = mc_err_set(err, MC_E_CONFIG, "%s:%d: "
-				    "unknown section %.60s", name, lineno,
-				    line);
-				break;
-			}
-			if (cur->present) {
-				result = mc_err_set(err, MC_E_CONFIG, "%s:%d: "
-				    "section %s given twice", name, lineno,
-				    line);
-				break;
-			}
-			cur->present = 1;
-			cur->line = lineno;
-			continue;
-		}
-		if ((eq = strchr(line, '=')) == NULL) {
-			result = mc_err_set(err, MC_E_CONFIG, "%s:%d: expected "
-			    "key = value", name, lineno);
-			break;
-		}
-		*eq = '\0';
-		key = trim(line);
-		val = trim(eq + 1);
-		if (cur == NULL && sec == NULL && !in_cutover) {
-			result = mc_err_set(err, MC_E_CONFIG, "%s:%d: '%.60s' "
-			    "outside of a section", name, lineno, key);
-			break;
-		}
-		if (*val == '\0') {
-			result = mc_err_set(err, MC_E_CONFIG, "%s:%d: %.60s has "
-			    "no value", name, lineno, key);
-			break;
-		}
-		for (i = 0; i < nseen; i++)
-			if (!strcmp(seen[i], key))
-				break;
-		if (i < nseen) {
-			result = mc_err_set(err, MC_E_CONFIG, "%s:%d: %.60s "
-			    "given twice in this section", name, lineno, key);
-			break;
-		}
-		if (nseen < 64)
-			snprintf(seen[nseen++], sizeof(seen[0]), "%s", key);
-		if (in_cutover)
-			result = cutover_key(&c->cutover, key, val, name,
-			    lineno, err);
-		else if (sec != NULL)
-			result = secondary_key(sec, key, val, name, lineno,
-			    err);
-		else
-			result = panel_key(cur, key, val, name, lineno, err);
-	}
-	free(buf);
+	p->name = name;
+	p->c = c;
+	p->err = err;
+	result = ini_scan(text, config_line, p, err);
+	free(p);
 	if (result == MC_OK && !c->source.present)
 		result = mc_err_set(err, MC_E_CONFIG, "%s: no [source] section "
 		    "(the old server's panel)", name);

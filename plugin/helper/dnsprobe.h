@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "dnsq.h"
 #include "err.h"
 
 #define DNSPROBE_MAX_QUERIES	262144	/* n of one dnsprobe_run */
@@ -11,37 +12,6 @@
 #define DNSPROBE_MAX_TRIES	20	/* opts.tries */
 #define DNSPROBE_MAX_TIMEOUT_MS	60000	/* opts.timeout_ms */
 #define DNSPROBE_PER_SERVER	64	/* default opts.max_per_server */
-
-/*
- * One question to one server. The caller zeroes the struct and fills the
- * inputs; dnsprobe_run fills the results. answers and its strings are
- * owned by the struct and released by dnsq_clear (or by the next
- * dnsprobe_run on it, which clears the old results first).
- */
-struct dnsq {
-	char		 server[64];	/* IPv4 or IPv6 literal */
-	unsigned	 port;		/* 0 -> 53 */
-	char		 name[256];	/* owner name, trailing dot optional */
-	int		 type;		/* ldns_rr_type: A AAAA SOA NS MX TXT PTR CNAME */
-	/* results */
-	enum mc_result	 result;	/* MC_OK when an answer (any rcode) arrived */
-	int		 rcode;		/* LDNS_RCODE_*; -1 when no answer */
-	int		 aa;		/* authoritative answer flag */
-	/*
-	 * rdata of the answer RRs of the asked type as text: "127.0.3.20",
-	 * MX "10 mail.example.com.", TXT content unquoted (strings joined,
-	 * bytes outside printable ASCII as \DDD), SOA the whole rdata.
-	 * A CNAME chain inside the answer section is followed.
-	 */
-	char		**answers;
-	size_t		 nanswers;
-	unsigned long	 ttl;		/* TTL of the first matching answer RR */
-	unsigned long	 serial;	/* SOA: serial */
-	int		 has_serial;
-	int		 tries;		/* how many sends it took (UDP and TCP) */
-	int		 tcp;		/* answered over TCP (after TC) */
-	char		 msg[160];	/* on failure: what went wrong */
-};
 
 struct dnsprobe_opts {
 	int	 timeout_ms;	/* per try, 0 -> 1000 */
@@ -66,12 +36,6 @@ struct dnsprobe_opts {
  */
 enum mc_result	 dnsprobe_run(struct dnsq *qs, size_t n,
 		    const struct dnsprobe_opts *opts, struct mc_err *err);
-
-/* Free answers and reset the results; keep the inputs. NULL is a no-op. */
-void		 dnsq_clear(struct dnsq *);
-
-/* dnsq_clear on each of n. */
-void		 dnsq_free_all(struct dnsq *, size_t n);
 
 /*
  * Send a DNS NOTIFY (opcode NOTIFY, AA, question zone/SOA/IN) to

@@ -86,11 +86,3 @@ idn_unicode(const char *ascii, char *out, size_t n)
 		snprintf(out, n, "%s", u);
 	idn2_free(u);
 }
-
-const char *
-idn_check(const char *in)
-{
-	char buf[256];
-
-	return idn_ascii(in, buf, sizeof(buf));
-}

@@ -18,7 +18,4 @@ const char	*idn_ascii(const char *in, char *out, size_t);
  */
 void		 idn_unicode(const char *ascii, char *out, size_t);
 
-/* idn_ascii() without the result: NULL when `in` is a domain name. */
-const char	*idn_check(const char *in);
-
 #endif

@@ -1,6 +1,5 @@
 /* journal.c -- per-domain crash-safe journal: load, edit, atomic save, lock. */
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -16,31 +15,14 @@
 
 #include <openssl/sha.h>
 
+#include "atomicfile.h"
 #include "journal.h"
 #include "valid.h"
-
-/*
- * System calls of journal_save, replaceable by a test that #includes this
- * file (define the macro first) to inject ENOSPC, EIO and the like.
- */
-#ifndef JOURNAL_WRITE
-#define JOURNAL_WRITE	write
-#endif
-#ifndef JOURNAL_FSYNC
-#define JOURNAL_FSYNC	fsync
-#endif
-#ifndef JOURNAL_RENAME
-#define JOURNAL_RENAME	rename
-#endif
 
 #define MAGIC_LINE	"mailcutover-journal 1"
 #define MAGIC_PREFIX	"mailcutover-journal "
 #define DOMAIN_PREFIX	"domain "
 #define END_PREFIX	"end sha256="
-#define SUFFIX		".journal"
-#define LOCK_SUFFIX	".lock"
-#define DOMAIN_BUF	256	/* valid_domain(): at most 253 octets */
-#define TMP_TRIES	16
 
 struct pair {
 	char	*key;		/* [a-z0-9_.-]{1,64} */
@@ -49,7 +31,7 @@ struct pair {
 };
 
 struct journal {
-	char		 domain[DOMAIN_BUF];	/* lower case, no trailing dot */
+	char		 domain[JOURNAL_NAME_MAX];	/* lower case, no trailing dot */
 	struct pair	*pairs;			/* in order of first insertion */
 	size_t		 n, cap;
 	size_t		 size;			/* file size when saved */
@@ -58,8 +40,8 @@ struct journal {
 /* ---- names and paths ---------------------------------------------------- */
 
 /* Validate domain and write its file-name form (lower case, no final dot). */
-static enum mc_result
-domain_norm(const char *domain, char out[DOMAIN_BUF], struct mc_err *err)
+enum mc_result
+journal_name(const char *domain, char out[JOURNAL_NAME_MAX], struct mc_err *err)
 {
 	size_t len, i;
 
@@ -69,7 +51,7 @@ domain_norm(const char *domain, char out[DOMAIN_BUF], struct mc_err *err)
 	len = strlen(domain);
 	if (len > 0 && domain[len - 1] == '.')
 		len--;
-	if (len == 0 || len >= DOMAIN_BUF)
+	if (len == 0 || len >= JOURNAL_NAME_MAX)
 		return mc_err_set(err, MC_E_USAGE, "'%.260s': not a domain name",
 		    domain);
 	for (i = 0; i < len; i++) {
@@ -92,8 +74,8 @@ domain_norm(const char *domain, char out[DOMAIN_BUF], struct mc_err *err)
 	return MC_OK;
 }
 
-static enum mc_result
-path_make(char *buf, size_t bufsz, struct mc_err *err, const char *dir,
+enum mc_result
+journal_file_path(char *buf, size_t bufsz, struct mc_err *err, const char *dir,
     const char *pre, const char *name, const char *suffix)
 {
 	int r;
@@ -365,56 +347,6 @@ journal_domain(const struct journal *j)
 	return j == NULL ? NULL : j->domain;
 }
 
-/* ---- the state directory ------------------------------------------------ */
-
-static enum mc_result
-dir_check(const char *dir, const struct stat *st, struct mc_err *err)
-{
-	if (S_ISLNK(st->st_mode))
-		return mc_err_set(err, MC_E_IO, "state directory %s: is a "
-		    "symbolic link; refusing it", dir);
-	if (!S_ISDIR(st->st_mode))
-		return mc_err_set(err, MC_E_IO, "state directory %s: not a "
-		    "directory", dir);
-	if (st->st_uid != 0)
-		return mc_err_set(err, MC_E_IO, "state directory %s: owned by "
-		    "uid %lu, must be owned by root", dir,
-		    (unsigned long)st->st_uid);
-	if (st->st_mode & (S_IRWXG | S_IRWXO))
-		return mc_err_set(err, MC_E_IO, "state directory %s: mode %04o "
-		    "gives access to group or others; run chmod 700 %s", dir,
-		    (unsigned)(st->st_mode & 07777), dir);
-	return MC_OK;
-}
-
-enum mc_result
-journal_open_dir(const char *dir, struct mc_err *err)
-{
-	struct stat st;
-
-	if (lstat(dir, &st) == -1) {
-		if (errno != ENOENT)
-			return mc_err_set(err, MC_E_IO, "state directory %s: %s",
-			    dir, strerror(errno));
-		/* the OpenSMTPD ckdir way: create, then set the mode
-		   explicitly (umask), then check like an existing one */
-		if (mkdir(dir, 0700) == -1 && errno != EEXIST)
-			return mc_err_set(err, MC_E_IO, "state directory %s: "
-			    "cannot create: %s", dir, strerror(errno));
-		if (lstat(dir, &st) == -1)
-			return mc_err_set(err, MC_E_IO, "state directory %s: %s",
-			    dir, strerror(errno));
-		if (S_ISDIR(st.st_mode) && st.st_uid == 0 &&
-		    (st.st_mode & 07777) != 0700 && chmod(dir, 0700) == -1)
-			return mc_err_set(err, MC_E_IO, "state directory %s: "
-			    "chmod 700: %s", dir, strerror(errno));
-		if (lstat(dir, &st) == -1)
-			return mc_err_set(err, MC_E_IO, "state directory %s: %s",
-			    dir, strerror(errno));
-	}
-	return dir_check(dir, &st, err);
-}
-
 /* ---- loading ------------------------------------------------------------ */
 
 /* Read the whole file; fails with MC_E_CORRUPT beyond JOURNAL_FILE_MAX. */
@@ -537,150 +469,158 @@ unescape(char *s, size_t len)
 	return (ssize_t)o;
 }
 
+/*
+ * The frame of a journal in buf[0..len) (NUL-terminated at len): no NUL,
+ * the magic line, and a last line "end sha256=HEX" whose checksum covers
+ * every byte before it. On success the body (the lines after the magic)
+ * is NUL-terminated in place, from *body to *body_end.
+ */
+static enum mc_result
+parse_frame(const char *path, char *buf, size_t len, char **body,
+    char **body_end, struct mc_err *err)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char hex[2 * SHA256_DIGEST_LENGTH + 1], *p, *last;
+	size_t magic_len = sizeof(MAGIC_LINE) - 1;
+
+	if (len == 0)
+		return mc_err_set(err, MC_E_CORRUPT, "%s: empty file (torn "
+		    "write?)", path);
+	if ((p = memchr(buf, '\0', len)) != NULL)
+		return mc_err_set(err, MC_E_CORRUPT, "%s: NUL byte at offset "
+		    "%zu", path, (size_t)(p - buf));
+	/* line 1: magic and format version */
+	if (len < magic_len + 1 || memcmp(buf, MAGIC_LINE "\n",
+	    magic_len + 1) != 0) {
+		if (strncmp(buf, MAGIC_PREFIX, sizeof(MAGIC_PREFIX) - 1) == 0 &&
+		    memchr(buf, '\n', len) != NULL)
+			return mc_err_set(err, MC_E_CORRUPT, "%s: line 1: "
+			    "unsupported journal format version (expected '"
+			    MAGIC_LINE "')", path);
+		return mc_err_set(err, MC_E_CORRUPT, "%s: line 1: bad magic "
+		    "line, expected '" MAGIC_LINE "'", path);
+	}
+	/* last line: "end sha256=<hex of everything before it>" */
+	if (buf[len - 1] != '\n')
+		return mc_err_set(err, MC_E_CORRUPT, "%s: last line is "
+		    "incomplete (torn write?)", path);
+	buf[len - 1] = '\0';
+	last = strrchr(buf, '\n');
+	if (last == NULL || strncmp(last + 1, END_PREFIX,
+	    sizeof(END_PREFIX) - 1) != 0)
+		return mc_err_set(err, MC_E_CORRUPT, "%s: no '" END_PREFIX
+		    "...' trailer line at the end (torn write?)", path);
+	*body_end = ++last;
+	SHA256((const unsigned char *)buf, (size_t)(*body_end - buf), md);
+	hex_encode(md, hex);
+	if (strcmp(last + sizeof(END_PREFIX) - 1, hex) != 0)
+		return mc_err_set(err, MC_E_CORRUPT, "%s: checksum in the "
+		    "trailer does not match the contents (file torn or edited)",
+		    path);
+	*(*body_end - 1) = '\0';	/* ends the line before the trailer */
+	*body = buf + magic_len + 1;
+	return MC_OK;
+}
+
+/* line 2, "domain NAME", at p; *next: the line after it */
+static enum mc_result
+parse_domain(const char *path, const char *domain, char *p, char *body_end,
+    char **next, struct mc_err *err)
+{
+	char *nl;
+
+	if (p >= body_end || strncmp(p, DOMAIN_PREFIX,
+	    sizeof(DOMAIN_PREFIX) - 1) != 0)
+		return mc_err_set(err, MC_E_CORRUPT, "%s: line 2: expected '"
+		    DOMAIN_PREFIX "<name>'", path);
+	nl = strchr(p, '\n');
+	if (nl != NULL)
+		*nl = '\0';
+	if (strcmp(p + sizeof(DOMAIN_PREFIX) - 1, domain) != 0)
+		return mc_err_set(err, MC_E_CORRUPT, "%s: line 2: journal is "
+		    "for domain '%.80s', not '%s'", path,
+		    p + sizeof(DOMAIN_PREFIX) - 1, domain);
+	*next = nl == NULL ? body_end : nl + 1;
+	return MC_OK;
+}
+
+/* one "key=value" line (NUL-terminated) into j */
+static enum mc_result
+parse_pair(const char *path, size_t lineno, char *p, struct journal *j,
+    struct mc_err *err)
+{
+	char *eq;
+	ssize_t vlen;
+
+	if ((eq = strchr(p, '=')) == NULL)
+		return mc_err_set(err, MC_E_CORRUPT, "%s: line %zu: no '=' "
+		    "(expected key=value)", path, lineno);
+	*eq = '\0';
+	if (!valid_key(p))
+		return mc_err_set(err, MC_E_CORRUPT, "%s: line %zu: bad key "
+		    "(must be 1-%d of [a-z0-9_.-])", path, lineno,
+		    JOURNAL_KEY_MAX);
+	if (pair_find(j, p) >= 0)
+		return mc_err_set(err, MC_E_CORRUPT, "%s: line %zu: key '%s' "
+		    "appears twice", path, lineno, p);
+	vlen = unescape(eq + 1, strlen(eq + 1));
+	if (vlen < 0)
+		return mc_err_set(err, MC_E_CORRUPT, "%s: line %zu: bad escape "
+		    "or raw CR in the value of '%s'", path, lineno, p);
+	if ((size_t)vlen > JOURNAL_VALUE_MAX)
+		return mc_err_set(err, MC_E_CORRUPT, "%s: line %zu: value of "
+		    "'%s' longer than %d bytes", path, lineno, p,
+		    JOURNAL_VALUE_MAX);
+	/* the file is at most JOURNAL_FILE_MAX, so only NOMEM */
+	return pair_put(j, p, eq + 1, (size_t)vlen, err);
+}
+
 /* Parse buf[0..len) (NUL-terminated at len) read from path. */
 static enum mc_result
 journal_parse(const char *path, const char *domain, char *buf, size_t len,
     struct journal **out, struct mc_err *err)
 {
 	struct journal *j = NULL;
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	char hex[2 * SHA256_DIGEST_LENGTH + 1];
-	char *p, *nl, *eq, *last, *body_end;
-	size_t lineno, magic_len = sizeof(MAGIC_LINE) - 1;
-	ssize_t vlen;
-	enum mc_result result = MC_E_CORRUPT;
+	char *p = NULL, *nl, *body = NULL, *body_end = NULL;
+	size_t lineno;
+	enum mc_result result;
 
-	if (len == 0) {
-		result = mc_err_set(err, MC_E_CORRUPT, "%s: empty file (torn "
-		    "write?)", path);
-		goto out;
-	}
-	if ((p = memchr(buf, '\0', len)) != NULL) {
-		result = mc_err_set(err, MC_E_CORRUPT, "%s: NUL byte at offset "
-		    "%zu", path, (size_t)(p - buf));
-		goto out;
-	}
-	/* line 1: magic and format version */
-	if (len < magic_len + 1 || memcmp(buf, MAGIC_LINE "\n",
-	    magic_len + 1) != 0) {
-		if (strncmp(buf, MAGIC_PREFIX, sizeof(MAGIC_PREFIX) - 1) == 0 &&
-		    memchr(buf, '\n', len) != NULL)
-			result = mc_err_set(err, MC_E_CORRUPT, "%s: line 1: "
-			    "unsupported journal format version (expected '"
-			    MAGIC_LINE "')", path);
-		else
-			result = mc_err_set(err, MC_E_CORRUPT, "%s: line 1: bad "
-			    "magic line, expected '" MAGIC_LINE "'", path);
-		goto out;
-	}
-	/* last line: "end sha256=<hex of everything before it>" */
-	if (buf[len - 1] != '\n') {
-		result = mc_err_set(err, MC_E_CORRUPT, "%s: last line is "
-		    "incomplete (torn write?)", path);
-		goto out;
-	}
-	buf[len - 1] = '\0';
-	last = strrchr(buf, '\n');
-	if (last == NULL || strncmp(last + 1, END_PREFIX,
-	    sizeof(END_PREFIX) - 1) != 0) {
-		result = mc_err_set(err, MC_E_CORRUPT, "%s: no '" END_PREFIX
-		    "...' trailer line at the end (torn write?)", path);
-		goto out;
-	}
-	body_end = ++last;
-	SHA256((const unsigned char *)buf, (size_t)(body_end - buf), md);
-	hex_encode(md, hex);
-	if (strcmp(last + sizeof(END_PREFIX) - 1, hex) != 0) {
-		result = mc_err_set(err, MC_E_CORRUPT, "%s: checksum in the "
-		    "trailer does not match the contents (file torn or edited)",
-		    path);
-		goto out;
-	}
+	if ((result = parse_frame(path, buf, len, &body, &body_end,
+	    err)) != MC_OK ||
+	    (result = parse_domain(path, domain, body, body_end, &p,
+	    err)) != MC_OK)
+		return result;
 	/* the checksum is good; still check every line: never guess */
-	*(body_end - 1) = '\0';		/* ends the line before the trailer */
-	p = buf + magic_len + 1;
-	if (p >= body_end || strncmp(p, DOMAIN_PREFIX,
-	    sizeof(DOMAIN_PREFIX) - 1) != 0) {
-		result = mc_err_set(err, MC_E_CORRUPT, "%s: line 2: expected "
-		    "'" DOMAIN_PREFIX "<name>'", path);
-		goto out;
-	}
-	nl = strchr(p, '\n');
-	if (nl != NULL)
-		*nl = '\0';
-	if (strcmp(p + sizeof(DOMAIN_PREFIX) - 1, domain) != 0) {
-		result = mc_err_set(err, MC_E_CORRUPT, "%s: line 2: journal is "
-		    "for domain '%.80s', not '%s'", path,
-		    p + sizeof(DOMAIN_PREFIX) - 1, domain);
-		goto out;
-	}
-	if ((j = journal_new(domain)) == NULL) {
-		result = mc_err_set(err, MC_E_NOMEM, "%s: out of memory", path);
-		goto out;
-	}
-	for (lineno = 3, p = nl == NULL ? body_end : nl + 1; p < body_end;
-	    lineno++, p = nl + 1) {
+	if ((j = journal_new(domain)) == NULL)
+		return mc_err_set(err, MC_E_NOMEM, "%s: out of memory", path);
+	for (lineno = 3; p < body_end; lineno++, p = nl + 1) {
 		if ((nl = strchr(p, '\n')) == NULL)
 			nl = p + strlen(p);	/* the '\0' set above */
 		*nl = '\0';
-		if ((eq = strchr(p, '=')) == NULL) {
-			result = mc_err_set(err, MC_E_CORRUPT, "%s: line %zu: "
-			    "no '=' (expected key=value)", path, lineno);
-			goto out;
+		if ((result = parse_pair(path, lineno, p, j, err)) != MC_OK) {
+			journal_free(j);
+			return result;
 		}
-		*eq = '\0';
-		if (!valid_key(p)) {
-			result = mc_err_set(err, MC_E_CORRUPT, "%s: line %zu: "
-			    "bad key (must be 1-%d of [a-z0-9_.-])", path,
-			    lineno, JOURNAL_KEY_MAX);
-			goto out;
-		}
-		if (pair_find(j, p) >= 0) {
-			result = mc_err_set(err, MC_E_CORRUPT, "%s: line %zu: "
-			    "key '%s' appears twice", path, lineno, p);
-			goto out;
-		}
-		vlen = unescape(eq + 1, (size_t)(nl - eq - 1));
-		if (vlen < 0) {
-			result = mc_err_set(err, MC_E_CORRUPT, "%s: line %zu: "
-			    "bad escape or raw CR in the value of '%s'", path,
-			    lineno, p);
-			goto out;
-		}
-		if ((size_t)vlen > JOURNAL_VALUE_MAX) {
-			result = mc_err_set(err, MC_E_CORRUPT, "%s: line %zu: "
-			    "value of '%s' longer than %d bytes", path, lineno,
-			    p, JOURNAL_VALUE_MAX);
-			goto out;
-		}
-		/* the file is at most JOURNAL_FILE_MAX, so only NOMEM */
-		if ((result = pair_put(j, p, eq + 1, (size_t)vlen, err)) !=
-		    MC_OK)
-			goto out;
 	}
 	*out = j;
-	j = NULL;
-	result = MC_OK;
-out:
-	journal_free(j);
-	return result;
+	return MC_OK;
 }
 
 enum mc_result
 journal_load(const char *dir, const char *domain, struct journal **out,
     struct mc_err *err)
 {
-	char name[DOMAIN_BUF], path[PATH_MAX];
+	char name[JOURNAL_NAME_MAX], path[PATH_MAX];
 	char *buf = NULL;
 	size_t len = 0;
 	int fd = -1;
 	enum mc_result result;
 
 	*out = NULL;
-	if ((result = domain_norm(domain, name, err)) != MC_OK)
+	if ((result = journal_name(domain, name, err)) != MC_OK)
 		goto out;
-	if ((result = path_make(path, sizeof(path), err, dir, "", name,
-	    SUFFIX)) != MC_OK)
+	if ((result = journal_file_path(path, sizeof(path), err, dir, "", name,
+	    JOURNAL_SUFFIX)) != MC_OK)
 		goto out;
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
 		if (errno == ENOENT) {
@@ -768,299 +708,18 @@ journal_render(const struct journal *j, char **bufp, size_t *lenp,
 	return MC_OK;
 }
 
-/* Create DIR/.NAME.journal.XXXXXX with random X, exclusively. */
-static int
-tmp_create(const char *dir, const char *name, char *tmp, size_t tmpsz,
-    struct mc_err *err)
-{
-	static const char alnum[] =
-	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-	unsigned char rnd[6];
-	char sfx[sizeof(SUFFIX) + 7];
-	int fd, tries, i;
-
-	for (tries = 0; tries < TMP_TRIES; tries++) {
-		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
-			mc_err_set(err, MC_E_IO, "%s: getrandom: %s", dir,
-			    strerror(errno));
-			break;
-		}
-		memcpy(sfx, SUFFIX ".", sizeof(SUFFIX));
-		for (i = 0; i < 6; i++)
-			sfx[sizeof(SUFFIX) + i] = alnum[rnd[i] % 62];
-		sfx[sizeof(SUFFIX) + 6] = '\0';
-		if (path_make(tmp, tmpsz, err, dir, ".", name, sfx) != MC_OK)
-			break;
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, 0600);
-		if (fd != -1)
-			return fd;
-		if (errno != EEXIST || tries == TMP_TRIES - 1) {
-			mc_err_set(err, MC_E_IO, "%s: cannot create temporary "
-			    "file: %s", tmp, strerror(errno));
-			break;
-		}
-	}
-	tmp[0] = '\0';		/* nothing of ours to unlink */
-	return -1;
-}
-
-static enum mc_result
-write_all(int fd, const char *path, const char *buf, size_t len,
-    struct mc_err *err)
-{
-	ssize_t r;
-
-	while (len > 0) {
-		r = JOURNAL_WRITE(fd, buf, len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return mc_err_set(err, MC_E_IO, "%s: write: %s%s", path,
-			    strerror(errno), errno == ENOSPC ?
-			    " (temporary; free space and retry)" : "");
-		if (r == 0)
-			return mc_err_set(err, MC_E_IO, "%s: write wrote nothing",
-			    path);
-		buf += r;
-		len -= (size_t)r;
-	}
-	return MC_OK;
-}
-
 enum mc_result
 journal_save(const char *dir, struct journal *j, struct mc_err *err)
 {
-	char tmp[PATH_MAX], path[PATH_MAX];
+	char base[JOURNAL_NAME_MAX + sizeof(JOURNAL_SUFFIX)];
 	char *buf = NULL;
 	size_t len = 0;
-	int fd = -1, dfd = -1, renamed = 0;
 	enum mc_result result;
 
-	tmp[0] = '\0';
-	if ((result = path_make(path, sizeof(path), err, dir, "", j->domain,
-	    SUFFIX)) != MC_OK)
-		goto out;
-	if ((result = journal_render(j, &buf, &len, err)) != MC_OK)
-		goto out;
-	if ((fd = tmp_create(dir, j->domain, tmp, sizeof(tmp), err)) == -1) {
-		result = MC_E_IO;
-		goto out;
-	}
-	if ((result = write_all(fd, tmp, buf, len, err)) != MC_OK)
-		goto out;
-	if (JOURNAL_FSYNC(fd) == -1) {
-		result = mc_err_set(err, MC_E_IO, "%s: fsync: %s", tmp,
-		    strerror(errno));
-		goto out;
-	}
-	if (close(fd) == -1) {
-		fd = -1;
-		result = mc_err_set(err, MC_E_IO, "%s: close: %s", tmp,
-		    strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (JOURNAL_RENAME(tmp, path) == -1) {
-		result = mc_err_set(err, MC_E_IO, "%s: rename from %s: %s", path,
-		    tmp, strerror(errno));
-		goto out;
-	}
-	renamed = 1;
-	/* make the rename itself durable */
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
-	    JOURNAL_FSYNC(dfd) == -1) {
-		result = mc_err_set(err, MC_E_IO, "%s: fsync of the directory: "
-		    "%s (journal %s written but may not survive a crash)", dir,
-		    strerror(errno), path);
-		goto out;
-	}
-	result = MC_OK;
-out:
-	if (fd != -1)
-		close(fd);
-	if (dfd != -1)
-		close(dfd);
-	if (!renamed && tmp[0] != '\0')
-		unlink(tmp);
+	snprintf(base, sizeof(base), "%s" JOURNAL_SUFFIX, j->domain);
+	if ((result = journal_render(j, &buf, &len, err)) == MC_OK)
+		result = afile_write(dir, base, "journal", buf, len, err);
 	free(buf);
 	return result;
 }
 
-/* ---- existence, listing ------------------------------------------------- */
-
-int
-journal_exists(const char *dir, const char *domain)
-{
-	char name[DOMAIN_BUF], path[PATH_MAX];
-	struct stat st;
-
-	if (domain_norm(domain, name, NULL) != MC_OK ||
-	    path_make(path, sizeof(path), NULL, dir, "", name, SUFFIX) != MC_OK)
-		return 0;
-	return lstat(path, &st) == 0;
-}
-
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-void
-journal_list_free(char **v, size_t n)
-{
-	size_t i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-enum mc_result
-journal_list(const char *dir, char ***domains, size_t *np,
-    struct mc_err *err)
-{
-	DIR *d = NULL;
-	struct dirent *de;
-	char **v = NULL, **nv, name[DOMAIN_BUF];
-	size_t n = 0, cap = 0, len;
-	enum mc_result result = MC_E_IO;
-
-	*domains = NULL;
-	*np = 0;
-	if ((d = opendir(dir)) == NULL) {
-		result = mc_err_set(err, MC_E_IO, "state directory %s: %s", dir,
-		    strerror(errno));
-		goto out;
-	}
-	for (;;) {
-		errno = 0;
-		if ((de = readdir(d)) == NULL) {
-			if (errno != 0) {
-				result = mc_err_set(err, MC_E_IO,
-				    "state directory %s: readdir: %s", dir,
-				    strerror(errno));
-				goto out;
-			}
-			break;
-		}
-		len = strlen(de->d_name);
-		/* only "<domain>.journal"; temp files start with '.' */
-		if (de->d_name[0] == '.' || len <= sizeof(SUFFIX) - 1 ||
-		    len - (sizeof(SUFFIX) - 1) >= sizeof(name) ||
-		    strcmp(de->d_name + len - (sizeof(SUFFIX) - 1), SUFFIX) != 0)
-			continue;
-		memcpy(name, de->d_name, len - (sizeof(SUFFIX) - 1));
-		name[len - (sizeof(SUFFIX) - 1)] = '\0';
-		{
-			char norm[DOMAIN_BUF];
-
-			/* only names journal_save could have written */
-			if (domain_norm(name, norm, NULL) != MC_OK ||
-			    strcmp(norm, name) != 0)
-				continue;
-		}
-		if (n == cap) {
-			cap = cap == 0 ? 16 : cap * 2;
-			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL) {
-				result = mc_err_set(err, MC_E_NOMEM,
-				    "state directory %s: out of memory", dir);
-				goto out;
-			}
-			v = nv;
-		}
-		if ((v[n] = strdup(name)) == NULL) {
-			result = mc_err_set(err, MC_E_NOMEM,
-			    "state directory %s: out of memory", dir);
-			goto out;
-		}
-		n++;
-	}
-	if (n > 0)
-		qsort(v, n, sizeof(*v), cmp_str);
-	*domains = v;
-	*np = n;
-	v = NULL;
-	n = 0;
-	result = MC_OK;
-out:
-	journal_list_free(v, n);
-	if (d != NULL)
-		closedir(d);
-	return result;
-}
-
-/* ---- the per-domain lock ------------------------------------------------ */
-
-enum mc_result
-journal_lock(const char *dir, const char *domain, int *fd_out,
-    struct mc_err *err)
-{
-	char name[DOMAIN_BUF], path[PATH_MAX], pidbuf[32];
-	unsigned long other = 0;
-	ssize_t r;
-	int fd = -1, len;
-	enum mc_result result;
-
-	*fd_out = -1;
-	if ((result = domain_norm(domain, name, err)) != MC_OK)
-		goto out;
-	if ((result = path_make(path, sizeof(path), err, dir, "", name,
-	    LOCK_SUFFIX)) != MC_OK)
-		goto out;
-	if ((fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-	    0600)) == -1) {
-		result = mc_err_set(err, MC_E_IO, "%s: %s", path,
-		    strerror(errno));
-		goto out;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		if (errno != EWOULDBLOCK && errno != EAGAIN) {
-			result = mc_err_set(err, MC_E_IO, "%s: flock: %s", path,
-			    strerror(errno));
-			goto out;
-		}
-		/* the holder wrote its pid; it is only for the message */
-		r = pread(fd, pidbuf, sizeof(pidbuf) - 1, 0);
-		if (r > 0) {
-			pidbuf[r] = '\0';
-			pidbuf[strcspn(pidbuf, "\n")] = '\0';
-			if (!parse_ulong(pidbuf, 1, ULONG_MAX, &other))
-				other = 0;
-		}
-		if (other != 0)
-			result = mc_err_set(err, MC_E_IO, "%s: another "
-			    "mailcutover run is working on this domain (pid "
-			    "%lu)", name, other);
-		else
-			result = mc_err_set(err, MC_E_IO, "%s: another "
-			    "mailcutover run is working on this domain", name);
-		goto out;
-	}
-	len = snprintf(pidbuf, sizeof(pidbuf), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) == -1 ||
-	    pwrite(fd, pidbuf, (size_t)len, 0) != (ssize_t)len) {
-		result = mc_err_set(err, MC_E_IO, "%s: writing pid: %s", path,
-		    strerror(errno));
-		goto out;
-	}
-	*fd_out = fd;
-	fd = -1;
-	result = MC_OK;
-out:
-	if (fd != -1)
-		close(fd);	/* releases the lock if we took it */
-	return result;
-}
-
-void
-journal_unlock(int fd)
-{
-	if (fd == -1)
-		return;
-	flock(fd, LOCK_UN);
-	close(fd);
-}

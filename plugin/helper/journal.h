@@ -17,14 +17,6 @@
 struct journal;
 
 /*
- * Make sure dir is a safe state directory: create it 0700 if missing (the
- * last component only), then refuse it (MC_E_IO, naming dir and the
- * reason) if it is a symbolic link, not a directory, not owned by root or
- * has any group/world bits.
- */
-enum mc_result	 journal_open_dir(const char *dir, struct mc_err *);
-
-/*
  * Read DIR/DOMAIN.journal. A missing file gives an empty new journal. A
  * damaged file (bad magic, missing or wrong "end sha256=" trailer, bad
  * line, wrong domain, larger than JOURNAL_FILE_MAX) gives MC_E_CORRUPT with
@@ -75,28 +67,25 @@ int		 journal_get_ulong(const struct journal *, const char *key,
 /* Lower-cased domain, no trailing dot. Owned by the journal. */
 const char	*journal_domain(const struct journal *);
 
-/* 1 if DIR/DOMAIN.journal exists (0 for an invalid domain). */
-int		 journal_exists(const char *dir, const char *domain);
+void		 journal_free(struct journal *);
+
+/* ---- names (journaldir.c uses them too) ---- */
+
+#define JOURNAL_NAME_MAX	256	/* valid_domain(): at most 253 octets */
+#define JOURNAL_SUFFIX		".journal"
+#define JOURNAL_LOCK_SUFFIX	".lock"
 
 /*
- * Domains that have a journal file in dir, sorted (strcmp), lower-case.
- * Temp files, lock files and other names are ignored. *domains is owned
- * by the caller (journal_list_free); it may be NULL when *n is 0.
+ * The file-name form of a domain: checked with valid_domain() (and again
+ * letter by letter, since it becomes a file name), lower case, without
+ * its final dot. MC_E_USAGE "'NAME': not a domain name" otherwise.
  */
-enum mc_result	 journal_list(const char *dir, char ***domains, size_t *n,
+enum mc_result	 journal_name(const char *domain, char out[JOURNAL_NAME_MAX],
 		    struct mc_err *);
 
-void		 journal_free(struct journal *);
-void		 journal_list_free(char **, size_t);
-
-/*
- * Take the per-domain lock DIR/DOMAIN.lock (flock, non-blocking) and write
- * our pid into it. If another run holds it: MC_E_IO, "DOMAIN: another
- * mailcutover run is working on this domain (pid N)". *fd_out is -1 on
- * failure. The lock file is never removed (removing it would race).
- */
-enum mc_result	 journal_lock(const char *dir, const char *domain,
-		    int *fd_out, struct mc_err *);
-void		 journal_unlock(int fd);	/* accepts -1 */
+/* "DIR/PRE NAME SUFFIX" into buf; MC_E_USAGE when it does not fit. */
+enum mc_result	 journal_file_path(char *buf, size_t, struct mc_err *,
+		    const char *dir, const char *pre, const char *name,
+		    const char *suffix);
 
 #endif

@@ -1,4 +1,6 @@
-/* main.c -- mailcutover: command line, dispatch and exit codes. */
+/* main.c -- mailcutover: the command line. Global options, then a table
+ * of commands (which need the configuration loaded first); every command
+ * returns an exit code (exitcode.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,25 +9,18 @@
 
 #include <openssl/crypto.h>
 
+#include "command.h"
 #include "config.h"
-#include "engine.h"
+#include "exitcode.h"
 #include "help.h"
 #include "json.h"
-#include "panel.h"
+#include "panelcmd.h"
 #include "raw.h"
 #include "selftest.h"
 #include "settings.h"
-#include "transport.h"
-#include "valid.h"
 
-/* Exit codes (design.md section 4). */
-enum exit_code {
-	EXIT_DONE = 0,		/* everything asked for is done */
-	EXIT_FAILED = 1,	/* some domain or operation failed */
-	EXIT_USAGE = 2,		/* usage or configuration error */
-	EXIT_GATE = 3,		/* a time gate is not reached yet */
-	EXIT_PANEL = 4,		/* panel unreachable or refused auth */
-};
+/* what a usage error on the command line adds */
+#define HINT	"\n(see mailcutover --help)"
 
 static void
 usage(FILE *f)
@@ -71,143 +66,173 @@ usage(FILE *f)
 	    f);
 }
 
-static int
-fail_usage(const char *fmt, const char *arg)
+/* global options: --config FILE, --json, --version, --help */
+struct opts {
+	const char	*config_path;
+	int		 json;
+	int		 version;
+};
+
+static enum exit_code
+cmd_selftest(const struct config *c, const struct opts *o, int argc,
+    char **argv)
 {
-	fputs("mailcutover: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs("\n(see mailcutover --help)\n", stderr);
-	return EXIT_USAGE;
+	(void)c;
+	(void)argv;
+	if (argc != 1)
+		return exit_usage("selftest takes no arguments" HINT);
+	return selftest_run(o->json) ? EXIT_FAILED : EXIT_DONE;
 }
 
-static int
-is_engine_cmd(const char *cmd)
+static enum exit_code
+cmd_pin(const struct config *c, const struct opts *o, int argc, char **argv)
 {
-	static const char *const cmds[] = { "plan", "prepare", "switch",
-	    "sync", "disable-old-mail", "verify", "finish", "rollback",
-	    "migrate", "tick", "status", "list", "log" };
+	(void)c;
+	return panelcmd_pin(argc, argv, o->json);
+}
+
+/* settings needs no valid configuration to run: it writes one */
+static enum exit_code
+cmd_settings(const struct config *c, const struct opts *o, int argc,
+    char **argv)
+{
+	(void)c;
+	return settings_main(o->config_path, argc, argv, o->json);
+}
+
+static enum exit_code
+cmd_servers(const struct config *c, const struct opts *o, int argc,
+    char **argv)
+{
+	(void)argv;
+	return panelcmd_servers(c, argc, o->json);
+}
+
+static enum exit_code
+cmd_confirm(const struct config *c, const struct opts *o, int argc,
+    char **argv)
+{
+	return settings_confirm(c, argc, argv, o->json);
+}
+
+static enum exit_code
+cmd_raw(const struct config *c, const struct opts *o, int argc, char **argv)
+{
+	return raw_main(c, argc, argv, o->json);
+}
+
+static enum exit_code
+cmd_domains(const struct config *c, const struct opts *o, int argc,
+    char **argv)
+{
+	return command_run(c, argc, argv, o->json);
+}
+
+static const struct cmd {
+	const char	*name;		/* NULL: the domain commands */
+	int		 config;	/* loads the configuration first */
+	enum exit_code	(*run)(const struct config *, const struct opts *,
+			    int argc, char **argv);
+} cmds[] = {
+	{ "selftest", 0, cmd_selftest },
+	{ "pin", 0, cmd_pin },
+	{ "settings", 0, cmd_settings },
+	{ "servers", 1, cmd_servers },
+	{ "confirm", 1, cmd_confirm },
+	{ "raw", 1, cmd_raw },
+	{ NULL, 1, cmd_domains },	/* command_known(): plan ... log */
+};
+
+static const struct cmd *
+cmd_find(const char *name)
+{
 	size_t i;
 
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (!strcmp(cmd, cmds[i]))
-			return 1;
-	return 0;
+		if (cmds[i].name != NULL ? !strcmp(name, cmds[i].name) :
+		    command_known(name))
+			return &cmds[i];
+	return NULL;
 }
 
+/*
+ * The scheduled task runs from the install on; until the settings page
+ * has been saved once there is nothing to do, and nothing worth a
+ * scheduler mail. 1 when that is the case (and said).
+ */
 static int
-cmd_pin(int argc, char **argv, int json)
+tick_unconfigured(const struct opts *o, int argc, char **argv)
 {
-	struct mc_err err = { 0 };
 	struct json j;
-	char pin[128];
+	struct stat st;
 
-	if (argc != 2)
-		return fail_usage("pin takes exactly one URL%s", "");
-	if (strncmp(argv[1], "https://", 8) != 0 || strlen(argv[1]) > 512)
-		return fail_usage("pin: '%.100s' is not an https:// URL",
-		    argv[1]);
-	if (transport_fetch_pin(argv[1], 15000, pin, sizeof(pin), &err)) {
-		fprintf(stderr, "mailcutover: %s\n", err.msg);
-		return err.code == MC_E_USAGE ? EXIT_USAGE : EXIT_PANEL;
-	}
-	if (json) {
+	if (strcmp(argv[0], "tick") != 0 || argc != 1 ||
+	    stat(o->config_path, &st) == 0 || errno != ENOENT)
+		return 0;
+	if (o->json) {
 		json_init(&j, stdout);
 		json_obj_open(&j, NULL);
-		json_str(&j, "url", argv[1]);
-		json_str(&j, "pin", pin);
+		json_str(&j, "command", "tick");
+		json_bool(&j, "configured", 0);
+		json_arr_open(&j, "domains");
+		json_arr_close(&j);
 		json_obj_close(&j);
 		json_end(&j);
-	} else {
-		printf("%s\n", pin);
-		fprintf(stderr, "mailcutover: this key was read without "
-		    "verification. Confirm it on the panel server itself:\n"
-		    "  openssl x509 -in /usr/local/psa/admin/conf/httpsd.pem "
-		    "-pubkey -noout | openssl pkey -pubin -outform der | "
-		    "openssl dgst -sha256 -binary | base64\n"
-		    "then put `pin = %s` in the panel's section.\n", pin);
+	} else
+		printf("mailcutover: not configured yet (no %s): nothing to "
+		    "do\n", o->config_path);
+	return 1;
+}
+
+/* the configuration, with the loud warning of test_timings */
+static enum exit_code
+load(const struct opts *o, struct config **c)
+{
+	struct mc_err err = { 0 };
+
+	if (config_load(o->config_path, c, &err) != MC_OK) {
+		fprintf(stderr, "mailcutover: %s\n", err.msg);
+		return EXIT_USAGE;
 	}
+	if ((*c)->cutover.test_timings)	/* config.h: "loudly allowed" */
+		fprintf(stderr, "mailcutover: WARNING: %s: test_timings = yes: "
+		    "lowered_ttl and min_wait may be below the production "
+		    "minimums (%d s, %d s); for test beds only, never for "
+		    "real mail\n", o->config_path, CONFIG_MIN_LOWERED_TTL,
+		    CONFIG_MIN_WAIT);
 	return EXIT_DONE;
 }
 
-static void
-servers_one(struct json *j, const struct panel_conf *pc, int json, int *rc)
-{
-	struct mc_err err = { 0 };
-	struct plesk *p = NULL;
-	struct batch *b = NULL;
-	struct op *o = NULL;
-	enum mc_result r;
-
-	if (!pc->present)
-		return;
-	r = panel_open(pc, &p, &err);
-	if (r == MC_OK && ((b = batch_new()) == NULL ||
-	    (o = batch_add(b, OP_SERVER_INFO)) == NULL))
-		r = mc_err_set(&err, MC_E_NOMEM, "out of memory");
-	if (r == MC_OK)
-		r = plesk_send(p, b, &err);
-	if (json) {
-		json_obj_open(j, NULL);
-		json_str(j, "panel", pc->role);
-		json_str(j, "url", pc->url);
-		json_bool(j, "reachable", r == MC_OK || (r != MC_E_CONNECT &&
-		    r != MC_E_TLS && r != MC_E_SECRET && r != MC_E_CONFIG));
-		json_bool(j, "authenticated", r == MC_OK);
-		json_str(j, "protocol", p != NULL ? p->version : NULL);
-		json_str(j, "plesk_version", r == MC_OK && o->result == MC_OK ?
-		    o->plesk_version : NULL);
-		json_str(j, "error", r == MC_OK ? NULL : err.msg);
-		json_str(j, "error_kind", r == MC_OK ? NULL : mc_strerror(r));
-		json_obj_close(j);
-	} else if (r == MC_OK) {
-		printf("%s: %s ok: protocol %s, Plesk %s\n", pc->role, pc->url,
-		    p->version, o->result == MC_OK && o->plesk_version ?
-		    o->plesk_version : "(unknown)");
-	} else
-		printf("%s: %s FAILED: %s\n", pc->role, pc->url, err.msg);
-	if (r != MC_OK) {
-		int code = mc_exit_code(r);
-		if (code == 1)
-			code = EXIT_PANEL;
-		if (code > *rc)
-			*rc = code;
-	}
-	batch_free(b);
-	plesk_free(p);
-}
-
+/* the options before the command; *i at the command. -1: go on */
 static int
-cmd_servers(const struct config *c, int argc, int json)
+global_opts(int argc, char **argv, struct opts *o, int *i)
 {
-	struct json j;
-	int rc = EXIT_DONE;
-
-	if (argc != 1)
-		return fail_usage("servers takes no arguments%s", "");
-	if (json) {
-		json_init(&j, stdout);
-		json_obj_open(&j, NULL);
-		json_arr_open(&j, "panels");
+	for (*i = 1; *i < argc; (*i)++) {
+		if (!strcmp(argv[*i], "--config") && *i + 1 < argc)
+			o->config_path = argv[++*i];
+		else if (!strcmp(argv[*i], "--json"))
+			o->json = 1;
+		else if (!strcmp(argv[*i], "--version"))
+			o->version = 1;
+		else if (!strcmp(argv[*i], "--help") || !strcmp(argv[*i], "-h")) {
+			usage(stdout);
+			return EXIT_DONE;
+		} else if (argv[*i][0] == '-')
+			return exit_usage("unknown option '%.60s'" HINT,
+			    argv[*i]);
+		else
+			break;
 	}
-	servers_one(&j, &c->source, json, &rc);
-	servers_one(&j, &c->target, json, &rc);
-	if (json) {
-		json_arr_close(&j);
-		json_num(&j, "exit", rc);
-		json_obj_close(&j);
-		json_end(&j);
-	}
-	return rc;
+	return -1;
 }
 
 int
 main(int argc, char **argv)
 {
-	const char *config_path = CONFIG_DEFAULT_PATH, *cmd;
+	struct opts o = { CONFIG_DEFAULT_PATH, 0, 0 };
 	struct config *c = NULL;
-	struct mc_err err = { 0 };
-	int json = 0, version = 0, i, rc;
-	struct stat st;
+	const struct cmd *cmd;
+	int i, rc;
 
 #ifdef MC_STATIC
 	/*
@@ -217,84 +242,26 @@ main(int argc, char **argv)
 	 */
 	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 #endif
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--config") && i + 1 < argc)
-			config_path = argv[++i];
-		else if (!strcmp(argv[i], "--json"))
-			json = 1;
-		else if (!strcmp(argv[i], "--version"))
-			version = 1;
-		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return EXIT_DONE;
-		} else if (argv[i][0] == '-')
-			return fail_usage("unknown option '%.60s'", argv[i]);
-		else
-			break;
-	}
-	if (version)
-		return selftest_version(json);
+	if ((rc = global_opts(argc, argv, &o, &i)) >= 0)
+		return rc;
+	if (o.version)
+		return selftest_version(o.json);
 	if (i == argc) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	cmd = argv[i];
-	if (help_known(cmd) && help_asked(argc - i, argv + i))
-		return help_command(cmd, stdout) == 0 ? EXIT_DONE : EXIT_USAGE;
-	if (!strcmp(cmd, "selftest")) {
-		if (argc - i != 1)
-			return fail_usage("selftest takes no arguments%s", "");
-		return selftest_run(json) ? EXIT_FAILED : EXIT_DONE;
-	}
-	if (!strcmp(cmd, "pin"))
-		return cmd_pin(argc - i, argv + i, json);
-	if (!strcmp(cmd, "settings"))	/* needs no valid config to run */
-		return settings_main(config_path, argc - i, argv + i, json);
-	if (strcmp(cmd, "servers") != 0 && strcmp(cmd, "raw") != 0 &&
-	    strcmp(cmd, "confirm") != 0 &&
-	    !is_engine_cmd(cmd))
-		return fail_usage("unknown command '%.60s'", cmd);
-	if (!strcmp(cmd, "tick") && argc - i == 1 &&
-	    stat(config_path, &st) != 0 && errno == ENOENT) {
-		/*
-		 * The scheduled task runs from the install on; until the
-		 * settings page has been saved once there is nothing to do,
-		 * and nothing worth a scheduler mail.
-		 */
-		if (json) {
-			struct json j;
-
-			json_init(&j, stdout);
-			json_obj_open(&j, NULL);
-			json_str(&j, "command", "tick");
-			json_bool(&j, "configured", 0);
-			json_arr_open(&j, "domains");
-			json_arr_close(&j);
-			json_obj_close(&j);
-			json_end(&j);
-		} else
-			printf("mailcutover: not configured yet (no %s): "
-			    "nothing to do\n", config_path);
+	argc -= i;
+	argv += i;
+	if (help_known(argv[0]) && help_asked(argc, argv))
+		return help_command(argv[0], stdout) == 0 ? EXIT_DONE :
+		    EXIT_USAGE;
+	if ((cmd = cmd_find(argv[0])) == NULL)
+		return exit_usage("unknown command '%.60s'" HINT, argv[0]);
+	if (tick_unconfigured(&o, argc, argv))
 		return EXIT_DONE;
-	}
-	if (config_load(config_path, &c, &err) != MC_OK) {
-		fprintf(stderr, "mailcutover: %s\n", err.msg);
-		return EXIT_USAGE;
-	}
-	if (c->cutover.test_timings)	/* config.h: "loudly allowed" */
-		fprintf(stderr, "mailcutover: WARNING: %s: test_timings = yes: "
-		    "lowered_ttl and min_wait may be below the production "
-		    "minimums (%d s, %d s); for test beds only, never for "
-		    "real mail\n", config_path, CONFIG_MIN_LOWERED_TTL,
-		    CONFIG_MIN_WAIT);
-	if (!strcmp(cmd, "servers"))
-		rc = cmd_servers(c, argc - i, json);
-	else if (!strcmp(cmd, "confirm"))
-		rc = settings_confirm(c, argc - i, argv + i, json);
-	else if (!strcmp(cmd, "raw"))
-		rc = raw_main(c, argc - i, argv + i, json);
-	else
-		rc = engine_main(c, argc - i, argv + i, json);
+	if (cmd->config && (rc = load(&o, &c)) != EXIT_DONE)
+		return rc;
+	rc = cmd->run(c, &o, argc, argv);
 	config_free(c);
 	return rc;
 }

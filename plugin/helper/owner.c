@@ -7,18 +7,13 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <strings.h>
 
 #include "host.h"
 #include "owner.h"
-
-static const char *const verdict_names[] = {
-	[OWN_SWITCH] = "switch",
-	[OWN_ALREADY] = "already",
-	[OWN_SKIP] = "skipped",
-	[OWN_REFUSED] = "refused",
-};
+#include "valid.h"
 
 static const char *const class_names[] = {
 	[OWN_OTHER] = "other",
@@ -28,12 +23,6 @@ static const char *const class_names[] = {
 };
 
 static int same_addr(const char *, const char *);
-
-const char *
-own_verdict_name(enum own_verdict v)
-{
-	return (unsigned)v <= OWN_REFUSED ? verdict_names[v] : "?";
-}
 
 int
 own_addr_canon(const char *in, char *out, size_t outsz)
@@ -518,8 +507,9 @@ own_rec_parse(const char *s, struct own_rec *r)
 		if (nf + 1 < 5)
 			f[nf + 1] = f[nf] + len[nf] + 1;
 	}
-	if (nf != 5 || f[4][len[4]] != '\0' || len[0] >= sizeof(r->label) || len[1] >= sizeof(r->type)
-	    || len[2] >= sizeof(r->value) || len[4] >= sizeof(num))
+	if (nf != 5 || f[4][len[4]] != '\0' || len[0] >= sizeof(r->label) ||
+	    len[1] >= sizeof(r->type) || len[2] >= sizeof(r->value) ||
+	    len[4] >= sizeof(num))
 		return 0;
 	memcpy(r->label, f[0], len[0]);
 	memcpy(r->type, f[1], len[1]);
@@ -533,9 +523,7 @@ own_rec_parse(const char *s, struct own_rec *r)
 	r->cls = (enum own_class)i;
 	memcpy(num, f[4], len[4]);
 	num[len[4]] = '\0';
-	for (i = 0; i < len[4]; i++)
-		if (!isdigit((unsigned char)num[i]))
-			return 0;
-	r->id = len[4] ? strtoul(num, NULL, 10) : 0;
+	if (len[4] > 0 && !parse_ulong(num, 0, ULONG_MAX, &r->id))
+		return 0;
 	return (strcmp(r->type, "A") == 0 || strcmp(r->type, "AAAA") == 0);
 }

@@ -40,8 +40,6 @@ enum own_verdict {
 	OWN_REFUSED,	/* ours, but not done: the reason says why */
 };
 
-const char	*own_verdict_name(enum own_verdict);
-
 /* One A/AAAA record of a switched name, as read or as journaled. */
 struct own_rec {
 	char		 label[64];	/* relative to the zone, "mail" */

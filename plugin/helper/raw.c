@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exitcode.h"
 #include "json.h"
 #include "panel.h"
 #include "idn.h"
@@ -34,15 +35,6 @@ static const struct {
 static const char *const rec_types[] = {
 	"A", "AAAA", "CNAME", "MX", "NS", "TXT", "PTR", "SRV", "CAA", "DS",
 };
-
-static int
-usage_err(const char *fmt, const char *arg)
-{
-	fputs("mailcutover: raw: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	return 2;
-}
 
 static const char *
 result_word(enum mc_result r)
@@ -184,21 +176,21 @@ print_op_text(const struct op *o)
 		printf("  %s\n", o->strs[i]);
 }
 
-static int
+static enum exit_code
 parse_ids(int argc, char **argv, unsigned long **ids, size_t *n)
 {
 	int i;
 
 	*n = 0;
 	if (argc <= 0)
-		return usage_err("expected at least one id%s", "");
+		return exit_usage("raw: expected at least one id");
 	if ((*ids = calloc((size_t)argc, sizeof(**ids))) == NULL)
-		return usage_err("out of memory%s", "");
+		return exit_usage("raw: out of memory");
 	for (i = 0; i < argc; i++)
 		if (!parse_ulong(argv[i], 1, LONG_MAX, &(*ids)[(*n)++]))
-			return usage_err("'%.60s' is not an id (a whole number "
+			return exit_usage("raw: '%.60s' is not an id (a whole number "
 			    "from 1)", argv[i]);
-	return 0;
+	return EXIT_DONE;
 }
 
 static int
@@ -229,7 +221,7 @@ parse_soa_arg(const char *a, struct soa *s)
 	return 0;
 }
 
-static int
+static enum exit_code
 build_add_rec(struct batch *b, int argc, char **argv)
 {
 	struct op *o;
@@ -238,36 +230,36 @@ build_add_rec(struct batch *b, int argc, char **argv)
 	int ok = 0;
 
 	if (argc < 4 || argc > 5)
-		return usage_err("add-rec SITE-ID TYPE HOST VALUE [OPT]%s", "");
+		return exit_usage("raw: add-rec SITE-ID TYPE HOST VALUE [OPT]");
 	if (!parse_ulong(argv[0], 1, LONG_MAX, &site))
-		return usage_err("'%.60s' is not a site id", argv[0]);
+		return exit_usage("raw: '%.60s' is not a site id", argv[0]);
 	for (i = 0; i < sizeof(rec_types) / sizeof(rec_types[0]); i++)
 		ok |= strcmp(argv[1], rec_types[i]) == 0;
 	if (!ok)
-		return usage_err("record type '%.20s' is not one of A AAAA "
+		return exit_usage("raw: record type '%.20s' is not one of A AAAA "
 		    "CNAME MX NS TXT PTR SRV CAA DS", argv[1]);
 	if (!valid_label(argv[2]))
-		return usage_err("host '%.60s' must be relative to the zone "
+		return exit_usage("raw: host '%.60s' must be relative to the zone "
 		    "(\"mail\", or \"\" for the apex)", argv[2]);
 	if ((!strcmp(argv[1], "A") && !valid_ipv4(argv[3])) ||
 	    (!strcmp(argv[1], "AAAA") && !valid_ipv6(argv[3])))
-		return usage_err("'%.60s' is not an address of that type",
+		return exit_usage("raw: '%.60s' is not an address of that type",
 		    argv[3]);
 	if (strlen(argv[3]) == 0 || strlen(argv[3]) > 4000)
-		return usage_err("value must be 1 to 4000 bytes%s", "");
+		return exit_usage("raw: value must be 1 to 4000 bytes");
 	if (argc == 5 && strlen(argv[4]) > 255)
-		return usage_err("opt is too long%s", "");
+		return exit_usage("raw: opt is too long");
 	if ((o = batch_add(b, OP_DNS_ADD_REC)) == NULL ||
 	    (o->rec.type = strdup(argv[1])) == NULL ||
 	    (o->rec.host = strdup(argv[2])) == NULL ||
 	    (o->rec.value = strdup(argv[3])) == NULL ||
 	    (argc == 5 && (o->rec.opt = strdup(argv[4])) == NULL))
-		return usage_err("out of memory%s", "");
+		return exit_usage("raw: out of memory");
 	o->rec.site_id = site;
-	return 0;
+	return EXIT_DONE;
 }
 
-static int
+static enum exit_code
 run_resolve(struct plesk *p, int argc, char **argv, int json)
 {
 	struct site_ref *refs;
@@ -275,23 +267,24 @@ run_resolve(struct plesk *p, int argc, char **argv, int json)
 	struct json j;
 	enum mc_result r;
 	char (*ascii)[256] = NULL, (*uni)[256] = NULL;
-	int i, rc = 0;
+	enum exit_code rc = EXIT_DONE;
+	int i;
 
 	if (argc < 1)
-		return usage_err("resolve DOMAIN...%s", "");
+		return exit_usage("raw: resolve DOMAIN...");
 	if ((refs = calloc((size_t)argc, sizeof(*refs))) == NULL ||
 	    (ascii = calloc((size_t)argc, sizeof(*ascii))) == NULL ||
 	    (uni = calloc((size_t)argc, sizeof(*uni))) == NULL) {
 		free(refs);
 		free(ascii);
-		return usage_err("out of memory%s", "");
+		return exit_usage("raw: out of memory");
 	}
 	for (i = 0; i < argc; i++) {
 		if (idn_ascii(argv[i], ascii[i], sizeof(ascii[0])) != NULL) {
 			free(refs);
 			free(ascii);
 			free(uni);
-			return usage_err("'%.100s' is not a domain name",
+			return exit_usage("raw: '%.100s' is not a domain name",
 			    argv[i]);
 		}
 		idn_unicode(ascii[i], uni[i], sizeof(uni[0]));
@@ -311,8 +304,8 @@ run_resolve(struct plesk *p, int argc, char **argv, int json)
 		json_arr_open(&j, "domains");
 	}
 	for (i = 0; i < argc; i++) {
-		if (refs[i].result != MC_OK && rc == 0)
-			rc = 1;
+		if (refs[i].result != MC_OK && rc == EXIT_DONE)
+			rc = EXIT_FAILED;
 		if (!json) {
 			printf("%s: %s\n", argv[i], refs[i].result == MC_OK ?
 			    refs[i].msg + strlen(ascii[i]) + 2 : refs[i].msg);
@@ -343,114 +336,86 @@ run_resolve(struct plesk *p, int argc, char **argv, int json)
 	return rc;
 }
 
-int
-raw_main(const struct config *c, int argc, char **argv, int json)
+/* the operations over ids: soa-set's FIELD=N first, then the ids */
+static enum exit_code
+build_by_ids(struct batch *b, size_t opi, const char *name, int argc,
+    char **argv)
 {
-	const struct panel_conf *pc = &c->source;
-	struct plesk *p = NULL;
-	struct batch *b = NULL;
-	struct mc_err err = { 0 };
-	struct json j;
-	struct op *o;
 	unsigned long *ids = NULL;
-	size_t nids = 0, k, opi;
-	enum mc_result r;
-	int i = 1, rc = 0, sets;
+	size_t nids = 0, k;
 	struct soa soa = { 0 };
+	struct op *o;
+	enum exit_code rc = EXIT_DONE;
+	int first = 0, sets, per = raw_ops[opi].per_id;
 
-	if (argc > 2 && !strcmp(argv[1], "--panel")) {
-		if (!strcmp(argv[2], "source"))
-			pc = &c->source;
-		else if (!strcmp(argv[2], "target"))
-			pc = &c->target;
-		else
-			return usage_err("--panel is source or target, not "
-			    "'%.30s'", argv[2]);
-		i = 3;
+	while (raw_ops[opi].kind == OP_DNS_SET && first < argc &&
+	    (sets = parse_soa_arg(argv[first], &soa)) != 0) {
+		if (sets < 0)
+			return exit_usage("raw: '%.60s': SOA values are whole "
+			    "seconds", argv[first]);
+		first++;
 	}
-	if (i >= argc)
-		return usage_err("missing operation (see --help)%s", "");
-	for (opi = 0; opi < sizeof(raw_ops) / sizeof(raw_ops[0]); opi++)
-		if (!strcmp(argv[i], raw_ops[opi].name))
-			break;
-	if (strcmp(argv[i], "resolve") != 0 &&
-	    opi == sizeof(raw_ops) / sizeof(raw_ops[0]))
-		return usage_err("unknown operation '%.60s'", argv[i]);
-	if ((b = batch_new()) == NULL)
-		return usage_err("out of memory%s", "");
-
-	/* validate everything before talking to any panel */
-	if (!strcmp(argv[i], "resolve")) {
-		for (k = (size_t)i + 1; k < (size_t)argc; k++)
-			if (!valid_domain(argv[k])) {
-				rc = usage_err("'%.100s' is not a domain name "
-				    "(ASCII; IDNs as xn-- A-labels)", argv[k]);
-				goto out;
-			}
-	} else if (raw_ops[opi].kind == OP_DNS_ADD_REC) {
-		if ((rc = build_add_rec(b, argc - i - 1, argv + i + 1)) != 0)
+	if (raw_ops[opi].kind == OP_DNS_SET && soa.set == 0)
+		return exit_usage("raw: soa-set needs ttl=N, refresh=N, "
+		    "retry=N, expire=N or minimum=N");
+	if ((rc = parse_ids(argc - first, argv + first, &ids, &nids)))
+		goto out;
+	if (raw_ops[opi].kind == OP_MAIL_GET_INFO && nids != 1) {
+		rc = exit_usage("raw: mail-info takes one site id");
+		goto out;
+	}
+	for (k = 0; k < (per ? nids : 1); k++) {
+		if ((o = batch_add(b, raw_ops[opi].kind)) == NULL ||
+		    op_set_ids(o, per ? &ids[k] : ids, per ? 1 : nids) !=
+		    MC_OK) {
+			rc = exit_usage("raw: out of memory");
 			goto out;
-	} else if (raw_ops[opi].kind == OP_SERVER_PROTOS ||
+		}
+		o->by_record_id = !strcmp(name, "get-rec-id");
+		o->with_soa = 1;
+		o->soa = soa;
+	}
+out:
+	free(ids);
+	return rc;
+}
+
+/* every argument checked and the batch built before any panel is asked */
+static enum exit_code
+build(struct batch *b, size_t opi, int argc, char **argv)
+{
+	int k;
+
+	if (!strcmp(argv[0], "resolve")) {
+		for (k = 1; k < argc; k++)
+			if (!valid_domain(argv[k]))
+				return exit_usage("raw: '%.100s' is not a domain "
+				    "name (ASCII; IDNs as xn-- A-labels)",
+				    argv[k]);
+		return EXIT_DONE;
+	}
+	if (raw_ops[opi].kind == OP_DNS_ADD_REC)
+		return build_add_rec(b, argc - 1, argv + 1);
+	if (raw_ops[opi].kind == OP_SERVER_PROTOS ||
 	    raw_ops[opi].kind == OP_SERVER_INFO) {
-		if (argc - i != 1) {
-			rc = usage_err("%s takes no arguments", argv[i]);
-			goto out;
-		}
-		if (batch_add(b, raw_ops[opi].kind) == NULL) {
-			rc = usage_err("out of memory%s", "");
-			goto out;
-		}
-	} else {
-		int first = i + 1;
-		if (raw_ops[opi].kind == OP_DNS_SET) {
-			while (first < argc &&
-			    (sets = parse_soa_arg(argv[first], &soa)) != 0) {
-				if (sets < 0) {
-					rc = usage_err("'%.60s': SOA values "
-					    "are whole seconds", argv[first]);
-					goto out;
-				}
-				first++;
-			}
-			if (soa.set == 0) {
-				rc = usage_err("soa-set needs ttl=N, refresh=N, "
-				    "retry=N, expire=N or minimum=N%s", "");
-				goto out;
-			}
-		}
-		if ((rc = parse_ids(argc - first, argv + first, &ids, &nids)))
-			goto out;
-		if (raw_ops[opi].kind == OP_MAIL_GET_INFO && nids != 1) {
-			rc = usage_err("mail-info takes one site id%s", "");
-			goto out;
-		}
-		for (k = 0; k < (raw_ops[opi].per_id ? nids : 1); k++) {
-			if ((o = batch_add(b, raw_ops[opi].kind)) == NULL ||
-			    op_set_ids(o, raw_ops[opi].per_id ? &ids[k] : ids,
-			    raw_ops[opi].per_id ? 1 : nids) != MC_OK) {
-				rc = usage_err("out of memory%s", "");
-				goto out;
-			}
-			o->by_record_id = !strcmp(argv[i], "get-rec-id");
-			o->with_soa = 1;
-			o->soa = soa;
-		}
+		if (argc != 1)
+			return exit_usage("raw: %s takes no arguments", argv[0]);
+		if (batch_add(b, raw_ops[opi].kind) == NULL)
+			return exit_usage("raw: out of memory");
+		return EXIT_DONE;
 	}
+	return build_by_ids(b, opi, argv[0], argc - 1, argv + 1);
+}
 
-	if ((r = panel_open(pc, &p, &err)) != MC_OK) {
-		fprintf(stderr, "mailcutover: %s\n", err.msg);
-		rc = mc_exit_code(r) == 1 ? 4 : mc_exit_code(r);
-		goto out;
-	}
-	if (!strcmp(argv[i], "resolve")) {
-		rc = run_resolve(p, argc - i - 1, argv + i + 1, json);
-		goto out;
-	}
-	r = plesk_send(p, b, &err);
-	if (r != MC_OK) {
-		fprintf(stderr, "mailcutover: %s\n", err.msg);
-		rc = mc_exit_code(r);
-	}
+/* what the panel answered to each operation; the exit code */
+static enum exit_code
+print_ops(const struct panel_conf *pc, struct plesk *p, struct batch *b,
+    enum mc_result r, const struct mc_err *err, int json)
+{
+	enum exit_code rc = mc_exit_code(r);
+	struct json j;
+	size_t k;
+
 	if (json) {
 		json_init(&j, stdout);
 		json_obj_open(&j, NULL);
@@ -459,15 +424,15 @@ raw_main(const struct config *c, int argc, char **argv, int json)
 		json_num(&j, "requests", p->requests);
 		json_num(&j, "connections", transport_connections(p->t));
 		if (r != MC_OK) {
-			json_str(&j, "error", err.msg);
+			json_str(&j, "error", err->msg);
 			json_str(&j, "error_kind", mc_strerror(r));
-			json_bool(&j, "maybe_applied", err.maybe_applied);
+			json_bool(&j, "maybe_applied", err->maybe_applied);
 		}
 		json_arr_open(&j, "ops");
 	}
 	for (k = 0; k < b->n; k++) {
-		if (b->ops[k]->result != MC_OK && rc == 0)
-			rc = 1;
+		if (b->ops[k]->result != MC_OK && rc == EXIT_DONE)
+			rc = EXIT_FAILED;
 		if (json)
 			print_op_json(&j, b->ops[k]);
 		else
@@ -478,8 +443,56 @@ raw_main(const struct config *c, int argc, char **argv, int json)
 		json_obj_close(&j);
 		json_end(&j);
 	}
+	return rc;
+}
+
+enum exit_code
+raw_main(const struct config *c, int argc, char **argv, int json)
+{
+	const struct panel_conf *pc = &c->source;
+	struct plesk *p = NULL;
+	struct batch *b = NULL;
+	struct mc_err err = { 0 };
+	size_t opi;
+	enum mc_result r;
+	enum exit_code rc;
+	int i = 1;
+
+	if (argc > 2 && !strcmp(argv[1], "--panel")) {
+		if (!strcmp(argv[2], "source"))
+			pc = &c->source;
+		else if (!strcmp(argv[2], "target"))
+			pc = &c->target;
+		else
+			return exit_usage("raw: --panel is source or target, not "
+			    "'%.30s'", argv[2]);
+		i = 3;
+	}
+	if (i >= argc)
+		return exit_usage("raw: missing operation (see --help)");
+	for (opi = 0; opi < sizeof(raw_ops) / sizeof(raw_ops[0]); opi++)
+		if (!strcmp(argv[i], raw_ops[opi].name))
+			break;
+	if (strcmp(argv[i], "resolve") != 0 &&
+	    opi == sizeof(raw_ops) / sizeof(raw_ops[0]))
+		return exit_usage("raw: unknown operation '%.60s'", argv[i]);
+	if ((b = batch_new()) == NULL)
+		return exit_usage("raw: out of memory");
+	if ((rc = build(b, opi, argc - i, argv + i)) != EXIT_DONE)
+		goto out;
+	if ((r = panel_open(pc, &p, &err)) != MC_OK) {
+		fprintf(stderr, "mailcutover: %s\n", err.msg);
+		rc = exit_panel(r);
+		goto out;
+	}
+	if (!strcmp(argv[i], "resolve")) {
+		rc = run_resolve(p, argc - i - 1, argv + i + 1, json);
+		goto out;
+	}
+	if ((r = plesk_send(p, b, &err)) != MC_OK)
+		fprintf(stderr, "mailcutover: %s\n", err.msg);
+	rc = print_ops(pc, p, b, r, &err, json);
 out:
-	free(ids);
 	batch_free(b);
 	plesk_free(p);
 	return rc;

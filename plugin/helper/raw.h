@@ -3,8 +3,10 @@
 #define MC_RAW_H
 
 #include "config.h"
+#include "exitcode.h"
 
 /* argv[0] is "raw". Returns the exit code. */
-int	raw_main(const struct config *, int argc, char **argv, int json);
+enum exit_code	raw_main(const struct config *, int argc, char **argv,
+		    int json);
 
 #endif

@@ -6,76 +6,21 @@
 
 #include "config.h"
 #include "err.h"
+#include "exitcode.h"
+#include "ini.h"
+#include "settings_in.h"
 
-#define SETTINGS_MAX_INPUT	(64 * 1024)
-#define SETTINGS_MAX_SECRET	1024
-#define SETTINGS_MAX_CONFIG	(256 * 1024)	/* as config.c reads */
-#define SETTINGS_MAX_SECT	24	/* source, target, cutover, secondaries */
-#define SETTINGS_MAX_KEYS	40	/* per section */
-#define SETTINGS_MAX_SEC_IN	16	/* secondaries in one request */
-
-/* The configuration file as ordered sections of key = value (no comments). */
-struct ini_kv {
-	char	*key;
-	char	*val;
-};
-
-struct ini_sect {
-	char		*name;		/* "source", "cutover", "secondary ns2" */
-	struct ini_kv	 kv[SETTINGS_MAX_KEYS];
-	size_t		 n;
-};
-
-struct ini {
-	struct ini_sect	 s[SETTINGS_MAX_SECT];
-	size_t		 n;
-};
-
-/* What `settings set` reads on stdin (a flat JSON object). NULL: not given. */
-struct settings_secondary {
-	char	*name;
-	char	*address;
-	char	*method;
-};
-
-struct settings_in {
-	char	*url, *auth, *login, *secret, *pin, *new_ip;
-	char	*lowered_ttl, *restored_ttl, *min_wait, *quiet_hours;
-	struct settings_secondary sec[SETTINGS_MAX_SEC_IN];
-	size_t	 nsec;
-	int	 has_secondaries;
-};
-
-enum mc_result	 settings_parse_json(const char *text, size_t len,
-		    struct settings_in *, struct mc_err *);
-void		 settings_in_free(struct settings_in *);
-
-enum mc_result	 ini_parse(const char *text, struct ini *, struct mc_err *);
-void		 ini_free(struct ini *);
-const char	*ini_get(const struct ini *, const char *sect, const char *key);
-/* Render as configuration text (malloc'd). */
-char		*ini_render(const struct ini *);
-
-/*
- * Merge the request into the configuration (ini, changed in place),
- * check every value, then the whole text with config_parse (the same
- * rules as the helper's own loading). secret_path receives the secret
- * file to write when a secret was given (malloc'd, else NULL).
- */
-enum mc_result	 settings_merge(struct ini *, const struct settings_in *,
-		    const char *config_path, char **text_out,
-		    char **secret_path, struct mc_err *);
-
-/* Write path atomically: temp file O_EXCL 0600, fsync, rename, fsync dir. */
+/* Write path atomically (atomicfile.h); refuses a path that exists and is
+ * not a regular file. */
 enum mc_result	 settings_write_file(const char *path, const char *data,
 		    size_t len, struct mc_err *);
 
 /* `settings get` / `settings set`; returns an exit code. */
-int		 settings_main(const char *config_path, int argc, char **argv,
+enum exit_code	 settings_main(const char *config_path, int argc, char **argv,
 		    int json);
 
 /* `confirm DOMAIN clients yes|no` into the audit log; an exit code. */
-int		 settings_confirm(const struct config *, int argc, char **argv,
+enum exit_code	 settings_confirm(const struct config *, int argc, char **argv,
 		    int json);
 
 #endif

@@ -2,6 +2,9 @@
 #include "unit.h"
 
 #include "../../plugin/helper/config.c"
+#include "../../plugin/helper/config_key.c"
+#include "../../plugin/helper/ini.c"
+#include "../../plugin/helper/text.c"
 
 #define PIN "sha256//YhKJKSzoTt2b5FP18fvpHo7fJYqQCjAa3HWY3tvRMwE="
 #define SRC "[source]\nurl = https://old.example.com:8443\n" \

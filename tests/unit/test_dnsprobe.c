@@ -13,6 +13,9 @@
 #include <time.h>
 
 #include "../../plugin/helper/dnsprobe.c"
+#include "../../plugin/helper/dnsq.c"
+#include "../../plugin/helper/dnsslot.c"
+#include "../../plugin/helper/dnstcp.c"
 
 /*
  * Every packet of this test goes to 127.0.54.x only:

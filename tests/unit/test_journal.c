@@ -21,7 +21,7 @@
 #include <cmocka.h>
 
 /*
- * Fault injection for journal_save: journal.c calls these instead of
+ * Fault injection for journal_save: atomicfile.c calls these instead of
  * write(2), fsync(2) and rename(2) when the macros are set.
  */
 static long	fi_write_budget = -1;	/* bytes before ENOSPC; -1: off */
@@ -77,11 +77,13 @@ fi_rename(const char *from, const char *to)
 	return rename(from, to);
 }
 
-#define JOURNAL_WRITE	fi_write
-#define JOURNAL_FSYNC	fi_fsync
-#define JOURNAL_RENAME	fi_rename
+#define AFILE_WRITE	fi_write
+#define AFILE_FSYNC	fi_fsync
+#define AFILE_RENAME	fi_rename
 
+#include "../../plugin/helper/atomicfile.c"
 #include "../../plugin/helper/journal.c"
+#include "../../plugin/helper/journaldir.c"
 #include "../../plugin/helper/audit.c"
 
 /* ---- helpers ------------------------------------------------------------ */

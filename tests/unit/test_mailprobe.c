@@ -12,6 +12,8 @@
 #include <pthread.h>
 #include <time.h>
 
+#include "../../plugin/helper/mailcert.c"
+#include "../../plugin/helper/mailconn.c"
 #include "../../plugin/helper/mailprobe.c"
 
 /*
@@ -41,7 +43,7 @@ static struct beds beds;
 static long long
 ms_since(long long start)
 {
-	return now_ms() - start;
+	return mailconn_now() - start;
 }
 
 /* Run the bed script; output to DIR.out, shown on failure. */
@@ -112,8 +114,8 @@ procs_under(const char *dir, char *list, size_t cap)
 			if (strncmp(target, dir, dl) == 0 &&
 			    (target[dl] == '\0' || target[dl] == '/')) {
 				count++;
-				append(list, cap, de->d_name);
-				append(list, cap, " ");
+				mailconn_append(list, cap, de->d_name);
+				mailconn_append(list, cap, " ");
 				break;
 			}
 		}
@@ -336,7 +338,7 @@ test_nothing_listens(void **state)
 	struct mailprobe p[MP__MAX];
 	struct mailprobe_opts o = { .timeout_ms = 5000 };
 	struct mc_err err;
-	long long t0 = now_ms();
+	long long t0 = mailconn_now();
 	size_t i;
 
 	(void)state;
@@ -666,7 +668,7 @@ test_fake_servers(void **state)
 	assert_int_equal(p.result, MC_E_PARSE);
 
 	/* a server that accepts and says nothing: the deadline holds */
-	t0 = now_ms();
+	t0 = mailconn_now();
 	p = fake_probe(s_silent, 300, &f);
 	assert_true(ms_since(t0) < 1500);
 	assert_int_equal(p.result, MC_E_IO);

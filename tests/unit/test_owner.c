@@ -182,6 +182,7 @@ test_already_and_empty(void **state)
 	assert_int_equal(d.verdict, OWN_ALREADY);
 	assert_int_equal(d.nchanges, 0);
 	own_decision_clear(&d);
+	zone_free(&z);
 	base(&z);
 	facts(&f, &z);
 	assert_int_equal(own_decide(&f, OWN_FORWARD, &d, NULL), MC_OK);

@@ -434,34 +434,6 @@ test_operator_sharing(void **state)
 	batch_free(b);
 }
 
-/* The low-level packet API shares operators the same way. */
-static void
-test_packet_operation(void **state)
-{
-	struct packet *p = packet_new(NULL);
-	xmlNodePtr a, c;
-	char *s;
-
-	(void)state;
-	assert_non_null(p);
-	assert_non_null(a = packet_operation(p, "dns", "get_rec"));
-	assert_non_null(packet_operation(p, "dns", "del_rec"));
-	assert_non_null(packet_operation(p, "mail", "enable"));
-	assert_non_null(c = packet_operation(p, "dns", "get"));
-	assert_non_null(packet_ulong(a, "site-id", 4294967296UL));
-	assert_non_null(packet_text(c, "x", NULL));
-	assert_non_null(packet_empty(c, "soa"));
-	assert_int_equal(p->nops, 4);
-	s = unit_serialize(p);
-	assert_string_equal(s, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	    "<packet><dns><get_rec><site-id>4294967296</site-id></get_rec>"
-	    "<del_rec/></dns><mail><enable/></mail><dns><get><x></x><soa/>"
-	    "</get></dns></packet>\n");
-	free(s);
-	packet_free(p);
-	packet_free(NULL);
-}
-
 static void
 test_version_attribute(void **state)
 {
@@ -584,7 +556,6 @@ main(void)
 		cmocka_unit_test(test_refusal_fails_packet),
 		cmocka_unit_test(test_batch_ranges),
 		cmocka_unit_test(test_operator_sharing),
-		cmocka_unit_test(test_packet_operation),
 		cmocka_unit_test(test_version_attribute),
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_op_names),

@@ -1,10 +1,17 @@
 /* test_settings.c -- `mailcutover settings`: JSON input, merge, files. */
 #include "unit.h"
 
+#include "../../plugin/helper/atomicfile.c"
 #include "../../plugin/helper/audit.c"
 #include "../../plugin/helper/config.c"
+#include "../../plugin/helper/config_key.c"
+#include "../../plugin/helper/exitcode.c"
+#include "../../plugin/helper/ini.c"
 #include "../../plugin/helper/json.c"
+#include "../../plugin/helper/jsonin.c"
 #include "../../plugin/helper/settings.c"
+#include "../../plugin/helper/settings_in.c"
+#include "../../plugin/helper/text.c"
 
 #define PIN "sha256//YhKJKSzoTt2b5FP18fvpHo7fJYqQCjAa3HWY3tvRMwE="
 #define CONF "[source]\nurl = https://old.example.com:8443\n" \

@@ -8,6 +8,8 @@
 #include "proto.h"
 #include "valid.h"
 
+#include "../../plugin/helper/exitcode.c"
+
 /* A string of n copies of c (static buffer, one at a time). */
 static const char *
 rep(char c, size_t n)

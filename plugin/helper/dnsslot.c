@@ -1,0 +1,286 @@
+/* dnsslot.c -- the queries in flight of one dnsprobe_run: slots, their
+ * lookup by (socket, id), their deadlines, the replies they accept. */
+#include <sys/random.h>
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dnsprobe.h"
+#include "dnsslot.h"
+
+static atomic_ulong counters[DNS__MAX];
+
+void
+dnsslot_count(enum dnsstat s)
+{
+	atomic_fetch_add_explicit(&counters[s], 1, memory_order_relaxed);
+}
+
+unsigned long
+dnsslot_counter(enum dnsstat s)
+{
+	return atomic_load(&counters[s]);
+}
+
+static void
+msg_noanswer(struct probe *p, struct dnsq *q, const char *how)
+{
+	char srv[96], name[256];
+	const char *t = dnsq_type_name(q->type);
+
+	dnsq_server_text(q, srv, sizeof(srv));
+	dnsq_name_text(q, name, sizeof(name));
+	if (p->opcode == LDNS_PACKET_NOTIFY)
+		dnsq_msg(q, "%s: no answer to NOTIFY for %s after %d tries "
+		    "(timeout %d ms)", srv, name, q->tries, p->timeout_ms);
+	else
+		dnsq_msg(q, "%s: no answer%s for %s/%s after %d tries "
+		    "(timeout %d ms)", srv, how, name, t ? t : "?", q->tries,
+		    p->timeout_ms);
+}
+
+int
+dnsslot_rand16(struct probe *p, uint16_t *out)
+{
+	ssize_t r;
+
+	if (p->rndpos + 2 > sizeof(p->rnd)) {
+		do
+			r = getrandom(p->rnd, sizeof(p->rnd), 0);
+		while (r == -1 && errno == EINTR);
+		if (r != (ssize_t)sizeof(p->rnd))
+			return -1;
+		p->rndpos = 0;
+	}
+	*out = (uint16_t)(p->rnd[p->rndpos] << 8 | p->rnd[p->rndpos + 1]);
+	p->rndpos += 2;
+	return 0;
+}
+
+static size_t
+hash_bucket(const struct probe *p, int sock, uint16_t id)
+{
+	return ((size_t)id ^ ((size_t)sock * 40503u)) & p->hmask;
+}
+
+void
+dnsslot_hash_add(struct probe *p, size_t si)
+{
+	struct slot *s = &p->slots[si];
+	size_t b = hash_bucket(p, s->sock, s->id);
+
+	s->hnext = p->hash[b];
+	p->hash[b] = si;
+	s->hashed = 1;
+}
+
+void
+dnsslot_hash_del(struct probe *p, size_t si)
+{
+	struct slot *s = &p->slots[si];
+	size_t *pp = &p->hash[hash_bucket(p, s->sock, s->id)];
+
+	if (!s->hashed)
+		return;
+	while (*pp != NIL && *pp != si)
+		pp = &p->slots[*pp].hnext;
+	if (*pp == si)
+		*pp = s->hnext;
+	s->hashed = 0;
+}
+
+/* The UDP slot of family fam waiting on socket sock with this id. */
+size_t
+dnsslot_hash_find(const struct probe *p, int fam, int sock, uint16_t id)
+{
+	size_t si = p->hash[hash_bucket(p, sock, id)];
+
+	for (; si != NIL; si = p->slots[si].hnext)
+		if (p->slots[si].sock == sock && p->slots[si].id == id &&
+		    p->tg[p->slots[si].qi].fam == fam)
+			return si;
+	return NIL;
+}
+
+/* Deadlines are now + the one timeout, so appending keeps the order. */
+void
+dnsslot_timer_add(struct probe *p, size_t si)
+{
+	struct slot *s = &p->slots[si];
+
+	s->deadline = p->now + p->timeout_ms;
+	s->tnext = NIL;
+	s->tprev = p->ttail;
+	if (p->ttail != NIL)
+		p->slots[p->ttail].tnext = si;
+	else
+		p->thead = si;
+	p->ttail = si;
+	s->timed = 1;
+}
+
+void
+dnsslot_timer_del(struct probe *p, size_t si)
+{
+	struct slot *s = &p->slots[si];
+
+	if (!s->timed)
+		return;
+	if (s->tprev != NIL)
+		p->slots[s->tprev].tnext = s->tnext;
+	else
+		p->thead = s->tnext;
+	if (s->tnext != NIL)
+		p->slots[s->tnext].tprev = s->tprev;
+	else
+		p->ttail = s->tprev;
+	s->timed = 0;
+}
+
+/* Queue g for the start loop if it has work and room. */
+void
+dnsslot_group_ready(struct probe *p, struct group *g)
+{
+	if (g->queued || g->cursor == g->end ||
+	    g->inflight >= p->per_server)
+		return;
+	g->queued = 1;
+	p->gq[(p->gq_head + p->gq_len++) % p->ngrps] = (size_t)(g - p->grps);
+}
+
+void
+dnsslot_tcp_close(struct probe *p, size_t si)
+{
+	struct slot *s = &p->slots[si];
+	size_t i;
+
+	if (s->fd == -1)
+		return;
+	close(s->fd);
+	s->fd = -1;
+	for (i = 0; i < p->ntcp; i++)
+		if (p->tcpact[i] == si) {
+			p->tcpact[i] = p->tcpact[--p->ntcp];
+			break;
+		}
+	free(s->in);
+	s->in = NULL;
+}
+
+/* Release a slot whose query is done; the dnsq is already filled. */
+void
+dnsslot_release(struct probe *p, size_t si)
+{
+	struct slot *s = &p->slots[si];
+	struct group *g = &p->grps[p->tg[s->qi].grp];
+
+	dnsslot_hash_del(p, si);
+	dnsslot_timer_del(p, si);
+	dnsslot_tcp_close(p, si);
+	g->inflight--;
+	dnsslot_group_ready(p, g);
+	ldns_pkt_free(s->query);
+	free(s->wire);
+	s->query = NULL;
+	s->wire = NULL;
+	p->freel[p->nfree++] = si;
+	p->done++;
+}
+
+void
+dnsslot_fail(struct probe *p, size_t si, const char *how)
+{
+	struct dnsq *q = &p->qs[p->slots[si].qi];
+
+	q->result = MC_E_DNS;
+	q->rcode = -1;
+	msg_noanswer(p, q, how);
+	dnsslot_release(p, si);
+}
+
+/* Is rr the question we asked (name case-insensitively, type, class)? */
+static int
+question_eq(const struct slot *s, const ldns_rr *rr)
+{
+	const ldns_rr *mine = ldns_rr_list_rr(ldns_pkt_question(s->query), 0);
+
+	return rr != NULL && mine != NULL &&
+	    ldns_rr_get_type(rr) == ldns_rr_get_type(mine) &&
+	    ldns_rr_get_class(rr) == LDNS_RR_CLASS_IN &&
+	    ldns_dname_compare(ldns_rr_owner(rr), ldns_rr_owner(mine)) == 0;
+}
+
+/*
+ * Check a reply to slot s: QR set, our id and opcode, our question
+ * echoed (a NOTIFY answer may leave the question out). DNSSLOT_OK hands the
+ * parsed packet to *out; DNSSLOT_TC asks for TCP.
+ */
+enum dnsslot_verdict
+dnsslot_reply(const struct probe *p, const struct slot *s, const uint8_t *buf,
+    size_t len, int tcp, ldns_pkt **out)
+{
+	ldns_pkt *pkt = NULL;
+	ldns_rr *qrr = NULL;
+	size_t pos = LDNS_HEADER_SIZE;
+	enum dnsslot_verdict v = DNSSLOT_BAD;
+	int qd;
+
+	*out = NULL;
+	if (len < LDNS_HEADER_SIZE || LDNS_ID_WIRE(buf) != s->id ||
+	    !LDNS_QR_WIRE(buf) || (int)LDNS_OPCODE_WIRE(buf) != p->opcode)
+		return DNSSLOT_BAD;
+	if (ldns_wire2pkt(&pkt, buf, len) != LDNS_STATUS_OK) {
+		/*
+		 * A truncated answer may end inside a record. Then only the
+		 * question can be read, and it must still be ours.
+		 */
+		if (!tcp && LDNS_TC_WIRE(buf) && LDNS_QDCOUNT(buf) == 1 &&
+		    p->opcode == LDNS_PACKET_QUERY &&
+		    ldns_wire2rr(&qrr, buf, len, &pos,
+		    LDNS_SECTION_QUESTION) == LDNS_STATUS_OK &&
+		    question_eq(s, qrr))
+			v = DNSSLOT_TC;
+		ldns_rr_free(qrr);
+		return v;
+	}
+	qd = (int)ldns_rr_list_rr_count(ldns_pkt_question(pkt));
+	if (!ldns_pkt_qr(pkt) || ldns_pkt_id(pkt) != s->id ||
+	    (int)ldns_pkt_get_opcode(pkt) != p->opcode ||
+	    qd != (int)ldns_pkt_qdcount(pkt) || qd > 1 ||
+	    (qd == 0 && p->opcode != LDNS_PACKET_NOTIFY) ||
+	    (qd == 1 && !question_eq(s,
+	    ldns_rr_list_rr(ldns_pkt_question(pkt), 0)))) {
+		ldns_pkt_free(pkt);
+		return DNSSLOT_BAD;
+	}
+	if (!tcp && ldns_pkt_tc(pkt) && p->opcode == LDNS_PACKET_QUERY) {
+		ldns_pkt_free(pkt);
+		return DNSSLOT_TC;
+	}
+	*out = pkt;
+	return DNSSLOT_OK;
+}
+
+/* Accept pkt for slot si and release the slot. */
+enum mc_result
+dnsslot_answer(struct probe *p, size_t si, ldns_pkt *pkt, int tcp,
+    struct mc_err *err)
+{
+	enum mc_result result;
+	struct dnsq *q = &p->qs[p->slots[si].qi];
+
+	dnsslot_count(DNS_RECEIVED);
+	result = dnsq_take(q, p->slots[si].query, pkt, tcp);
+	ldns_pkt_free(pkt);
+	dnsslot_release(p, si);
+	if (result != MC_OK) {
+		dnsq_clear(q);
+		q->result = result;
+		dnsq_msg(q, "out of memory storing the answer");
+		return mc_err_set(err, result, "dnsprobe: out of memory");
+	}
+	return MC_OK;
+}

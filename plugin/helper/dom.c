@@ -1,0 +1,435 @@
+/* dom.c -- a domain of the run: outcome and notes, typed journal access,
+ * and the zone as read from the panel. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "audit.h"
+#include "dom.h"
+#include "engine.h"
+#include "host.h"
+#include "idn.h"
+#include "journaldir.h"
+#include "utf8.h"
+
+static const char *const dres_names[DR__MAX] = {
+	[DR_DONE] = "done",
+	[DR_ALREADY] = "already",
+	[DR_SKIPPED] = "skipped",
+	[DR_REFUSED] = "refused",
+	[DR_WAIT] = "waiting",
+	[DR_FAILED] = "failed",
+};
+
+static const char *const note_names[NOTE__MAX] = {
+	[NOTE_DIFF] = "change",
+	[NOTE_INFO] = "info",
+	[NOTE_CHECK] = "pass",
+	[NOTE_WARN] = "warn",
+	[NOTE_BLOCK] = "block",
+};
+
+const char *
+dres_name(enum dres r)
+{
+	return (unsigned)r < DR__MAX ? dres_names[r] : "?";
+}
+
+const char *
+note_kind_name(enum note_kind k)
+{
+	return (unsigned)k < NOTE__MAX ? note_names[k] : "?";
+}
+
+void
+dom_init(struct dom *d, const char *name)
+{
+	size_t k;
+
+	memset(d, 0, sizeof(*d));
+	d->lockfd = -1;
+	d->zone_enabled = d->mailservice = -1;
+	d->next = STEP__MAX;
+	for (k = 0; name[k] && k + 1 < sizeof(d->name); k++)
+		d->name[k] = (char)tolower((unsigned char)name[k]);
+	if (k > 0 && d->name[k - 1] == '.')
+		k--;
+	d->name[k] = '\0';
+	idn_unicode(d->name, d->display, sizeof(d->display));
+}
+
+void
+dom_release(struct dom *d)
+{
+	journal_free(d->j);
+	d->j = NULL;
+	journal_unlock(d->lockfd);
+	d->lockfd = -1;
+	dom_zone_clear(d);
+	free(d->notes);
+	d->notes = NULL;
+	d->nnotes = d->capnotes = 0;
+}
+
+/* ---- outcome and notes ---- */
+
+void
+dom_note(struct dom *d, enum note_kind k, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->nnotes == DOM_MAX_NOTES)
+		return;
+	if (d->nnotes == d->capnotes) {
+		/* most domains carry a handful: no fixed array per domain */
+		size_t cap = d->capnotes ? d->capnotes * 2 : 8;
+		struct note *p = realloc(d->notes, cap * sizeof(*p));
+		if (p == NULL)
+			return;
+		d->notes = p;
+		d->capnotes = cap;
+	}
+	d->notes[d->nnotes].kind = k;
+	va_start(ap, fmt);
+	vsnprintf(d->notes[d->nnotes].text, sizeof(d->notes[0].text), fmt, ap);
+	va_end(ap);
+	utf8_trim(d->notes[d->nnotes].text);
+	d->nnotes++;
+}
+
+void
+dom_fail(struct dom *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	d->res = DR_FAILED;
+	d->skip = 1;
+	va_start(ap, fmt);
+	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	va_end(ap);
+	utf8_trim(d->msg);
+}
+
+void
+dom_outcome(struct dom *d, enum dres res, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->res == DR_FAILED)
+		return;
+	d->res = res;
+	d->skip = 1;
+	d->next = STEP__MAX;
+	d->next_at = 0;
+	va_start(ap, fmt);
+	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	va_end(ap);
+	utf8_trim(d->msg);
+}
+
+/* a wait never hides a failure or a final outcome of this run */
+void
+dom_wait(struct dom *d, enum step_id next, time_t at, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->res == DR_FAILED || d->res == DR_ALREADY ||
+	    d->res == DR_SKIPPED || d->res == DR_REFUSED)
+		return;
+	d->res = DR_WAIT;
+	d->next = next;
+	d->next_at = at;
+	va_start(ap, fmt);
+	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	va_end(ap);
+	utf8_trim(d->msg);
+}
+
+/* only a domain still "done" gets a done message: a later wait or
+ * failure keeps its own */
+void
+dom_done(struct dom *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->res != DR_DONE)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	va_end(ap);
+	utf8_trim(d->msg);
+}
+
+void
+dom_next(struct dom *d, enum step_id next, time_t at)
+{
+	d->next = next;
+	d->next_at = at;
+}
+
+int
+dom_active(const struct dom *d)
+{
+	return !d->skip && d->res != DR_FAILED;
+}
+
+/* ---- the journal ---- */
+
+const char *
+dom_get(const struct dom *d, enum jkey k)
+{
+	return d->j != NULL ? journal_get(d->j, jkey_name(k)) : NULL;
+}
+
+int
+dom_ulong(const struct dom *d, enum jkey k, unsigned long *v)
+{
+	return d->j != NULL && journal_get_ulong(d->j, jkey_name(k), v);
+}
+
+time_t
+dom_time(const struct dom *d, enum jkey k)
+{
+	unsigned long v;
+
+	return dom_ulong(d, k, &v) ? (time_t)v : 0;
+}
+
+int
+dom_set(struct dom *d, enum jkey k, const char *v)
+{
+	struct mc_err err = { 0 };
+
+	if (journal_set(d->j, jkey_name(k), v, &err) != MC_OK) {
+		dom_fail(d, "journal: %s", err.msg);
+		return 0;
+	}
+	return 1;
+}
+
+int
+dom_setf(struct dom *d, enum jkey k, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return dom_set(d, k, buf);
+}
+
+void
+dom_unset(struct dom *d, enum jkey k)
+{
+	journal_unset(d->j, jkey_name(k));
+}
+
+int
+dom_stamp(struct engine *e, struct dom *d, enum jkey k)
+{
+	return dom_setf(d, k, "%lld", (long long)engine_tick(e));
+}
+
+int
+dom_save(struct engine *e, struct dom *d)
+{
+	struct mc_err err = { 0 };
+
+	/*
+	 * Journals written before the state was derived from the marks
+	 * carry a "state" key that nothing reads any more: it goes at the
+	 * next write rather than staying there, stale.
+	 */
+	journal_unset(d->j, "state");
+	if (journal_save(e->cc->state_dir, d->j, &err) != MC_OK) {
+		dom_fail(d, "%s", err.msg);
+		return 0;
+	}
+	return 1;
+}
+
+void
+dom_audit(struct engine *e, struct dom *d, const char *step,
+    const char *old_value, const char *new_value, const char *result)
+{
+	struct mc_err err = { 0 };
+	const char *actor = getenv("MAILCUTOVER_ACTOR");
+
+	if (audit_append(e->cc->state_dir, d->name, step, old_value,
+	    new_value, result, actor != NULL ? actor : "cli", &err) != MC_OK)
+		fprintf(stderr, "mailcutover: %s\n", err.msg);
+}
+
+/* ---- what the journal and the panel say ---- */
+
+const char *
+dom_show(const struct dom *d, char *buf, size_t n)
+{
+	if (d->display[0] != '\0' && strcmp(d->display, d->name) != 0)
+		snprintf(buf, n, "%s (%s)", d->display, d->name);
+	else
+		snprintf(buf, n, "%s", d->name);
+	utf8_trim(buf);
+	return buf;
+}
+
+/*
+ * The mail operator has no alias form, and a subdomain has no mail
+ * service of its own: their mail is their site's. Never disable the
+ * parent's mail for them.
+ */
+int
+dom_mail_ours(const struct dom *d)
+{
+	const char *k = dom_get(d, JK_KIND);
+
+	if (k != NULL)
+		return strcmp(k, "alias") != 0 && strcmp(k, "subdomain") != 0;
+	return d->kind != SITE_ALIAS && d->kind != SITE_SUBDOMAIN;
+}
+
+int
+dom_manual(const struct dom *d)
+{
+	const char *m = dom_get(d, JK_MODE);
+
+	return m != NULL && strcmp(m, "manual") == 0;
+}
+
+void
+dom_zone_init(struct dom *d)
+{
+	if (d->zone[0] == '\0')
+		snprintf(d->zone, sizeof(d->zone), "%s",
+		    dom_get(d, JK_ZONE) ? dom_get(d, JK_ZONE) : d->name);
+}
+
+/* split a space-separated journal value into at most max words */
+static size_t
+words(const char *p, char (*out)[64], size_t max)
+{
+	size_t n = 0, len;
+
+	while (p != NULL && *p != '\0' && n < max) {
+		len = strcspn(p, " ");
+		snprintf(out[n++], 64, "%.*s", (int)len, p);
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+	return n;
+}
+
+size_t
+dom_labels(const struct dom *d, char out[DOM_MAX_LABELS][64])
+{
+	return words(dom_get(d, JK_NAMES), out, DOM_MAX_LABELS);
+}
+
+size_t
+dom_orig(const struct dom *d, struct own_rec **out)
+{
+	unsigned long cnt = 0, i;
+	struct own_rec *v;
+	size_t n = 0;
+	char key[32];
+
+	*out = NULL;
+	if (d->j == NULL || !dom_ulong(d, JK_ORIG_COUNT, &cnt) ||
+	    cnt == 0 || (v = calloc(cnt, sizeof(*v))) == NULL)
+		return 0;
+	for (i = 0; i < cnt; i++) {
+		jkey_rec(i, key, sizeof(key));
+		if (journal_get(d->j, key) != NULL &&
+		    own_rec_parse(journal_get(d->j, key), &v[n]))
+			n++;
+	}
+	*out = v;
+	return n;
+}
+
+size_t
+dom_old_ips(const struct dom *d, const char *out[OWN_MAX_ADDRS],
+    char buf[OWN_MAX_ADDRS][64])
+{
+	const char *p = dom_get(d, JK_OLD_IPS);
+	size_t n, i;
+
+	if (p == NULL)
+		p = dom_get(d, JK_OLD_IP);	/* journals before old_ips */
+	n = words(p, buf, OWN_MAX_ADDRS);
+	for (i = 0; i < n; i++)
+		out[i] = buf[i];
+	return n;
+}
+
+/* ---- the zone as read ---- */
+
+size_t
+dom_records_at(const struct dom *d, const char *label,
+    const struct dns_record **out, size_t max)
+{
+	char rel[256];
+	size_t i, k = 0;
+
+	for (i = 0; i < d->nrecs && k < max; i++) {
+		if ((strcasecmp(d->recs[i].type, "A") != 0 &&
+		    strcasecmp(d->recs[i].type, "AAAA") != 0) ||
+		    !host_relative(d->recs[i].host, d->zone, rel, sizeof(rel)))
+			continue;
+		if (strcmp(rel, label) == 0)
+			out[k++] = &d->recs[i];
+	}
+	return k;
+}
+
+/* the record is copied (its strings too): the op it came from is freed
+ * with its batch */
+int
+dom_record_add(struct dom *d, const struct dns_record *src)
+{
+	struct dns_record *nr = realloc(d->recs, (d->nrecs + 1) * sizeof(*nr));
+
+	if (nr == NULL)
+		return 0;
+	d->recs = nr;
+	nr = &d->recs[d->nrecs++];
+	*nr = *src;
+	nr->type = strdup(src->type);
+	nr->host = strdup(src->host);
+	nr->value = strdup(src->value);
+	nr->opt = strdup(src->opt ? src->opt : "");
+	return nr->type && nr->host && nr->value && nr->opt;
+}
+
+void
+dom_record_drop(struct dom *d, unsigned long id)
+{
+	size_t i;
+
+	for (i = 0; i < d->nrecs; i++)
+		if (d->recs[i].id == id) {
+			dns_record_clear(&d->recs[i]);
+			memmove(&d->recs[i], &d->recs[i + 1],
+			    (d->nrecs - i - 1) * sizeof(d->recs[0]));
+			d->nrecs--;
+			return;
+		}
+}
+
+void
+dom_zone_clear(struct dom *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nrecs; i++)
+		dns_record_clear(&d->recs[i]);
+	free(d->recs);
+	d->recs = NULL;
+	d->nrecs = 0;
+	d->have_zone = 0;
+}

@@ -1,0 +1,183 @@
+/* dom.h -- one domain in one run: what the panel has (as read once),
+ * its journal, and its outcome and notes for the report. */
+#ifndef MC_DOM_H
+#define MC_DOM_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "jkey.h"
+#include "journal.h"
+#include "op.h"
+#include "owner.h"
+#include "plesk.h"
+#include "step.h"
+
+struct engine;
+
+#define DOM_MAX_SERVERS	8	/* authoritative servers of a zone */
+#define DOM_MAX_NOTES	64	/* notes of one domain in one run */
+#define DOM_MAX_LABELS	8	/* switched names */
+
+/* Outcome of one domain in one run, most severe last. */
+enum dres {
+	DR_DONE,	/* the step ran (or had already run: noop set) */
+	DR_ALREADY,	/* already on the new address: nothing to do */
+	DR_SKIPPED,	/* nothing of ours: not on the old server */
+	DR_REFUSED,	/* ours, but the helper will not: msg says why */
+	DR_WAIT,	/* a gate or a server is not there yet */
+	DR_FAILED,	/* this domain failed; the journal says where */
+	DR__MAX
+};
+
+enum note_kind {
+	NOTE_DIFF,	/* a change made or to make */
+	NOTE_INFO,
+	NOTE_CHECK,	/* a check that passed */
+	NOTE_WARN,
+	NOTE_BLOCK,	/* stops this domain */
+	NOTE__MAX
+};
+
+struct note {
+	enum note_kind	 kind;
+	char		 text[400];
+};
+
+/* One authoritative server of a zone and what it answered. */
+struct srv {
+	char		 name[256];	/* NS name, or "" */
+	char		 addr[64];
+	int		 primary;	/* the primary name server */
+	const struct secondary_conf *sc; /* matching [secondary], or NULL */
+	int		 answered;
+	unsigned long	 serial;
+	int		 has_serial;
+	int		 ok;		/* serves what is expected */
+	char		 seen[256];	/* what it serves, for messages */
+	int		 refreshed;	/* refresh sent this run */
+};
+
+struct dom {
+	char		 name[256];	/* as asked, lower case */
+	struct journal	*j;
+	int		 lockfd;
+	int		 skip;		/* out of this run: no further work */
+	char		 display[256];	/* Unicode form of an IDN, or "" */
+
+	/* what the source panel has, read once per run (zone.h) */
+	int		 read;		/* read (or being read) this run */
+	unsigned long	 site_id;	/* or site-alias-id when alias */
+	int		 alias;		/* DNS operations use site-alias-id */
+	enum site_kind	 kind;
+	char		 panel_ip[64];	/* the domain's addresses on the */
+	char		 panel_ip6[64];	/* source panel (dns_ip_address) */
+	char		 target_ip[64];	/* ... and on the target panel */
+	char		 target_ip6[64];
+	char		 zone[256];	/* ASCII zone name */
+	struct dns_record *recs;	/* the zone's records */
+	size_t		 nrecs;
+	int		 have_zone;
+	struct soa	 soa;
+	int		 zone_enabled;	/* -1 unknown */
+	int		 zone_master;
+	int		 mailservice;	/* -1 unknown */
+
+	struct srv	 srv[DOM_MAX_SERVERS];
+	size_t		 nsrv;
+
+	/* this run */
+	unsigned	 asked;		/* 1 << step: its confirmation was
+					   asked (at most once per run) */
+	int		 acted;		/* in the list of the step acting */
+	enum dres	 res;
+	int		 noop;		/* nothing to do: already done */
+	char		 msg[512];
+	enum step_id	 next;		/* next step, or STEP__MAX */
+	time_t		 next_at;	/* when it becomes possible, or 0 */
+	struct note	*notes;		/* grown on demand, at most
+					   DOM_MAX_NOTES */
+	size_t		 nnotes, capnotes;
+};
+
+/* Set up d for the run: name (lower case, no final dot), nothing read. */
+void	dom_init(struct dom *, const char *name);
+/* Release what d holds: journal, lock, records, notes. */
+void	dom_release(struct dom *);
+
+/* ---- outcome and notes (the report) ---- */
+
+/* "done", "already", ... "failed" */
+const char	*dres_name(enum dres);
+/* "change", "info", "pass", "warn", "block" */
+const char	*note_kind_name(enum note_kind);
+
+void	dom_note(struct dom *, enum note_kind, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* this domain failed: out of the run */
+void	dom_fail(struct dom *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* it waits for `next` (at `at`, 0 unknown); not after an outcome */
+void	dom_wait(struct dom *, enum step_id next, time_t at, const char *, ...)
+	    __attribute__((format(printf, 4, 5)));
+/* the message of a domain that is done (only then) */
+void	dom_done(struct dom *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* a final outcome for this run that is not a failure: already, skipped,
+ * refused; the domain takes no further part in the run */
+void	dom_outcome(struct dom *, enum dres, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* what comes next, and when (0: now or unknown) */
+void	dom_next(struct dom *, enum step_id, time_t);
+/* still in the run: not out of it, not failed */
+int	dom_active(const struct dom *);
+
+/* ---- the journal, typed (jkey.h); a failed write fails the domain ---- */
+
+const char *dom_get(const struct dom *, enum jkey);
+/* a time stamp or a number; 0 when absent */
+time_t	dom_time(const struct dom *, enum jkey);
+int	dom_ulong(const struct dom *, enum jkey, unsigned long *);
+int	dom_set(struct dom *, enum jkey, const char *);
+int	dom_setf(struct dom *, enum jkey, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	dom_unset(struct dom *, enum jkey);
+/* key = the moment of the event (engine_tick) */
+int	dom_stamp(struct engine *, struct dom *, enum jkey);
+/* write the journal (atomically); 0 and the domain failed otherwise */
+int	dom_save(struct engine *, struct dom *);
+/* one audit log line for this domain */
+void	dom_audit(struct engine *, struct dom *, const char *step,
+	    const char *old_value, const char *new_value, const char *result);
+
+/* ---- what the journal and the panel say about the domain ---- */
+
+/* the domain's name for people: "bücher.example (xn--bcher-kva.example)" */
+const char *dom_show(const struct dom *, char *, size_t);
+/* its mail is its own (not an alias's or a subdomain's: the site's) */
+int	dom_mail_ours(const struct dom *);
+/* the primary DNS is elsewhere: the helper shows changes, DNS checks */
+int	dom_manual(const struct dom *);
+/* the zone name from the journal (or the domain's name) when not read */
+void	dom_zone_init(struct dom *);
+/* the switched labels of the journal's "names" ("mail lists webmail") */
+size_t	dom_labels(const struct dom *, char out[DOM_MAX_LABELS][64]);
+/* the journaled records of the switched names (orig.rec.N); malloc'd */
+size_t	dom_orig(const struct dom *, struct own_rec **);
+/* the journaled old addresses ("old_ips"); returns the count */
+size_t	dom_old_ips(const struct dom *, const char *out[OWN_MAX_ADDRS],
+	    char buf[OWN_MAX_ADDRS][64]);
+
+/* ---- the zone as read, kept up to date with the panel's answers ---- */
+
+/* A and AAAA records at label.zone, as read */
+size_t	dom_records_at(const struct dom *, const char *label,
+	    const struct dns_record **out, size_t max);
+/* add a copy of a record; 0 when out of memory */
+int	dom_record_add(struct dom *, const struct dns_record *);
+/* forget the record with this id (deleted on the panel) */
+void	dom_record_drop(struct dom *, unsigned long id);
+/* forget every record */
+void	dom_zone_clear(struct dom *);
+
+#endif

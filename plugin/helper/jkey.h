@@ -1,0 +1,62 @@
+/* jkey.h -- every key of a domain's journal, typed (doc/journal-format.md
+ * lists them with what their values mean). */
+#ifndef MC_JKEY_H
+#define MC_JKEY_H
+
+#include <stddef.h>
+
+enum jkey {
+	/* the job's identity, decided and written at the first change */
+	JK_SITE_ID,		/* site-id, or site-alias-id when alias */
+	JK_ALIAS,		/* "1": DNS operations use site-alias-id */
+	JK_ZONE,		/* ASCII zone name */
+	JK_KIND,		/* webspace, site, subdomain, alias */
+	JK_DISPLAY,		/* the Unicode form of an IDN */
+	JK_MODE,		/* panel | manual (the primary is elsewhere) */
+	JK_OLD_IP,		/* the first old address */
+	JK_OLD_IPS,		/* every old address, space-separated */
+	JK_NEW_IP,		/* new IPv4, "" when none */
+	JK_NEW_IP6,		/* new IPv6, "" when none */
+	JK_DROP_AAAA,		/* yes | no */
+	JK_NAMES,		/* the switched names: "mail lists webmail" */
+	/* prior values, for rollback */
+	JK_ORIG_TTL,		/* zone TTL before prepare */
+	JK_ORIG_SOA,		/* "ttl refresh retry expire minimum" */
+	JK_ORIG_MAIL,		/* on | off | parent */
+	JK_ORIG_COUNT,		/* how many orig.rec.N (jkey_rec) */
+	/* the runbook's marks: UNIX times, intent before a change, done
+	   after the panel (and DNS) confirmed it */
+	JK_PREPARE_INTENT,
+	JK_PREPARE_DONE,
+	JK_PREPARE_CONFIRMED,	/* every server serves the lowered TTL */
+	JK_PREPARE_OLD_TTL,	/* the TTL caches may hold (seconds) */
+	JK_SWITCH_INTENT,
+	JK_SWITCH_DONE,
+	JK_SWITCH_FORCED,
+	JK_SYNC_DONE,
+	JK_SYNC_SERIAL,		/* the serial every server agreed on */
+	JK_DISABLE_INTENT,
+	JK_DISABLE_DONE,
+	JK_DISABLE_FORCED,
+	JK_VERIFY_DONE,
+	JK_FINISH_DONE,
+	JK_ROLLBACK_INTENT,
+	JK_ROLLBACK_DONE,
+	/* the residual mail report (mailbox sizes) */
+	JK_RESIDUAL_BASE,	/* "name=bytes ..." at the switch */
+	JK_RESIDUAL_REPORT,	/* what grew after it, or "none" */
+	JK__MAX
+};
+
+/* "prepare.done"; NULL for JK__MAX. */
+const char	*jkey_name(enum jkey);
+
+/* 1 for the keys a finished rollback removes (the marks from
+ * prepare.intent to finish.done): the domain starts over from there. */
+int		 jkey_progress(enum jkey);
+
+/* "orig.rec.N": the N-th journaled record of the switched names, in the
+ * five-field form label|type|value|class|id (owner.h own_rec_format). */
+void		 jkey_rec(size_t n, char *buf, size_t);
+
+#endif

@@ -1,0 +1,165 @@
+/* step_disable.c -- runbook 3: the old server stops taking the domain's
+ * mail, once senders have had time to learn the new address. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "change.h"
+#include "dom.h"
+#include "engine.h"
+#include "gate.h"
+#include "step_disable.h"
+#include "step_rollback.h"
+#include "zone.h"
+
+/* disable.done without a panel change; verify comes next */
+static void
+disabled(struct engine *e, struct dom *d)
+{
+	dom_stamp(e, d, JK_DISABLE_DONE);
+	dom_save(e, d);
+	dom_next(d, STEP_VERIFY, 0);
+}
+
+/* the disable gate for d: 1 open (or forced), 0 it waits */
+static int
+gate_open(struct engine *e, struct dom *d)
+{
+	time_t g = gate_disable(e, d);
+	char buf[32];
+
+	if (g <= e->now)
+		return 1;
+	if (!e->force) {
+		gate_human(gate_left(e, g), buf, sizeof(buf));
+		dom_wait(d, STEP_DISABLE, g, "mail gate: senders may still use "
+		    "the old address for %s (%ld s)", buf, gate_left(e, g));
+		return 0;
+	}
+	fprintf(stderr, "mailcutover: WARNING: %s: disabling old mail before "
+	    "its gate (--force)\n", d->name);
+	dom_stamp(e, d, JK_DISABLE_FORCED);
+	dom_audit(e, d, "disable-old-mail", "gate closed", "forced", "forced");
+	return 1;
+}
+
+/* one domain; 1 when a mail disable was queued into b */
+static int
+disable_one(struct engine *e, struct dom *d, struct batch *b,
+    struct dom **own)
+{
+	const char *om;
+
+	if (dom_time(d, JK_DISABLE_DONE)) {
+		d->noop = 1;
+		return 0;
+	}
+	if (!dom_time(d, JK_SYNC_DONE)) {
+		dom_wait(d, STEP_SYNC, 0, "old mail stays on until every name "
+		    "server serves the new records (run sync)");
+		return 0;
+	}
+	if (!dom_mail_ours(d)) {
+		/* never the parent's mail for an alias or subdomain */
+		dom_note(d, NOTE_INFO, "the mail of %s %s is its site's mail: "
+		    "not disabled here (it goes off when the site itself is "
+		    "migrated)", dom_get(d, JK_KIND), d->name);
+		disabled(e, d);
+		return 0;
+	}
+	if (!gate_open(e, d))
+		return 0;
+	/* off already: it was off before the cutover, or a lost answer last
+	   time was applied; either way nothing is sent */
+	if (d->mailservice == 0) {
+		om = dom_get(d, JK_ORIG_MAIL);
+		dom_note(d, NOTE_INFO, "%s", om && !strcmp(om, "off") ?
+		    "mail was already off on the old server" :
+		    "reconciled: mail is already off on the old server");
+		disabled(e, d);
+		return 0;
+	}
+	dom_stamp(e, d, JK_DISABLE_INTENT);
+	if (!dom_save(e, d))
+		return 0;
+	own[b->n] = d;
+	if (change_mail(b, d, OP_MAIL_DISABLE) == NULL) {
+		dom_fail(d, "out of memory");
+		return 0;
+	}
+	d->acted = 1;
+	return 1;
+}
+
+void
+disable_act(struct engine *e)
+{
+	struct batch *b = NULL;
+	struct dom **own = NULL;
+	size_t i;
+
+	engine_act_clear(e);
+	if ((b = batch_new()) == NULL || (own = change_owners(e->n)) == NULL)
+		goto out;
+	for (i = 0; i < e->n; i++)
+		if (dom_active(&e->doms[i]) && e->doms[i].res != DR_WAIT)
+			disable_one(e, &e->doms[i], b, own);
+	change_send(e, b, own);
+	for (i = 0; i < b->n; i++)
+		if (b->ops[i]->result != MC_OK && !change_unknown(b->ops[i]))
+			dom_fail(own[i], "mail disable: %s", b->ops[i]->msg);
+out:
+	batch_free(b);
+	free(own);
+}
+
+void
+disable_check(struct engine *e, int own)
+{
+	struct dom **list;
+	size_t i, n;
+
+	(void)own;
+	if ((list = engine_acted(e, &n)) == NULL)
+		return;
+	/* read the preferences back: the only proof that counts */
+	if (n > 0 && zone_read_mail(e, list, n))
+		for (i = 0; i < n; i++) {
+			struct dom *d = list[i];
+			if (!dom_active(d))
+				continue;
+			if (d->mailservice != 0) {
+				dom_audit(e, d, "disable-old-mail", "on", "off",
+				    "not confirmed");
+				dom_fail(d, "mail disable not confirmed: the "
+				    "panel still reports mail on");
+				continue;
+			}
+			disabled(e, d);
+			dom_note(d, NOTE_DIFF, "mail on the old server: on -> off");
+			dom_audit(e, d, "disable-old-mail", "on", "off", "ok");
+			dom_done(d, "old mail disabled (confirmed by get_prefs)");
+		}
+	free(list);
+}
+
+void
+disable_undo(struct engine *e, struct undo *u)
+{
+	const char *om;
+	size_t k;
+
+	for (k = 0; k < u->n; k++) {
+		struct dom *d = u->list[k];
+		om = dom_get(d, JK_ORIG_MAIL);
+		if (!dom_active(d) || om == NULL || strcmp(om, "on") != 0 ||
+		    d->mailservice != 0)
+			continue;
+		u->own[u->b->n] = d;
+		if (change_mail(u->b, d, OP_MAIL_ENABLE) == NULL) {
+			u->own[u->b->n] = NULL;
+			dom_fail(d, "out of memory");
+		}
+	}
+	(void)e;
+}
