@@ -105,7 +105,7 @@ bench: deps
 	@/usr/bin/python3 bench/bench.py
 
 # dnsprobe and the modules it is made of
-DNSPROBE_OBJ = $(patsubst %,$(B)/plugin/helper/%.o,dnsprobe dnsq dnsslot dnstcp)
+DNSPROBE_OBJ = $(patsubst %,$(B)/plugin/helper/%.o,dnsprobe dnsq dnsrate dnsslot dnstcp)
 $(B)/bench/dnsbench: bench/dnsbench.c $(DNSPROBE_OBJ) $(B)/libmcxmlrpc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(DNSPROBE_OBJ) $(B)/libmcxmlrpc.a $(LDLIBS)

@@ -7,6 +7,7 @@
 
 #include "audit.h"
 #include "command.h"
+#include "dnsrate.h"
 #include "dom.h"
 #include "engine.h"
 #include "idn.h"
@@ -327,6 +328,8 @@ command_run(const struct config *c, int argc, char **argv, int json)
 	e.cmd = argv[0];
 	e.step = step_by_name(argv[0]);
 	e.json = json;
+	/* every DNS question of the run, all steps, is paced per server */
+	dnsrate_set(e.cc->dns_rate);
 	engine_tick(&e);
 	if ((norm = calloc((size_t)argc, sizeof(*norm))) == NULL)
 		return exit_usage("out of memory");

@@ -50,6 +50,7 @@ cutover_defaults(struct cutover_conf *c)
 	c->quiet_start = c->quiet_end = -1;
 	c->switch_timeout = 120;
 	c->sync_timeout = 300;
+	c->dns_rate = 50;
 	c->dns_timeout_ms = 1000;
 	c->dns_port = 53;
 }

@@ -73,6 +73,10 @@ struct cutover_conf {
 	int		 quiet_end;
 	unsigned long	 switch_timeout;	/* s: primary serves new */
 	unsigned long	 sync_timeout;		/* s: secondaries agree */
+	int		 switch_timeout_set;	/* given: not grown */
+	int		 sync_timeout_set;
+	unsigned long	 dns_rate;		/* questions per second per
+						   server, the whole run */
 	unsigned long	 dns_timeout_ms;	/* per DNS try */
 	char		*primary_dns;		/* primary name server IP */
 	unsigned long	 dns_port;		/* 53 */

@@ -210,6 +210,8 @@ static const struct {
 	N("dns_timeout", dns_timeout_ms, 10, 60000,
 	    "must be milliseconds from 10 to 60000"),
 	N("dns_port", dns_port, 1, 65535, "must be a port from 1 to 65535"),
+	N("dns_rate", dns_rate, 1, 100000,
+	    "must be questions per second per server, from 1 to 100000"),
 #undef N
 };
 
@@ -246,6 +248,10 @@ config_key_cutover(struct cutover_conf *c, const char *key, const char *v,
 				return BADC(numbers[i].what);
 			*(unsigned long *)(void *)((char *)c + numbers[i].off) =
 			    n;
+			/* a default timeout grows with the zones; this one
+			   is the operator's */
+			c->sync_timeout_set |= !strcmp(key, "sync_timeout");
+			c->switch_timeout_set |= !strcmp(key, "switch_timeout");
 			return MC_OK;
 		}
 	for (i = 0; i < sizeof(addresses) / sizeof(addresses[0]); i++)

@@ -18,16 +18,17 @@
 #include <ldns/ldns.h>
 
 #include "dnsprobe.h"
+#include "dnsrate.h"
 #include "dnsslot.h"
 #include "dnstcp.h"
 
 static long long
-now_ms(void)
+now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /*
@@ -162,6 +163,7 @@ udp_send(struct probe *p, size_t si)
 	if (s->attempts > 0)
 		dnsslot_count(DNS_RETRIES);
 	dnsslot_count(DNS_SENT);
+	dnsrate_sent(p->grps[t->grp].rate, now_us());
 	s->attempts++;
 	q->tries++;
 	dnsslot_timer_add(p, si);
@@ -188,7 +190,7 @@ query_start(struct probe *p, size_t qi, struct mc_err *err)
 	memset(s, 0, sizeof(*s));
 	s->qi = qi;
 	s->fd = -1;
-	s->tprev = s->tnext = s->hnext = NIL;
+	s->tprev = s->tnext = s->hnext = s->rnext = NIL;
 	s->sock = (int)(p->rr[t->fam]++ % (unsigned)p->nudp[t->fam]);
 	/* ids are unique per socket among the queries in flight */
 	do {
@@ -298,80 +300,6 @@ udp_drain(struct probe *p, int fam, int sock, struct mc_err *err)
 	}
 }
 
-static int
-target_cmp(const struct target *a, const struct target *b)
-{
-	int c;
-
-	if (a->fam != b->fam)
-		return a->fam - b->fam;
-	if (a->fam == 0)
-		c = memcmp(&a->addr.in.sin_addr, &b->addr.in.sin_addr,
-		    sizeof(a->addr.in.sin_addr));
-	else
-		c = memcmp(&a->addr.in6.sin6_addr, &b->addr.in6.sin6_addr,
-		    sizeof(a->addr.in6.sin6_addr));
-	if (c != 0)
-		return c;
-	return (int)ntohs(a->addr.in.sin_port) -
-	    (int)ntohs(b->addr.in.sin_port);	/* same offset in both */
-}
-
-struct pair {
-	const struct target	*t;
-	size_t			 qi;
-};
-
-static int
-pair_cmp(const void *a, const void *b)
-{
-	const struct pair *x = a, *y = b;
-	int c = target_cmp(x->t, y->t);
-
-	if (c != 0)
-		return c;
-	return x->qi < y->qi ? -1 : x->qi > y->qi;
-}
-
-/*
- * Group the queries by server:port, keeping their order within a
- * server, so that each server gets at most per_server of them at once: a
- * burst larger than the server's socket buffer is dropped by its kernel.
- */
-static enum mc_result
-probe_group(struct probe *p, struct mc_err *err)
-{
-	struct pair *pr;
-	size_t i;
-
-	if ((pr = calloc(p->n, sizeof(*pr))) == NULL ||
-	    (p->order = calloc(p->n, sizeof(*p->order))) == NULL ||
-	    (p->grps = calloc(p->n, sizeof(*p->grps))) == NULL ||
-	    (p->gq = calloc(p->n, sizeof(*p->gq))) == NULL) {
-		free(pr);
-		return mc_err_set(err, MC_E_NOMEM, "dnsprobe: out of memory");
-	}
-	for (i = 0; i < p->n; i++) {
-		pr[i].t = &p->tg[i];
-		pr[i].qi = i;
-	}
-	qsort(pr, p->n, sizeof(*pr), pair_cmp);
-	for (i = 0; i < p->n; i++) {
-		if (i == 0 || target_cmp(pr[i - 1].t, pr[i].t) != 0) {
-			if (i > 0)
-				p->grps[p->ngrps++].end = i;
-			p->grps[p->ngrps].start = p->grps[p->ngrps].cursor = i;
-		}
-		p->order[i] = pr[i].qi;
-		p->tg[pr[i].qi].grp = p->ngrps;
-	}
-	p->grps[p->ngrps++].end = p->n;
-	free(pr);
-	for (i = 0; i < p->ngrps; i++)
-		dnsslot_group_ready(p, &p->grps[i]);
-	return MC_OK;
-}
-
 static enum mc_result
 probe_setup(struct probe *p, size_t inflight, struct mc_err *err)
 {
@@ -455,42 +383,96 @@ on_timeout(struct probe *p, size_t si)
 		dnstcp_retry(p, si, "timeout");
 		return;
 	}
-	if (s->attempts < p->tries)
-		udp_send(p, si);
-	else
+	if (s->attempts >= p->tries)
 		dnsslot_fail(p, si, "");
+	else if (dnsrate_wait(p->grps[p->tg[s->qi].grp].rate, now_us()) > 0)
+		dnsslot_resend_push(p, si);	/* the pace first */
+	else
+		udp_send(p, si);
 }
 
-/* start what may start: queries round robin over the servers with work
- * and room, queued TCP connections; then the timeouts that are due */
+/* 1 when group g may send now; else remember when it may */
+static int
+paced(struct probe *p, const struct group *g)
+{
+	long long w;
+
+	p->now_us = now_us();
+	if ((w = dnsrate_wait(g->rate, p->now_us)) == 0)
+		return 1;
+	if (p->wake_us == 0 || p->now_us + w < p->wake_us)
+		p->wake_us = p->now_us + w;
+	return 0;
+}
+
+/* one pass over the groups queued now: each sends at most one (a try
+ * that waited for the pace first, else its next query); the count */
 static enum mc_result
-start_work(struct probe *p, struct mc_err *err)
+start_groups(struct probe *p, size_t *started, struct mc_err *err)
 {
 	enum mc_result result;
-	size_t si, qi;
+	size_t k, si;
 
-	while (p->gq_len > 0 && p->nfree > 0) {
+	for (k = p->gq_len; k > 0 && p->gq_len > 0; k--) {
 		struct group *g = &p->grps[p->gq[p->gq_head]];
 
 		p->gq_head = (p->gq_head + 1) % p->ngrps;
 		p->gq_len--;
 		g->queued = 0;
-		if (g->cursor == g->end || g->inflight >= p->per_server)
+		if (g->rhead == NIL && (g->cursor == g->end ||
+		    g->inflight >= p->per_server))
 			continue;
-		qi = p->order[g->cursor++];
-		g->inflight++;
-		if ((result = query_start(p, qi, err)) != MC_OK)
-			return result;
+		if (!paced(p, g) || (g->rhead == NIL && p->nfree == 0)) {
+			g->queued = 1;	/* again in a later pass */
+			p->gq[(p->gq_head + p->gq_len++) % p->ngrps] =
+			    (size_t)(g - p->grps);
+			continue;
+		}
+		if ((si = dnsslot_resend_pop(p, g)) != NIL)
+			udp_send(p, si);
+		else {
+			g->inflight++;
+			if ((result = query_start(p, p->order[g->cursor++],
+			    err)) != MC_OK)
+				return result;
+		}
+		(*started)++;
 		dnsslot_group_ready(p, g);
 	}
-	while (p->tcpq_len > 0 && p->ntcp < TCP_MAX) {
-		si = p->tcpq[p->tcpq_head];
-		p->tcpq_head = (p->tcpq_head + 1) % p->nslots;
-		p->tcpq_len--;
-		dnstcp_start(p, si);
-	}
-	while (p->thead != NIL && p->slots[p->thead].deadline <= p->now)
-		on_timeout(p, p->thead);
+	return MC_OK;
+}
+
+/* start what may start: queries round robin over the servers with work,
+ * room and pace, queued TCP connections; then the timeouts that are due.
+ * Returns once nothing more can start now. */
+static enum mc_result
+start_work(struct probe *p, struct mc_err *err)
+{
+	enum mc_result result;
+	size_t si, started;
+
+	do {
+		started = 0;
+		p->wake_us = 0;
+		if ((result = start_groups(p, &started, err)) != MC_OK)
+			return result;
+		while (p->tcpq_len > 0 && p->ntcp < TCP_MAX) {
+			si = p->tcpq[p->tcpq_head];
+			if (!paced(p, &p->grps[p->tg[p->slots[si].qi].grp]))
+				break;
+			p->tcpq_head = (p->tcpq_head + 1) % p->nslots;
+			p->tcpq_len--;
+			dnstcp_start(p, si);
+			dnsrate_sent(p->grps[p->tg[p->slots[si].qi].grp].rate,
+			    now_us());
+			started++;
+		}
+		while (p->thead != NIL && p->slots[p->thead].deadline <=
+		    p->now) {
+			on_timeout(p, p->thead);
+			started++;
+		}
+	} while (started > 0 && p->done < p->n);
 	return MC_OK;
 }
 
@@ -555,19 +537,20 @@ probe_loop(struct probe *p, struct mc_err *err)
 	int timeout, r;
 
 	for (;;) {
-		p->now = now_ms();
+		p->now_us = now_us();
+		p->now = p->now_us / 1000;
 		if ((result = start_work(p, err)) != MC_OK)
 			return result;
 		if (p->done == p->n)
 			return MC_OK;
-		/* timeouts may have freed slots or queued TCP work */
-		if ((p->gq_len > 0 && p->nfree > 0) ||
-		    (p->tcpq_len > 0 && p->ntcp < TCP_MAX))
-			continue;
 		npfd = poll_set(p, &nu);
 		timeout = 1000;
 		if (p->thead != NIL)
 			timeout = (int)(p->slots[p->thead].deadline - p->now);
+		/* the pace: wake when the next send may leave (rounded up) */
+		if (p->wake_us > 0 && (p->wake_us - p->now_us + 999) / 1000 <
+		    timeout)
+			timeout = (int)((p->wake_us - p->now_us + 999) / 1000);
 		if (timeout < 0)
 			timeout = 0;
 		r = poll(p->pfds, (nfds_t)npfd, timeout);
@@ -633,7 +616,7 @@ probe_run(struct dnsq *qs, size_t n, int opcode,
 	p.n = n;
 	p.opcode = opcode;
 	if ((result = probe_setup(&p, (size_t)inflight < n ? (size_t)inflight :
-	    n, err)) != MC_OK || (result = probe_group(&p, err)) != MC_OK)
+	    n, err)) != MC_OK || (result = dnsslot_groups(&p, err)) != MC_OK)
 		goto out;
 	/* from here on the questions change */
 	p.qs = qs;

@@ -137,6 +137,35 @@ rr_matches(const ldns_rr *rr, const ldns_rdf *owner, int type)
 	    ldns_dname_compare(ldns_rr_owner(rr), owner) == 0;
 }
 
+/* NS: the IPv4 glue of the additional section, "owner. address" */
+static enum mc_result
+glue_take(struct dnsq *q, const ldns_pkt *pkt)
+{
+	const ldns_rr_list *ad = ldns_pkt_additional(pkt);
+	size_t i, n = ldns_rr_list_rr_count(ad);
+	char *owner, *addr;
+
+	if (n == 0 || (q->extra = calloc(n, sizeof(*q->extra))) == NULL)
+		return n == 0 ? MC_OK : MC_E_NOMEM;
+	for (i = 0; i < n; i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(ad, i);
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_A ||
+		    ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
+		    ldns_rr_rd_count(rr) != 1)
+			continue;
+		owner = ldns_rdf2str(ldns_rr_owner(rr));
+		addr = rdata_text(rr);
+		if (owner != NULL && addr != NULL &&
+		    asprintf(&q->extra[q->nextra], "%s %s", owner, addr) >= 0)
+			q->nextra++;
+		else
+			q->extra[q->nextra] = NULL;
+		free(owner);
+		free(addr);
+	}
+	return MC_OK;
+}
+
 /* Fill q from an accepted answer. MC_E_NOMEM is the only failure. */
 enum mc_result
 dnsq_take(struct dnsq *q, const ldns_pkt *query, const ldns_pkt *pkt, int tcp)
@@ -171,6 +200,8 @@ dnsq_take(struct dnsq *q, const ldns_pkt *query, const ldns_pkt *pkt, int tcp)
 	}
 	for (i = 0; i < nan; i++)
 		cnt += rr_matches(ldns_rr_list_rr(an, i), owner, q->type);
+	if (q->type == LDNS_RR_TYPE_NS && glue_take(q, pkt) != MC_OK)
+		return MC_E_NOMEM;
 	if (cnt == 0)
 		return MC_OK;
 	if ((q->answers = calloc(cnt, sizeof(*q->answers))) == NULL)
@@ -206,6 +237,11 @@ dnsq_clear(struct dnsq *q)
 	free(q->answers);
 	q->answers = NULL;
 	q->nanswers = 0;
+	for (i = 0; i < q->nextra; i++)
+		free(q->extra[i]);
+	free(q->extra);
+	q->extra = NULL;
+	q->nextra = 0;
 	q->result = MC_OK;
 	q->rcode = 0;
 	q->aa = 0;

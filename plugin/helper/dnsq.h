@@ -31,6 +31,10 @@ struct dnsq {
 	 */
 	char		**answers;
 	size_t		 nanswers;
+	/* NS questions: the IPv4 glue of the additional section, each
+	 * "ns1.example.com. 192.0.2.1" */
+	char		**extra;
+	size_t		 nextra;
 	unsigned long	 ttl;		/* TTL of the first matching answer RR */
 	unsigned long	 serial;	/* SOA: serial */
 	int		 has_serial;

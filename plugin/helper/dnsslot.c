@@ -1,5 +1,6 @@
-/* dnsslot.c -- the queries in flight of one dnsprobe_run: slots, their
- * lookup by (socket, id), their deadlines, the replies they accept. */
+/* dnsslot.c -- the queries in flight of one dnsprobe_run: their groups
+ * by server, slots, their lookup by (socket, id), their deadlines, the
+ * replies they accept. */
 #include <sys/random.h>
 
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "dnsprobe.h"
+#include "dnsrate.h"
 #include "dnsslot.h"
 
 static atomic_ulong counters[DNS__MAX];
@@ -140,15 +142,144 @@ dnsslot_timer_del(struct probe *p, size_t si)
 	s->timed = 0;
 }
 
+static int
+target_cmp(const struct target *a, const struct target *b)
+{
+	int c;
+
+	if (a->fam != b->fam)
+		return a->fam - b->fam;
+	if (a->fam == 0)
+		c = memcmp(&a->addr.in.sin_addr, &b->addr.in.sin_addr,
+		    sizeof(a->addr.in.sin_addr));
+	else
+		c = memcmp(&a->addr.in6.sin6_addr, &b->addr.in6.sin6_addr,
+		    sizeof(a->addr.in6.sin6_addr));
+	if (c != 0)
+		return c;
+	return (int)ntohs(a->addr.in.sin_port) -
+	    (int)ntohs(b->addr.in.sin_port);	/* same offset in both */
+}
+
+struct pair {
+	const struct target	*t;
+	size_t			 qi;
+};
+
+static int
+pair_cmp(const void *a, const void *b)
+{
+	const struct pair *x = a, *y = b;
+	int c = target_cmp(x->t, y->t);
+
+	if (c != 0)
+		return c;
+	return x->qi < y->qi ? -1 : x->qi > y->qi;
+}
+
+/*
+ * Group the queries by server:port, keeping their order within a
+ * server, so that each server gets at most per_server of them at once: a
+ * burst larger than the server's socket buffer is dropped by its kernel.
+ */
+enum mc_result
+dnsslot_groups(struct probe *p, struct mc_err *err)
+{
+	struct pair *pr;
+	size_t i;
+
+	if ((pr = calloc(p->n, sizeof(*pr))) == NULL ||
+	    (p->order = calloc(p->n, sizeof(*p->order))) == NULL ||
+	    (p->grps = calloc(p->n, sizeof(*p->grps))) == NULL ||
+	    (p->gq = calloc(p->n, sizeof(*p->gq))) == NULL) {
+		free(pr);
+		return mc_err_set(err, MC_E_NOMEM, "dnsprobe: out of memory");
+	}
+	for (i = 0; i < p->n; i++) {
+		pr[i].t = &p->tg[i];
+		pr[i].qi = i;
+	}
+	qsort(pr, p->n, sizeof(*pr), pair_cmp);
+	for (i = 0; i < p->n; i++) {
+		if (i == 0 || target_cmp(pr[i - 1].t, pr[i].t) != 0) {
+			if (i > 0)
+				p->grps[p->ngrps++].end = i;
+			p->grps[p->ngrps].start = p->grps[p->ngrps].cursor = i;
+		}
+		p->order[i] = pr[i].qi;
+		p->tg[pr[i].qi].grp = p->ngrps;
+	}
+	p->grps[p->ngrps++].end = p->n;
+	free(pr);
+	for (i = 0; i < p->ngrps; i++) {
+		struct target *t = &p->tg[p->order[p->grps[i].start]];
+
+		p->grps[i].rhead = p->grps[i].rtail = NIL;
+		if ((p->grps[i].rate = dnsrate_slot(&t->addr.sa, t->alen)) < 0)
+			return mc_err_set(err, MC_E_NOMEM, "dnsprobe: out of "
+			    "memory");
+		dnsslot_group_ready(p, &p->grps[i]);
+	}
+	return MC_OK;
+}
+
 /* Queue g for the start loop if it has work and room. */
 void
 dnsslot_group_ready(struct probe *p, struct group *g)
 {
-	if (g->queued || g->cursor == g->end ||
-	    g->inflight >= p->per_server)
+	if (g->queued || (g->rhead == NIL && (g->cursor == g->end ||
+	    g->inflight >= p->per_server)))
 		return;
 	g->queued = 1;
 	p->gq[(p->gq_head + p->gq_len++) % p->ngrps] = (size_t)(g - p->grps);
+}
+
+void
+dnsslot_resend_push(struct probe *p, size_t si)
+{
+	struct slot *s = &p->slots[si];
+	struct group *g = &p->grps[p->tg[s->qi].grp];
+
+	s->resend = 1;
+	s->rnext = NIL;
+	if (g->rtail != NIL)
+		p->slots[g->rtail].rnext = si;
+	else
+		g->rhead = si;
+	g->rtail = si;
+	dnsslot_group_ready(p, g);
+}
+
+size_t
+dnsslot_resend_pop(struct probe *p, struct group *g)
+{
+	size_t si = g->rhead;
+
+	if (si == NIL)
+		return NIL;
+	g->rhead = p->slots[si].rnext;
+	if (g->rhead == NIL)
+		g->rtail = NIL;
+	p->slots[si].resend = 0;
+	return si;
+}
+
+/* a slot answered late while its next try waited: out of the FIFO */
+static void
+resend_unlink(struct probe *p, struct group *g, size_t si)
+{
+	size_t *pp = &g->rhead, prev = NIL;
+
+	while (*pp != NIL && *pp != si) {
+		prev = *pp;
+		pp = &p->slots[*pp].rnext;
+	}
+	if (*pp != si)
+		return;
+	*pp = p->slots[si].rnext;
+	if (g->rtail == si)
+		g->rtail = prev;
+	p->slots[si].resend = 0;
 }
 
 void
@@ -180,6 +311,8 @@ dnsslot_release(struct probe *p, size_t si)
 	dnsslot_hash_del(p, si);
 	dnsslot_timer_del(p, si);
 	dnsslot_tcp_close(p, si);
+	if (s->resend)
+		resend_unlink(p, g, si);
 	g->inflight--;
 	dnsslot_group_ready(p, g);
 	ldns_pkt_free(s->query);

@@ -25,6 +25,9 @@
  * is ignored. All tries share one timeout, so the timer list is a FIFO in
  * deadline order and stays O(1). A TC=1 answer moves the query to a TCP
  * queue; at most TCP_MAX connections run at once, in the same poll loop.
+ * Every send to a server (first try, retry, TCP) waits for its server's
+ * pace (dnsrate.h): a retry the pace holds back waits in its group's
+ * FIFO, still hashed, so a late answer to the earlier try still counts.
  */
 
 #define NIL		((size_t)-1)
@@ -52,6 +55,9 @@ struct group {			/* the queries of one server:port */
 	size_t		 cursor;	/* next to start */
 	int		 inflight;
 	int		 queued;	/* in probe.gq */
+	long		 rate;		/* its dnsrate slot */
+	size_t		 rhead, rtail;	/* slots whose next try waits for
+					   the rate (FIFO through rnext) */
 };
 
 enum phase { PH_UDP, PH_TCPWAIT, PH_TCP };
@@ -69,6 +75,8 @@ struct slot {
 	size_t		 tprev, tnext;	/* timer list */
 	int		 timed, hashed;
 	size_t		 hnext;		/* hash chain */
+	int		 resend;	/* in its group's rate FIFO */
+	size_t		 rnext;
 	/* TCP */
 	int		 fd;
 	int		 connected;
@@ -107,7 +115,10 @@ struct probe {
 	size_t		 gq_head, gq_len;
 	int		 per_server;
 	size_t		 done;
-	long long	 now;
+	long long	 now;		/* ms */
+	long long	 now_us;
+	long long	 wake_us;	/* the earliest send the rate held
+					   back, or 0 */
 	struct pollfd	*pfds;
 	struct mmsghdr	*mm;
 	struct iovec	*iov;
@@ -144,8 +155,17 @@ size_t		 dnsslot_hash_find(const struct probe *, int fam, int sock,
 void		 dnsslot_timer_add(struct probe *, size_t si);
 void		 dnsslot_timer_del(struct probe *, size_t si);
 
+/* Group the queries by server:port (each group's dnsrate slot too) and
+ * queue every group; MC_E_NOMEM. */
+enum mc_result	 dnsslot_groups(struct probe *, struct mc_err *);
+
 /* Queue g for the start loop if it has work and room. */
 void		 dnsslot_group_ready(struct probe *, struct group *);
+
+/* Slot si's next try waits for its server's pace (not timed meanwhile). */
+void		 dnsslot_resend_push(struct probe *, size_t si);
+/* The oldest slot of g waiting for the pace, taken off; NIL when none. */
+size_t		 dnsslot_resend_pop(struct probe *, struct group *);
 
 /* Close the TCP connection of a slot (if any). */
 void		 dnsslot_tcp_close(struct probe *, size_t si);

@@ -72,6 +72,28 @@ dom_release(struct dom *d)
 	free(d->notes);
 	d->notes = NULL;
 	d->nnotes = d->capnotes = 0;
+	free(d->srv);
+	d->srv = NULL;
+	d->nsrv = d->capsrv = 0;
+}
+
+struct srv *
+dom_srv_add(struct dom *d)
+{
+	struct srv *p;
+	size_t cap;
+
+	if (d->nsrv == d->capsrv) {
+		/* most zones have two or three: no fixed slots per domain */
+		cap = d->capsrv ? d->capsrv * 2 : 2;
+		if ((p = realloc(d->srv, cap * sizeof(*p))) == NULL)
+			return NULL;
+		d->srv = p;
+		d->capsrv = cap;
+	}
+	p = &d->srv[d->nsrv++];
+	memset(p, 0, sizeof(*p));
+	return p;
 }
 
 /* ---- outcome and notes ---- */

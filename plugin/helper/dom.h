@@ -15,7 +15,6 @@
 
 struct engine;
 
-#define DOM_MAX_SERVERS	8	/* authoritative servers of a zone */
 #define DOM_MAX_NOTES	64	/* notes of one domain in one run */
 #define DOM_MAX_LABELS	8	/* switched names */
 
@@ -56,6 +55,9 @@ struct srv {
 	int		 ok;		/* serves what is expected */
 	char		 seen[256];	/* what it serves, for messages */
 	int		 refreshed;	/* refresh sent this run */
+	long long	 refreshed_at;	/* ... when (dnspoll_now) */
+	int		 names_asked;	/* its names were asked ... */
+	unsigned long	 names_serial;	/* ... at this serial */
 };
 
 struct dom {
@@ -83,8 +85,8 @@ struct dom {
 	int		 zone_master;
 	int		 mailservice;	/* -1 unknown */
 
-	struct srv	 srv[DOM_MAX_SERVERS];
-	size_t		 nsrv;
+	struct srv	*srv;		/* as many as the zone has */
+	size_t		 nsrv, capsrv;
 
 	/* this run */
 	unsigned	 asked;		/* 1 << step: its confirmation was
@@ -102,8 +104,12 @@ struct dom {
 
 /* Set up d for the run: name (lower case, no final dot), nothing read. */
 void	dom_init(struct dom *, const char *name);
-/* Release what d holds: journal, lock, records, notes. */
+/* Release what d holds: journal, lock, records, notes, servers. */
 void	dom_release(struct dom *);
+
+/* A new (zeroed) server at the end of d->srv, grown on demand; NULL
+ * when out of memory. */
+struct srv *dom_srv_add(struct dom *);
 
 /* ---- outcome and notes (the report) ---- */
 

@@ -111,7 +111,8 @@ rollback_check(struct engine *e, int own)
 	(void)own;
 	if ((list = engine_acted(e, &n)) == NULL)
 		return;
-	authdns_wait_primary(e, list, n, EXPECT_ORIG, e->cc->switch_timeout);
+	authdns_wait_primary(e, list, n, EXPECT_ORIG, e->cc->switch_timeout,
+	    e->cc->switch_timeout_set);
 	/* the secondaries too; a laggard is reported, not a failure */
 	authdns_converge(e, list, n, EXPECT_ORIG);
 	for (i = 0; i < n; i++)

@@ -114,7 +114,8 @@ switch_check(struct engine *e, int own)
 	if ((list = engine_acted(e, &n)) == NULL)
 		return;
 	/* the runbook's "Update" check: the primary serves the new records */
-	authdns_wait_primary(e, list, n, EXPECT_NEW, e->cc->switch_timeout);
+	authdns_wait_primary(e, list, n, EXPECT_NEW, e->cc->switch_timeout,
+	    e->cc->switch_timeout_set);
 	/* how full the old mailboxes are now: the base of the residual report */
 	mailbox_base(e, list, n);
 	for (i = 0; i < n; i++) {
