@@ -98,10 +98,12 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh tests/demo.sh
 
-# Benchmark (issue 6), not part of `make test`: bulk cutover of 100 and
-# 1000 domains against the emulator; writes bench/results.json.
+# Benchmark (issues 6, 14), not part of `make test`: bulk cutover of 100,
+# 1000 and 10,000 domains against the emulator, the replay baseline, the
+# list page in Chromium; writes bench/results.json.
 bench: deps
-	@$(MAKE) --no-print-directory all $(B)/bench/dnsbench $(B)/bench/dnscount.so
+	@$(MAKE) --no-print-directory all ext browser-deps $(B)/bench/dnsbench \
+	    $(B)/bench/dnscount.so
 	@/usr/bin/python3 bench/bench.py
 
 # dnsprobe and the modules it is made of

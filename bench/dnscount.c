@@ -2,11 +2,15 @@
  * process sends (UDP datagrams to port 53, also on sockets connect()ed to
  * port 53, and TCP connections to port 53)
  * and the wall time spent inside curl_easy_perform (waiting for the panel),
- * and appends "UDP TCP PANEL_SECONDS" to $DNSCOUNT_FILE at exit.
- * Measurement only. */
+ * and appends "UDP TCP PANEL_SECONDS" to $DNSCOUNT_FILE at exit, then one
+ * line per server the UDP messages went to (sendto with an address):
+ * "server IP SENT PEAK FIRST_S LAST_S", PEAK the most sent to it within
+ * any window of one second, FIRST_S/LAST_S its first and last message
+ * (CLOCK_MONOTONIC seconds). Measurement only. */
 #define _GNU_SOURCE
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -18,6 +22,19 @@
 
 static atomic_ulong udp_sent, tcp_conn;
 static double panel_s;
+
+/* per server: the last RING send times, for the peak of any 1-s window */
+#define SERVERS	64
+#define RING	8192
+static struct server {
+	struct in_addr	 addr;
+	unsigned long	 sent, peak;
+	double		 first, last;
+	double		*ring;		/* send times, RING of them */
+	size_t		 head, tail;	/* ring[tail..head) within 1 s */
+} servers[SERVERS];
+static size_t nservers;
+
 
 static double
 mono(void)
@@ -55,6 +72,41 @@ is_dns(const struct sockaddr *sa)
 	if (sa->sa_family == AF_INET6)
 		return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port) == 53;
 	return 0;
+}
+
+/* one message to sa at now (single-threaded helper: no lock needed) */
+static void
+per_server(const struct sockaddr *sa)
+{
+	const struct sockaddr_in *in = (const void *)sa;
+	struct server *v = NULL;
+	double now = mono();
+	size_t i;
+
+	if (sa == NULL || sa->sa_family != AF_INET)
+		return;
+	for (i = 0; i < nservers; i++)
+		if (servers[i].addr.s_addr == in->sin_addr.s_addr)
+			v = &servers[i];
+	if (v == NULL) {
+		if (nservers == SERVERS)
+			return;
+		v = &servers[nservers];
+		if ((v->ring = calloc(RING, sizeof(double))) == NULL)
+			return;
+		nservers++;
+		v->addr = in->sin_addr;
+		v->first = now;
+	}
+	v->sent++;
+	v->last = now;
+	v->ring[v->head++ % RING] = now;
+	if (v->head - v->tail > RING)
+		v->tail = v->head - RING;
+	while (v->ring[v->tail % RING] <= now - 1.0)
+		v->tail++;
+	if (v->head - v->tail > v->peak)
+		v->peak = v->head - v->tail;
 }
 
 /* UDP sockets connect()ed to port 53 (dig, through libuv, connects and
@@ -99,6 +151,8 @@ sendto(int fd, const void *buf, size_t len, int flags,
 	rc = real(fd, buf, len, flags, to, tolen);
 	if (rc >= 0 && (to != NULL ? is_dns(to) : fd_dns(fd)))
 		atomic_fetch_add(&udp_sent, 1);
+	if (rc >= 0 && to != NULL && is_dns(to))
+		per_server(to);
 	return rc;
 }
 
@@ -205,11 +259,18 @@ __attribute__((destructor)) static void
 report(void)
 {
 	const char *p = getenv("DNSCOUNT_FILE");
+	char ip[INET_ADDRSTRLEN];
+	size_t i;
 	FILE *f;
 
 	if (p == NULL || (f = fopen(p, "a")) == NULL)
 		return;
 	fprintf(f, "%lu %lu %.6f\n", (unsigned long)udp_sent,
 	    (unsigned long)tcp_conn, panel_s);
+	for (i = 0; i < nservers; i++)
+		if (inet_ntop(AF_INET, &servers[i].addr, ip, sizeof(ip)))
+			fprintf(f, "server %s %lu %lu %.6f %.6f\n", ip,
+			    servers[i].sent, servers[i].peak, servers[i].first,
+			    servers[i].last);
 	fclose(f);
 }

@@ -13,6 +13,8 @@
 #include "idn.h"
 #include "journaldir.h"
 #include "json.h"
+#include "listcache.h"
+#include "listing.h"
 #include "report.h"
 #include "runbook.h"
 #include "valid.h"
@@ -43,13 +45,94 @@ needs_domains(const char *cmd)
 	    strcmp(cmd, "log") != 0 && strcmp(cmd, "list") != 0;
 }
 
+/* a whole number from lo to hi, or 0 */
+static int
+number(const char *s, unsigned long lo, unsigned long hi, unsigned long *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return 0;
+	*v = strtoul(s, &end, 10);
+	return *end == '\0' && *v >= lo && *v <= hi;
+}
+
+/* list's filter: what a domain name may contain, at most 100 */
+static int
+filter_ok(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (i >= 100 || !((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' &&
+		    s[i] <= '9') || s[i] == '.' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* list and status, a page at a time (listing.h); 0: not one of them */
+static int
+list_option(struct engine *e, int argc, char **argv, int *a,
+    enum exit_code *rc)
+{
+	struct listq *q = &e->list;
+	const char *o = argv[*a], *v = *a + 1 < argc ? argv[*a + 1] : NULL;
+	size_t k;
+
+	*rc = EXIT_DONE;
+	if (!strcmp(o, "--desc") || !strcmp(o, "--refresh")) {
+		*(o[2] == 'd' ? &q->desc : &q->refresh) = 1;
+		return 1;
+	}
+	if (strcmp(o, "--page") && strcmp(o, "--per-page") &&
+	    strcmp(o, "--sort") && strcmp(o, "--state") &&
+	    strcmp(o, "--filter"))
+		return 0;
+	if (v == NULL)
+		*rc = exit_usage("%s needs a value", o);
+	else if (!strcmp(o, "--page") && !number(v, 1, 1000000, &q->page))
+		*rc = exit_usage("--page '%.20s' is not a page number", v);
+	else if (!strcmp(o, "--per-page") && !number(v, 1,
+	    LISTING_PER_PAGE_MAX, &q->per_page))
+		*rc = exit_usage("--per-page: from 1 to %d",
+		    LISTING_PER_PAGE_MAX);
+	else if (!strcmp(o, "--sort") && strcmp(v, "domain") &&
+	    strcmp(v, "state") && strcmp(v, "next") && strcmp(v, "result"))
+		*rc = exit_usage("--sort: domain, state, next or result");
+	else if (!strcmp(o, "--filter") && !filter_ok(v))
+		*rc = exit_usage("--filter: letters, digits, '.' and '-', at "
+		    "most 100");
+	if (!strcmp(o, "--state")) {
+		for (k = 0; v != NULL && listing_states[k] != NULL; k++)
+			if (!strcmp(listing_states[k], v))
+				break;
+		if (v != NULL && listing_states[k] == NULL)
+			*rc = exit_usage("--state '%.30s' is not a state", v);
+	}
+	if (*rc == EXIT_DONE) {
+		q->paged |= !strcmp(o, "--page") || !strcmp(o, "--per-page");
+		if (!strcmp(o, "--sort"))
+			q->sort = v;
+		else if (!strcmp(o, "--state"))
+			q->state = v;
+		else if (!strcmp(o, "--filter"))
+			q->filter = v;
+		(*a)++;
+	}
+	return 1;
+}
+
 /* one option of argv at *a (moved past its value); EXIT_DONE or usage.
  * The addresses are checked here, before anything is locked or asked. */
 static enum exit_code
 option(struct engine *e, int argc, char **argv, int *a)
 {
 	const char *o = argv[*a];
+	enum exit_code rc;
 
+	if (list_option(e, argc, argv, a, &rc))
+		return rc;
 	if (!strcmp(o, "--force"))
 		e->force = 1;
 	else if (!strcmp(o, "--confirm-registrar"))
@@ -102,6 +185,19 @@ parse_args(struct engine *e, int argc, char **argv, char (*norm)[256],
 	}
 	if (*n == 0 && needs_domains(e->cmd))
 		return exit_usage("%s needs one or more domains", e->cmd);
+	if ((e->list.page || e->list.per_page || e->list.sort ||
+	    e->list.state || e->list.filter || e->list.desc ||
+	    e->list.refresh) && strcmp(e->cmd, "list") &&
+	    strcmp(e->cmd, "status"))
+		return exit_usage("--page, --per-page, --sort, --desc, "
+		    "--state, --filter and --refresh are for list and status");
+	if (e->list.paged || e->list.sort || e->list.state ||
+	    e->list.filter || e->list.desc) {
+		e->list.paged = 1;
+		e->list.page += e->list.page == 0;
+		if (e->list.per_page == 0)
+			e->list.per_page = 50;
+	}
 	return EXIT_DONE;
 }
 
@@ -163,22 +259,39 @@ cmd_log(struct engine *e, char (*names)[256], size_t n)
 
 /* ---- the domains of the run ---- */
 
-/* add name to a list of names unless it is there (case-insensitive) */
+/* add name to a list of names (load_domains drops the repeats) */
 static int
-names_add(char ***names, size_t *n, const char *nm)
+names_add(char ***names, size_t *n, size_t *cap, const char *nm)
 {
 	char **p;
-	size_t m;
 
-	for (m = 0; m < *n; m++)
-		if (strcasecmp((*names)[m], nm) == 0)
-			return 1;
-	if ((p = realloc(*names, (*n + 1) * sizeof(*p))) == NULL)
-		return 0;
-	*names = p;
-	if ((p[*n] = strdup(nm)) == NULL)
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		if ((p = realloc(*names, *cap * sizeof(*p))) == NULL)
+			return 0;
+		*names = p;
+	}
+	if (((*names)[*n] = strdup(nm)) == NULL)
 		return 0;
 	(*n)++;
+	return 1;
+}
+
+/* the paged list: the panel's names as listed in the last few minutes
+ * (listcache.h); 1 when they were there */
+static int
+list_cached(struct engine *e, char ***names, size_t *n, size_t *cap)
+{
+	char **v;
+	size_t k, m;
+
+	if (!e->list.paged || e->list.refresh || !listcache_read(
+	    e->cc->state_dir, e->now, LISTCACHE_MAX_AGE, &v, &m))
+		return 0;
+	for (k = 0; k < m; k++)
+		if (!names_add(names, n, cap, v[k]))
+			break;
+	listcache_free(v, m);
 	return 1;
 }
 
@@ -193,9 +306,11 @@ list_panel(struct engine *e, char ***names, size_t *n)
 	struct mc_err err = { 0 };
 	struct batch *b;
 	struct op *ops[2];
-	size_t i, k;
+	size_t i, k, cap = *n, first = *n;
 	enum exit_code rc = EXIT_DONE;
 
+	if (list_cached(e, names, n, &cap))
+		return EXIT_DONE;
 	if (!zone_source(e)) {
 		fprintf(stderr, "mailcutover: %s\n", e->panel_msg);
 		return (enum exit_code)e->panel_failed;
@@ -219,12 +334,49 @@ list_panel(struct engine *e, char ***names, size_t *n)
 		}
 		for (i = 0; rc == EXIT_DONE && i < ops[k]->nstrs; i++)
 			if (valid_domain(ops[k]->strs[i]) &&
-			    !names_add(names, n, ops[k]->strs[i]))
+			    !names_add(names, n, &cap, ops[k]->strs[i]))
 				rc = EXIT_FAILED;
 	}
+	if (rc == EXIT_DONE && listcache_write(e->cc->state_dir, e->now,
+	    *names + first, *n - first, &err) != MC_OK)
+		fprintf(stderr, "mailcutover: %s\n", err.msg);
 out:
 	batch_free(b);
 	return rc;
+}
+
+static char **sort_names;
+
+static int
+by_name(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcasecmp(sort_names[x], sort_names[y]);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+/* dup[i] = 1 for a name said before (case-insensitively); NULL: OOM */
+static unsigned char *
+repeats(char **names, size_t n)
+{
+	unsigned char *dup = calloc(n + 1, 1);
+	size_t *ord = calloc(n + 1, sizeof(*ord)), i;
+
+	if (dup == NULL || ord == NULL) {
+		free(dup);
+		free(ord);
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		ord[i] = i;
+	sort_names = names;
+	qsort(ord, n, sizeof(*ord), by_name);
+	sort_names = NULL;
+	for (i = 1; i < n; i++)
+		dup[ord[i]] = strcasecmp(names[ord[i - 1]], names[ord[i]]) == 0;
+	free(ord);
+	return dup;
 }
 
 /* the run's domains: each once, locked (but for status and list), with
@@ -233,16 +385,15 @@ static enum exit_code
 load_domains(struct engine *e, char **names, size_t n)
 {
 	struct mc_err err = { 0 };
-	size_t i, k;
-	int dup;
+	unsigned char *dup;
+	size_t i;
 
-	if ((e->doms = calloc(n + 1, sizeof(*e->doms))) == NULL)
+	if ((e->doms = calloc(n + 1, sizeof(*e->doms))) == NULL ||
+	    (dup = repeats(names, n)) == NULL)
 		return exit_usage("out of memory");
 	for (i = 0; i < n; i++) {
 		struct dom *d = &e->doms[e->n];
-		for (k = 0, dup = 0; k < e->n; k++)
-			dup |= strcasecmp(e->doms[k].name, names[i]) == 0;
-		if (dup)
+		if (dup[i])
 			continue;
 		e->n++;
 		dom_init(d, names[i]);
@@ -255,6 +406,7 @@ load_domains(struct engine *e, char **names, size_t n)
 			dom_fail(d, "%s (fix or move the journal away; nothing "
 			    "was changed)", err.msg);
 	}
+	free(dup);
 	return EXIT_DONE;
 }
 
@@ -308,7 +460,10 @@ run(struct engine *e, char (*norm)[256], size_t nnames)
 	if (rc != EXIT_DONE)
 		return rc;
 	runbook_run(e);
-	report_print(e);
+	if (e->list.paged)
+		listing_print(e);
+	else
+		report_print(e);
 	return report_exit(e);
 }
 

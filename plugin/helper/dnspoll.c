@@ -156,6 +156,8 @@ take(struct poll *P, size_t i, long long now)
 	if (it->state == DNSPOLL_DONE || it->due > now ||
 	    (P->once && it->state == DNSPOLL_SOA && it->polls > 0))
 		return 0;
+	if (P->budget[it->sid] == 0)
+		return -1;	/* its server's second is full */
 	if (it->state == DNSPOLL_NAMES) {
 		memset(P->scratch, 0, DNSPOLL_MAX_NAMES * sizeof(*P->scratch));
 		if ((m = P->j->names(P->ctx, it, P->scratch,

@@ -64,11 +64,15 @@ dom_init(struct dom *d, const char *name)
 void
 dom_release(struct dom *d)
 {
+	size_t k;
+
 	journal_free(d->j);
 	d->j = NULL;
 	journal_unlock(d->lockfd);
 	d->lockfd = -1;
 	dom_zone_clear(d);
+	for (k = 0; k < d->nnotes; k++)
+		free(d->notes[k].text);
 	free(d->notes);
 	d->notes = NULL;
 	d->nnotes = d->capnotes = 0;
@@ -101,25 +105,28 @@ dom_srv_add(struct dom *d)
 void
 dom_note(struct dom *d, enum note_kind k, const char *fmt, ...)
 {
+	char buf[DOM_NOTE_MAX];
 	va_list ap;
 
 	if (d->nnotes == DOM_MAX_NOTES)
 		return;
 	if (d->nnotes == d->capnotes) {
 		/* most domains carry a handful: no fixed array per domain */
-		size_t cap = d->capnotes ? d->capnotes * 2 : 8;
+		size_t cap = d->capnotes ? d->capnotes * 2 : 4;
 		struct note *p = realloc(d->notes, cap * sizeof(*p));
 		if (p == NULL)
 			return;
 		d->notes = p;
 		d->capnotes = cap;
 	}
-	d->notes[d->nnotes].kind = k;
 	va_start(ap, fmt);
-	vsnprintf(d->notes[d->nnotes].text, sizeof(d->notes[0].text), fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	utf8_trim(d->notes[d->nnotes].text);
-	d->nnotes++;
+	utf8_trim(buf);
+	/* each note as long as its text, not DOM_NOTE_MAX */
+	if ((d->notes[d->nnotes].text = strdup(buf)) == NULL)
+		return;
+	d->notes[d->nnotes++].kind = k;
 }
 
 void

@@ -38,9 +38,11 @@ enum note_kind {
 	NOTE__MAX
 };
 
+#define DOM_NOTE_MAX	400	/* bytes of one note's text, at most */
+
 struct note {
 	enum note_kind	 kind;
-	char		 text[400];
+	char		*text;		/* as long as it is (malloc'd) */
 };
 
 /* One authoritative server of a zone and what it answered. */

@@ -14,6 +14,17 @@
 
 struct dom;
 
+/* list and status a page at a time (--page ...; listing.h) */
+struct listq {
+	int		 paged;		/* --page given: one page, compact */
+	unsigned long	 page, per_page;
+	const char	*sort;		/* domain, state, next or result */
+	int		 desc;
+	const char	*state;		/* only domains in this state */
+	const char	*filter;	/* only names containing this */
+	int		 refresh;	/* the panel's list, not the cache */
+};
+
 struct engine {
 	const struct config	*conf;
 	const struct cutover_conf *cc;		/* &conf->cutover */
@@ -35,6 +46,7 @@ struct engine {
 	const char		*old_ip[OWN_MAX_ADDRS];	/* --old-ip ... */
 	size_t			 nold_ip;
 	int			 drop_aaaa;	/* --drop-aaaa */
+	struct listq		 list;		/* list, status: --page ... */
 	int			 targets_read;	/* target panel asked */
 	int			 panel_failed;	/* the exit code (4, 2) */
 	char			 panel_msg[512];

@@ -87,11 +87,18 @@ DOMAINS_OPTS },
 "and disabling only inside quiet_hours. Until the settings page has been\n"
 "saved once (no config file) it does nothing and exits 0.\n" },
 { "status",
-"usage: mailcutover [--config FILE] [--json] status [DOMAIN...]\n"
-"State and next step of each domain in progress (or those named).\n" },
+"usage: mailcutover [--config FILE] [--json] status [PAGE] [DOMAIN...]\n"
+"State and next step of each domain in progress (or those named).\n"
+"PAGE: see list.\n" },
 { "list",
-"usage: mailcutover [--config FILE] [--json] list\n"
-"Every domain of the source panel with its state and next step.\n" },
+"usage: mailcutover [--config FILE] [--json] list [PAGE]\n"
+"Every domain of the source panel with its state and next step.\n"
+"PAGE (one page, with the total and the count per state):\n"
+"  --page N  --per-page M (1-1000, default 50)\n"
+"  --sort domain|state|next|result  --desc\n"
+"  --state STATE  --filter TEXT (a part of the name)\n"
+"  --refresh  ask the panel for its domains (a page uses the list the\n"
+"             panel gave in the last 5 minutes)\n" },
 { "log",
 "usage: mailcutover [--config FILE] [--json] log [DOMAIN...]\n"
 "The audit log (every step, who ran it, its result), of all or some\n"

@@ -32,8 +32,8 @@ reports_only(const struct engine *e)
 }
 
 /* "example.com: waiting: ..." then the notes, the checklist, what next */
-static void
-text_one(const struct engine *e, const struct dom *d)
+void
+report_text_domain(const struct engine *e, const struct dom *d)
 {
 	char show[600], t1[32];
 	unsigned k;
@@ -116,8 +116,9 @@ json_lists(const struct engine *e, const struct dom *d, struct json *j)
  * journal when there is one, else as the panel answered; "noop" is a
  * step that was already done; "state" is derived from the marks.
  */
-static void
-json_one(const struct engine *e, const struct dom *d, struct json *j)
+void
+report_json_domain(const struct engine *e, const struct dom *d,
+    struct json *j)
 {
 	json_obj_open(j, NULL);
 	json_str(j, "domain", d->name);
@@ -141,28 +142,35 @@ json_one(const struct engine *e, const struct dom *d, struct json *j)
 }
 
 void
+report_json_head(const struct engine *e, struct json *j)
+{
+	char t1[32];
+
+	json_str(j, "command", e->cmd);
+	fmt_time(e->now, t1, sizeof(t1));
+	json_str(j, "now", t1);
+	if (e->panel_failed)
+		json_str(j, "panel_error", e->panel_msg);
+	json_num(j, "requests", e->src ? e->src->requests : 0);
+}
+
+void
 report_print(struct engine *e)
 {
 	struct json j;
-	char t1[32];
 	size_t i;
 
 	if (!e->json) {
 		for (i = 0; i < e->n; i++)
-			text_one(e, &e->doms[i]);
+			report_text_domain(e, &e->doms[i]);
 		return;
 	}
 	json_init(&j, stdout);
 	json_obj_open(&j, NULL);
-	json_str(&j, "command", e->cmd);
-	fmt_time(e->now, t1, sizeof(t1));
-	json_str(&j, "now", t1);
-	if (e->panel_failed)
-		json_str(&j, "panel_error", e->panel_msg);
-	json_num(&j, "requests", e->src ? e->src->requests : 0);
+	report_json_head(e, &j);
 	json_arr_open(&j, "domains");
 	for (i = 0; i < e->n; i++)
-		json_one(e, &e->doms[i], &j);
+		report_json_domain(e, &e->doms[i], &j);
 	json_arr_close(&j);
 	json_obj_close(&j);
 	json_end(&j);

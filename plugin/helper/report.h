@@ -16,6 +16,17 @@ struct engine;
  */
 void		 report_print(struct engine *);
 
+struct dom;
+struct json;
+
+/* one domain as report_print writes it: as text, or as a JSON object
+ * (listing.c writes a page of them) */
+void		 report_text_domain(const struct engine *, const struct dom *);
+void		 report_json_domain(const struct engine *, const struct dom *,
+		    struct json *);
+/* the top of the JSON document: command, now, panel_error, requests */
+void		 report_json_head(const struct engine *, struct json *);
+
 /*
  * The exit code of the run (design.md section 4): the panel's when it
  * could not be used, 0 for status and list (they report), else 1 when a

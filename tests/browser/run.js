@@ -162,6 +162,26 @@ T['list shows the fixture domains'] = async () => {
   await page.screenshot({ path: path.join(OUT, 'list.png'), fullPage: true });
 };
 
+T['the list pages, filters and sorts in the helper (list --page), never the whole list'] = async () => {
+  const log = path.join(OUT, 'helper-calls.log');
+  const before = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).length : 0;
+  await page.goto(BASE + 'index?q=bulk&sort=domain&dir=desc');
+  const got = await page.locator('#mc-domains tbody tr[data-domain]').evaluateAll(trs => trs.map(t => t.dataset.domain));
+  check(got.length === BULK.length && got[0] === 'bulk22.test' && got[21] === 'bulk01.test', 'filtered, descending', got);
+  check((await page.locator('.mc-pages span').innerText()).includes('Page 1 of 1 (22 domains)'), 'the total of the filter',
+    await page.locator('.mc-pages span').innerText());
+  const opts = await page.locator('#mc-state option').allInnerTexts();
+  check(opts.some(o => /\(30\)/.test(o)), 'the state counts are all domains\'', opts);
+  await page.goto(BASE + 'index?state=verified');
+  check((await page.locator('#mc-domains tbody td.mc-empty').count()) === 1, 'no domain in that state');
+  const calls = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).slice(before).map(JSON.parse)
+    .filter(c => c.argv.includes('list'));
+  check(calls.length === 2, 'one helper call per view', calls.map(c => c.argv));
+  const a0 = calls[0].argv.join(' ');
+  check(a0.includes('list --page 1 --per-page 50 --sort domain --desc --filter bulk'), 'the query goes to the helper', a0);
+  check(calls[1].argv.join(' ').includes('--state verified'), 'the state filter too', calls[1].argv);
+};
+
 T['select two, Lower TTL: both rows wait, with the end time'] = async () => {
   await list();
   await select(['example.com', 'shop.test']);

@@ -180,6 +180,9 @@ class Bind:
         else:
             self.secondary = cfg["secondary"]
         self.notify = not cfg.get("no_notify") and self.role == "primary"
+        # BIND's pace of zone checks: a secondary's serial-query-rate and a
+        # primary's notify-rate (BIND's default 20 each); None: the default
+        self.rate = cfg.get("serial_query_rate")
         self.enable_timeout = 10.0
         self.state = state
         self.procs = {}
@@ -252,6 +255,12 @@ class Bind:
              '  allow-transfer { %s};' % "".join("%s; " % a for a in ["127.0.0.0/8"] + self.external),
              '  notify-source %s;' % ip,
              '  transfer-source %s;' % ip]
+        if self.rate:
+            # the primary's NOTIFYs and a secondary's SOA checks both pace
+            # a zone's catching up: one knob for both
+            o.append('  serial-query-rate %d;' % self.rate)
+            o.append('  notify-rate %d;' % self.rate)
+            o.append('  startup-notify-rate %d;' % self.rate)
         if role == "primary" and self.notify and self.notify_targets():
             o.append('  notify explicit;')
             o.append('  also-notify { %s};' % "".join("%s; " % a for a in self.notify_targets()))
@@ -373,11 +382,13 @@ class Bind:
             self.write_zone(z)
         enabled = [z for z in self.state.zones.values() if z.status == "enabled"]
         self.spawn("primary")
-        self.wait_served("primary", self.primary, enabled + self.state.static_zones, 10)
+        # about 1000 zones a second, plus a margin
+        self.wait_served("primary", self.primary, enabled + self.state.static_zones, 10 + len(enabled) / 500.0)
         if self.secondary:
             self.secondary_zones = set(z.name for z in enabled)
             self.spawn("secondary")
-            self.wait_served("secondary", self.secondary, enabled, 15)
+            self.wait_served("secondary", self.secondary, enabled,
+                             15 + len(enabled) / float(self.rate or 20))
 
     def start_secondary_role(self):
         for role in ("primary", "secondary"):
@@ -1165,6 +1176,8 @@ def cmd_up(args):
         if args.primary in ext or (args.secondary in ext and not
                                     (args.no_secondary or ext)):
             die("--external-secondary must not be this instance's own --primary/--secondary address")
+    if args.serial_query_rate is not None and not 1 <= args.serial_query_rate <= 10000:
+        die("--serial-query-rate must be from 1 to 10000")
     for ip in [host, args.primary, args.secondary, args.master or "127.0.0.1"] + ext:
         if not is_loopback(ip):
             die("refusing non-loopback address %s" % ip)
@@ -1211,7 +1224,7 @@ def cmd_up(args):
            "get_rec_unknown_site": args.get_rec_unknown_site, "soa_partial": args.soa_partial,
            "locale": args.locale,
            "mailbed": os.path.abspath(args.mailbed) if args.mailbed else None, "xsd_source": xsd, "trace_dir": trace,
-           "mailbox_usage": args.mailbox_usage}
+           "mailbox_usage": args.mailbox_usage, "serial_query_rate": args.serial_query_rate}
     with open(os.path.join(d, "run.json"), "w") as f:
         json.dump(cfg, f, indent=1)
     logf = open(os.path.join(d, "sim.log"), "ab")
@@ -1220,7 +1233,8 @@ def cmd_up(args):
     logf.close()
     with open(os.path.join(d, "sim.pid"), "w") as f:
         f.write("%d\n" % p.pid)
-    t_end = time.time() + 40
+    # a large fixture takes longer: zone files, BIND's load, the checks
+    t_end = time.time() + 40 + zones_of(fixture) / 250.0
     while True:
         if os.path.exists(os.path.join(d, "ready")) and https_answers(host, port):
             break
@@ -1243,6 +1257,15 @@ def cmd_up(args):
               "rndc -k %s -s %s -p 953 refresh ZONE" % (args.primary, args.master,
                                                          os.path.join(d, "rndc-secondary.key"), args.primary))
     return 0
+
+
+def zones_of(fixture):
+    """How many domains the fixture has (for the start-up time limits)."""
+    try:
+        with open(fixture, encoding="utf-8") as f:
+            return len(json.load(f).get("domains") or [])
+    except (OSError, ValueError):
+        return 0
 
 
 def down_dir(d, quiet=False):
@@ -1326,6 +1349,10 @@ def main(argv=None):
                         "call (live), or the figures of the last daily statistics run (daily: at up and on "
                         "POST /__sim/mailbox-usage/refresh)")
     u.add_argument("--trace-dir")
+    u.add_argument("--serial-query-rate", type=int, metavar="N",
+                   help="BIND's serial-query-rate (a secondary's SOA checks per second) and notify-rate "
+                        "(a primary's NOTIFYs per second) of every named of this instance (default: "
+                        "BIND's, 20)")
     dn = sp.add_parser("down", help="stop everything started by up")
     dn.add_argument("--dir", required=True)
     c = sp.add_parser("ctl", help="call the control API: ctl --dir DIR GET|POST PATH [JSON]")

@@ -601,6 +601,60 @@ def t_list_whole_panel(mail):
         bed.down()
 
 
+def t_list_paged(mail):
+    """list --page: filtered, sorted and counted by the helper, one page
+    written out; the panel's list cached for the pages; bad options
+    refused (issue 14)."""
+    bed = Bed("list-paged")
+    try:
+        bed.mc("prepare", "shop.test")
+        r = bed.mc("list", "--page", "1", "--per-page", "2", "--sort",
+                   "state", "--desc")
+        check(r.rc == 0 and r.json["total"] == 5 and r.json["pages"] == 3 and
+              r.json["page"] == 1 and r.json["per_page"] == 2, "a page", r)
+        check(r.json["counts"] == {"new": 4, "prepared": 1}, "counts",
+              r.json.get("counts"))
+        got = [x["domain"] for x in r.json["domains"]]
+        check(len(got) == 2 and got[0] == "shop.test", "by state, "
+              "descending: the prepared one first", got)
+        check(r.json["requests"] <= 2, "the panel listed once", r.json)
+        r = bed.mc("list", "--page", "3", "--per-page", "2")
+        got = [x["domain"] for x in r.json["domains"]]
+        check(got == ["xn--bcher-kva.example"], "the last page, by domain",
+              got)
+        check(r.json["requests"] == 0, "the panel's list from the cache",
+              r.json)
+        r = bed.mc("list", "--page", "9", "--per-page", "2", "--refresh")
+        check(r.json["page"] == 3 and r.json["requests"] >= 1,
+              "a page past the end is the last; --refresh asks the panel",
+              r.json)
+        r = bed.mc("list", "--state", "prepared")
+        check([x["domain"] for x in r.json["domains"]] == ["shop.test"] and
+              r.json["total"] == 1 and r.json["counts"]["new"] == 4,
+              "filtered by state (the counts are all domains')", r.json)
+        r = bed.mc("list", "--filter", "EXAMPLE", "--sort", "domain")
+        check([x["domain"] for x in r.json["domains"]] ==
+              ["example.com", "sub.example.com", "xn--bcher-kva.example"],
+              "filtered by name, case-insensitively", r.json)
+        r = bed.mc("status", "--page", "1")
+        check(r.rc == 0 and r.json["total"] == 1, "status: the journals",
+              r.json)
+        t = subprocess.run([HELPER, "--config", bed.conf, "list", "--page",
+                            "1", "--per-page", "2"], capture_output=True,
+                           text=True, timeout=120)
+        check(t.returncode == 0 and
+              t.stdout.startswith("page 1 of 3 (5 domains)\n"), "as text",
+              t.stdout[:200])
+        for bad in (["list", "--per-page", "0"], ["list", "--page", "x"],
+                    ["list", "--sort", "size"], ["list", "--filter", "a b"],
+                    ["list", "--state", "nirvana"], ["list", "--page"],
+                    ["prepare", "--page", "1", "shop.test"]):
+            r = bed.mc(*bad)
+            check(r.rc == 2, "refused: %s" % " ".join(bad), r)
+    finally:
+        bed.down()
+
+
 def start_mail():
     if not os.access(MAILBED, os.X_OK):
         print("%s is not executable" % MAILBED)

@@ -302,6 +302,34 @@ test_login_and_insecure(void **state)
 	    "auth = login\n", "test.conf:4:", "[target] auth = login");
 }
 
+/* dns_rate, and whether a timeout is the default (it may grow) */
+static void
+test_dns_rate_and_timeouts(void **state)
+{
+	struct config *c;
+
+	(void)state;
+	c = parse_ok(SRC);
+	assert_int_equal(c->cutover.dns_rate, 50);
+	assert_int_equal(c->cutover.sync_timeout, 300);
+	assert_int_equal(c->cutover.sync_timeout_set, 0);
+	assert_int_equal(c->cutover.switch_timeout_set, 0);
+	config_free(c);
+	c = parse_ok(SRC "[cutover]\ndns_rate = 7\nsync_timeout = 300\n"
+	    "switch_timeout = 60\n");
+	assert_int_equal(c->cutover.dns_rate, 7);
+	assert_int_equal(c->cutover.sync_timeout_set, 1);
+	assert_int_equal(c->cutover.switch_timeout_set, 1);
+	assert_int_equal(c->cutover.switch_timeout, 60);
+	config_free(c);
+	parse_bad(SRC "[cutover]\ndns_rate = 0\n", "test.conf:5:",
+	    "dns_rate");
+	parse_bad(SRC "[cutover]\ndns_rate = 100001\n", "test.conf:5:",
+	    "questions per second");
+	parse_bad(SRC "[cutover]\ndns_rate = fast\n", "test.conf:5:",
+	    "dns_rate");
+}
+
 static void
 test_load(void **state)
 {
@@ -356,6 +384,7 @@ main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_login_and_insecure),
+		cmocka_unit_test(test_dns_rate_and_timeouts),
 		cmocka_unit_test(test_load),
 	};
 

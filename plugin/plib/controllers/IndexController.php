@@ -69,69 +69,47 @@ class IndexController extends pm_Controller_Action
         return $q;
     }
 
+    /**
+     * The domain list: the helper filters, sorts and pages (`list --page`),
+     * so a page costs the same for 50 domains or 10,000; only the page's
+     * rows come back, with the total and the count per state.
+     */
     public function indexAction()
     {
         $q = $this->listQuery($this->getRequest()->getQuery());
-        $r = Modules_MailCutover_Helper::listAll();
-        $this->view->error = ($r['json'] === null || !isset($r['json']['domains'])) ? $r['error'] : null;
-        $all = ($r['json'] && isset($r['json']['domains']) && is_array($r['json']['domains'])) ? $r['json']['domains'] : [];
-        $counts = [];
+        $r = Modules_MailCutover_Helper::listPage($q, self::PER_PAGE);
+        $j = $r['json'];
+        $ok = is_array($j) && isset($j['domains']) && is_array($j['domains']);
+        $this->view->error = $ok ? null : $r['error'];
         $rows = [];
-        $now = time();
-        foreach ($all as $d) {
+        foreach ($ok ? $j['domains'] : [] as $d) {
             if (!isset($d['domain']) || !is_string($d['domain'])) {
                 continue;
             }
             $state = isset($d['state']) ? (string)$d['state'] : 'unknown';
-            $counts[$state] = (isset($counts[$state]) ? $counts[$state] : 0) + 1;
-            if (isset($q['state']) && $q['state'] !== $state) {
-                continue;
-            }
-            if (isset($q['q']) && stripos($d['domain'], $q['q']) === false
-                && stripos((string)($d['display'] ?? ''), $q['q']) === false) {
-                continue;
-            }
             $next = isset($d['next']) && is_array($d['next']) ? $d['next'] : [];
-            $at = isset($next['at']) && is_string($next['at']) ? strtotime($next['at']) : 0;
+            $last = Modules_MailCutover_Store::get($d['domain']);  /* this page's only */
             $rows[] = ['domain' => $d['domain'], 'state' => $state, 'next' => $next,
                 'display' => isset($d['display']) && is_string($d['display']) ? $d['display'] : $d['domain'],
-                'next_ts' => $at ?: 0, 'steps' => isset($d['steps']) ? $d['steps'] : []];
+                'steps' => isset($d['steps']) ? $d['steps'] : [], 'last' => $last,
+                'mail_off' => in_array($state, ['mail_disabled', 'verified', 'done'], true),
+                'agree' => in_array($state, ['synced', 'mail_disabled', 'verified', 'done'], true)
+                    ? true : ($last['agree'] ?? null)];
         }
-        $sort = isset($q['sort']) ? $q['sort'] : 'domain';
-        $desc = isset($q['dir']);
-        $stateRank = array_flip(self::$states);
-        usort($rows, function ($a, $b) use ($sort, $stateRank) {
-            if ($sort === 'state') {
-                $c = ($stateRank[$a['state']] ?? 99) <=> ($stateRank[$b['state']] ?? 99);
-            } elseif ($sort === 'next') {
-                $c = $a['next_ts'] <=> $b['next_ts'];
-            } else {
-                $c = 0;
+        $counts = [];
+        foreach (($ok && isset($j['counts']) && is_array($j['counts'])) ? $j['counts'] : [] as $s => $c) {
+            if (in_array($s, self::$states, true)) {
+                $counts[$s] = (int)$c;
             }
-            return $c ?: strcmp($a['domain'], $b['domain']);
-        });
-        if ($desc) {
-            $rows = array_reverse($rows);
         }
-        $total = count($rows);
-        $pages = max(1, (int)ceil($total / self::PER_PAGE));
-        $page = min(isset($q['page']) ? $q['page'] : 1, $pages);
-        $rows = array_slice($rows, ($page - 1) * self::PER_PAGE, self::PER_PAGE);
-        foreach ($rows as &$row) {  /* only this page's stored results are read */
-            $row['last'] = Modules_MailCutover_Store::get($row['domain']);
-            $row['mail_off'] = in_array($row['state'], ['mail_disabled', 'verified', 'done'], true);
-            $row['agree'] = in_array($row['state'], ['synced', 'mail_disabled', 'verified', 'done'], true)
-                ? true : ($row['last']['agree'] ?? null);
-        }
-        unset($row);
         $this->view->rows = $rows;
         $this->view->counts = $counts;
         $this->view->states = self::$states;
         $this->view->query = $q;
-        $this->view->page = $page;
-        $this->view->pages = $pages;
-        $this->view->total = $total;
-        $this->view->now = $now;
+        $this->view->page = $ok ? max(1, (int)($j['page'] ?? 1)) : 1;
+        $this->view->pages = $ok ? max(1, (int)($j['pages'] ?? 1)) : 1;
+        $this->view->total = $ok ? (int)($j['total'] ?? count($rows)) : 0;
+        $this->view->now = time();
     }
 
     /** The domain from ?domain= or from the domain page button (site_id/dom_id). */

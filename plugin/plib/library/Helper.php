@@ -194,6 +194,31 @@ class Modules_MailCutover_Helper
         return self::call(['list']);
     }
 
+    /**
+     * One page of the domain list, filtered and sorted by the helper
+     * (`list --page N ...`): the page's domains plus total, page, pages
+     * and the count per state. $q is IndexController::listQuery's
+     * (already whitelisted; checked again here).
+     */
+    public static function listPage(array $q, $perPage)
+    {
+        $args = ['list', '--page', (string)max(1, (int)($q['page'] ?? 1)),
+            '--per-page', (string)max(1, min(1000, (int)$perPage))];
+        if (isset($q['sort']) && in_array($q['sort'], ['domain', 'state', 'next', 'result'], true)) {
+            array_push($args, '--sort', $q['sort']);
+        }
+        if (isset($q['dir']) && $q['dir'] === 'desc') {
+            $args[] = '--desc';
+        }
+        if (isset($q['state']) && is_string($q['state']) && preg_match('/^[a-z_]{1,20}$/D', $q['state'])) {
+            array_push($args, '--state', $q['state']);
+        }
+        if (isset($q['q']) && is_string($q['q']) && preg_match('/^[A-Za-z0-9.\-]{1,100}$/D', $q['q'])) {
+            array_push($args, '--filter', $q['q']);
+        }
+        return self::call($args);
+    }
+
     public static function tick()
     {
         return self::call(['tick']);
