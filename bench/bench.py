@@ -692,8 +692,9 @@ def table(res):
            "DNS q/s")
     rows.append(hdr)
     for r in res["runs"]:
-        h, c, b, dn = r["helper"], r["baseline_curl"], r["baseline_batch1"], \
-            r["dns"]
+        h, dn = r["helper"], r["dns"]
+        c = r["baseline_curl"] or {"wall_s": float("nan")}
+        b = r["baseline_batch1"] or {"wall_s": float("nan")}
         lp = r.get("list_page") or {}
         rows.append((str(r["n"]), "%.1f" % h["wall_s"],
                      "%.1f" % h.get("all_panel_s", 0),
@@ -711,7 +712,7 @@ def table(res):
                                  else ""),
                      "%.0f%s" % (b["wall_s"], "*" if b.get("extrapolated")
                                  else ""),
-                     "%.0f%s" % (r["speedup_vs_curl"],
+                     "%.0f%s" % (r["speedup_vs_curl"] or float("nan"),
                                  star(extrapolated(r)["speedup_vs_curl"])),
                      str(dn["qps"])))
     w = [max(len(r[i]) for r in rows) for i in range(len(hdr))]
@@ -751,7 +752,7 @@ def targets(r):
                                    "met": h["all_rss_kib"] <= rss_lim * 1024},
         "requests_per_step": {"met": ok_req, "steps": per_step},
         "speedup_vs_curl_ge_20": {"value": r["speedup_vs_curl"],
-                                  "met": r["speedup_vs_curl"] >= 20,
+                                  "met": (r["speedup_vs_curl"] or 0) >= 20,
                                   "extrapolated": x["speedup_vs_curl"]},
         "efficiency_ge_0.8": {"value": r["efficiency"],
                               "met": r["efficiency"] >= 0.8},
@@ -913,10 +914,13 @@ def one_n(n, base, sims):
     run["secondary_bound_s"] = round(n / float(run["serial_query_rate"]), 2)
     run["sync_ratio"] = round(h["steps"]["sync"]["wall_s"] /
                               run["secondary_bound_s"], 3)
+    # BENCH_BASELINE_N not among BENCH_N (trial runs): no baselines
     run["speedup_vs_curl"] = round(run["baseline_curl"]["wall_s"] /
-                                   h["wall_s"], 1)
+                                   h["wall_s"], 1) \
+        if run["baseline_curl"] else None
     run["speedup_vs_batch1"] = round(run["baseline_batch1"]["wall_s"] /
-                                     h["wall_s"], 1)
+                                     h["wall_s"], 1) \
+        if run["baseline_batch1"] else None
     x = extrapolated(run)
     run["speedup_vs_curl_extrapolated"] = x["speedup_vs_curl"]
     run["speedup_vs_batch1_extrapolated"] = x["speedup_vs_batch1"]
