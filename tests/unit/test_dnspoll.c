@@ -403,8 +403,10 @@ test_backoff(void **state)
 				printf("[  INFO    ] zone 0 SOA poll %d after "
 				    "%lld ms\n", k + 1, gap);
 				assert_true(k - 1 < 6);
+				/* never sooner; later only by the
+				   scheduling of a busy machine */
 				assert_true(gap >= gaps[k - 1] - 5 &&
-				    gap <= gaps[k - 1] + 120);
+				    gap <= gaps[k - 1] + 200);
 			}
 			last = last_soa = x->us;
 			k++;
@@ -446,7 +448,7 @@ test_backoff_defaults(void **state)
 	RS.ready_ms[1] = 1000000;
 	dnsrate_reset();
 	responder_start();
-	o.deadline = dnspoll_now() + 1700;
+	o.deadline = dnspoll_now() + 1900;
 	assert_int_equal(dnspoll_run(it, 4, &tjudge, NULL, &o, &err), MC_OK);
 	n = atomic_load(&RS.nlog);
 	for (i = 0; i < n; i++)
@@ -454,8 +456,8 @@ test_backoff_defaults(void **state)
 		    RS.log[i].type == LDNS_RR_TYPE_SOA && k < 4)
 			t[k++] = RS.log[i].us;
 	assert_int_equal(k, 3);
-	assert_true((t[1] - t[0]) / 1000 >= 495 && (t[1] - t[0]) / 1000 < 650);
-	assert_true((t[2] - t[1]) / 1000 >= 995 && (t[2] - t[1]) / 1000 < 1150);
+	assert_true((t[1] - t[0]) / 1000 >= 495 && (t[1] - t[0]) / 1000 < 700);
+	assert_true((t[2] - t[1]) / 1000 >= 995 && (t[2] - t[1]) / 1000 < 1200);
 	assert_int_equal(it[1].state, DNSPOLL_DONE);
 	free(it);
 	/* one pass: the SOA once, the names where it matched, no wait */
