@@ -7,9 +7,11 @@ bulk command each (time gates passed with libfaketime), then list (all), list
 --page 1 and status, against the emulator with latency_request_ms = L (default
 150) and latency_op_ms = 2 behind a real BIND primary and secondary, with
 [cutover] dns_rate = BENCH_DNS_RATE (default 100 questions per second per
-server). The secondary's BIND serial-query-rate (and the primary's
-notify-rate) are BIND's default 20 below BENCH_BIG_N (10000) and
-BENCH_SQR_BIG (200) from there on (BENCH_SQR=N for every n).
+server) below BENCH_BIG_N (10000) and BENCH_DNS_RATE_BIG (1000) from there
+on. The secondary's BIND serial-query-rate (and the primary's
+notify-rate) are BIND's default 20 below BENCH_BIG_N and
+BENCH_SQR_BIG (200) from there on (BENCH_SQR=N for every n): ten times the
+zones checked per second need ten times the questions.
 
 Measured per command: wall time, requests and operations (emulator counters,
 reset between commands), DNS messages sent by the helper per server with the
@@ -66,6 +68,10 @@ EXT_DIR = os.path.join(ROOT, "build", "ext", "mail-cutover")
 # BENCH_RESULTS=FILE: write there and leave README.md alone (trial runs)
 RESULTS = os.environ.get("BENCH_RESULTS") or os.path.join(BENCH, "results.json")
 UPDATE_README = not os.environ.get("BENCH_RESULTS")
+# BENCH_APPEND=1: keep the runs of the results file for other n and add
+# this invocation's (a long n measured on its own); each invocation's date
+# and load averages are kept in "invocations"
+APPEND = os.environ.get("BENCH_APPEND", "") not in ("", "0")
 
 LISTEN = os.environ.get("BENCH_LISTEN", "127.0.9.10:8443")
 OLD = LISTEN.split(":")[0]
@@ -80,6 +86,7 @@ BASE_N = int(os.environ.get("BENCH_BASELINE_N", str(min(NS))))
 DIG_SAMPLE = int(os.environ.get("BENCH_DIG_SAMPLE", "600"))
 # [cutover] dns_rate of the helper in the bench: the test servers are ours
 DNS_RATE = int(os.environ.get("BENCH_DNS_RATE", "100"))
+DNS_RATE_BIG = int(os.environ.get("BENCH_DNS_RATE_BIG", "1000"))
 # BIND's serial-query-rate / notify-rate: its default below BIG_N, raised
 # from there on (10,000 zones at 20/s would take 500 s per step)
 BIND_DEFAULT_RATE = 20
@@ -108,6 +115,16 @@ def sqr_of(n):
     if SQR_ALL:
         return SQR_ALL
     return SQR_BIG if n >= BIG_N else None
+
+
+def dns_rate_of(n):
+    """The helper's dns_rate at n zones: raised with the secondary's
+    serial-query-rate from BIG_N on."""
+    return DNS_RATE_BIG if n >= BIG_N else DNS_RATE
+
+
+# the dns_rate of the n being measured (one_n sets it)
+CUR_RATE = [DNS_RATE]
 
 
 def log(msg):
@@ -272,7 +289,7 @@ primary_dns = %s
 state_dir = %s
 dns_rate = %d
 """ % (sim.url, key, sim.pin, batch, NEW, P,
-       state or os.path.join(d, "state"), DNS_RATE))
+       state or os.path.join(d, "state"), CUR_RATE[0]))
     os.chmod(conf, 0o600)
     return conf
 
@@ -635,7 +652,7 @@ def dns_summary(run, n):
             per_zone[name] = max([v["per_zone"] for v in
                                   s.get("dns_servers", {}).values()] or [0])
             total_zone[name] = round(tot / float(n), 2)
-    return {"dns_rate": DNS_RATE, "max_qps_per_server": peak,
+    return {"dns_rate": CUR_RATE[0], "max_qps_per_server": peak,
             "max_mean_qps_per_server": mean,
             "queries_per_zone_step": max(total_zone.values() or [0]),
             "queries_per_zone_step_by_step": total_zone,
@@ -743,8 +760,9 @@ def targets(r):
         "sync_ratio_le_1.3": {"value": r["sync_ratio"],
                               "met": r["sync_ratio"] <= 1.3},
         "no_server_above_dns_rate": {
-            "value": r["dns"]["max_qps_per_server"], "limit": DNS_RATE,
-            "met": r["dns"]["max_qps_per_server"] <= DNS_RATE},
+            "value": r["dns"]["max_qps_per_server"],
+            "limit": r["dns"]["dns_rate"],
+            "met": r["dns"]["max_qps_per_server"] <= r["dns"]["dns_rate"]},
         "queries_per_zone_step_le_20": {
             "value": r["dns"]["queries_per_zone_step"],
             "met": r["dns"]["queries_per_zone_step"] <= 20},
@@ -803,7 +821,7 @@ def run_words(r):
                 (r.get("replay") or {}).get("helper_panel_s", 0),
                 r["serial_query_rate"], "" if r["serial_query_rate_raised"]
                 else ", BIND's default", r["secondary_bound_s"],
-                h["steps"]["sync"]["wall_s"], DNS_RATE,
+                h["steps"]["sync"]["wall_s"], r["dns"]["dns_rate"],
                 r["dns"]["max_qps_per_server"],
                 r["dns"]["queries_per_zone_step_by_step"],
                 (lp.get("cold") or {}).get("ms"), lp.get("warm_median_ms"),
@@ -824,16 +842,25 @@ def update_readme(res, path=os.path.join(ROOT, "README.md")):
             (begin, end))
         return
     m = res["machine"]
+    inv = res.get("invocations") or [{
+        "date": res["date"], "n": [r["n"] for r in res["runs"]],
+        "load_avg_before": res.get("load_avg_before"),
+        "load_avg_after": res.get("load_avg_after")}]
     lines = [begin, "",
-             "Latest run: %s on %d cores (%s), Linux %s; load average %s "
-             "before, %s after."
+             "Latest run: %s on %d cores (%s), Linux %s (shared with other "
+             "engineers' test runs); %s."
              % (res["date"][:10], m["cpus"], m["cpu"] or "unknown CPU",
-                m["kernel"], res.get("load_avg_before"),
-                res.get("load_avg_after")),
+                m["kernel"], "; ".join(
+                    "n=%s started %s, load average %s before, %s after" % (
+                        ", ".join(str(n) for n in i["n"]),
+                        (i["date"] or "?")[11:16], i["load_avg_before"],
+                        i["load_avg_after"]) for i in inv)),
              "Emulator latency %d ms per request, %d ms per operation; "
-             "batch_size %d; dns_rate %d." % (
+             "batch_size %d; dns_rate %s." % (
                  res["latency_request_ms"], res["latency_op_ms"],
-                 res["batch_size"], res["dns_rate"]),
+                 res["batch_size"], ", ".join(
+                     "%d at n=%d" % (r["dns"]["dns_rate"], r["n"])
+                     for r in res["runs"])),
              "", "```", table(res), "```", ""]
     for r in res["runs"]:
         t = dict(r["targets"])
@@ -856,6 +883,7 @@ def one_n(n, base, sims):
     fx = os.path.join(OUT, "fixture-%d.json" % n)
     names = fixture(n, fx)
     sqr = sqr_of(n)
+    CUR_RATE[0] = dns_rate_of(n)
     run = {"n": n, "serial_query_rate": sqr or BIND_DEFAULT_RATE,
            "serial_query_rate_raised": bool(sqr)}
     sim = Sim("sim-%d" % n, fx, names, sqr, trace=True)
@@ -865,7 +893,7 @@ def one_n(n, base, sims):
     log("  emulator with %d zones up in %.1f s (primary serving), secondary "
         "serving every zone after %.1f s (serial-query-rate %d)" % (
             n, sim.primary_s, sim.startup_s, run["serial_query_rate"]))
-    log(" helper, batch_size %d, dns_rate %d:" % (BATCH, DNS_RATE))
+    log(" helper, batch_size %d, dns_rate %d:" % (BATCH, CUR_RATE[0]))
     run["helper"] = run_helper(sim, names, BATCH, "helper-%d" % n, COMMANDS)
     run["dns"] = dns_bench(names, n, "dns-%d" % n)
     run["dns"].update(dns_summary(run, n))
@@ -942,7 +970,8 @@ def main():
            "addresses": {"panel": LISTEN, "primary": P, "secondary": S,
                          "old_ip": OLD, "new_ip": NEW},
            "latency_request_ms": L_MS, "latency_op_ms": OP_MS,
-           "batch_size": BATCH, "dns_rate": DNS_RATE, "runs": []}
+           "batch_size": BATCH, "dns_rate": DNS_RATE,
+           "dns_rate_big": DNS_RATE_BIG, "big_n": BIG_N, "runs": []}
     base = {}
     sims = []
     try:
@@ -957,7 +986,8 @@ def main():
     res["load_avg_after"] = load_avg()
     res["note"] = (
         "Load averages measured before and after: load_avg_*. The helper "
-        "runs with dns_rate %d. efficiency_replay = replay.panel_s / "
+        "runs with dns_rate %d (%d from n=%d, with the raised "
+        "serial-query-rate; each run's dns.dns_rate). efficiency_replay = replay.panel_s / "
         "replay.helper_panel_s: the same packets in the same order over one "
         "keep-alive connection by bench/replay.py against a fresh emulator "
         "(same fixture), time from request to the reply's last byte, "
@@ -973,16 +1003,32 @@ def main():
         "(marked extrapolated, as is every figure derived from them); the "
         "dig loop at large n is a sample of %d queries, extrapolated. "
         "bound_s = sum over the four steps of ceil(ops/%d) x %d ms + ops x "
-        "%d ms." % (DNS_RATE, BASE_N, DIG_SAMPLE, BATCH, L_MS, OP_MS))
+        "%d ms." % (DNS_RATE, DNS_RATE_BIG, BIG_N, BASE_N, DIG_SAMPLE,
+                    BATCH, L_MS, OP_MS))
     res["failures"] = FAILURES
+    this = {"date": started, "n": [r["n"] for r in res["runs"]],
+            "load_avg_before": load_before,
+            "load_avg_after": res["load_avg_after"]}
+    res["invocations"] = [this]
+    if APPEND and os.path.exists(RESULTS):
+        with open(RESULTS) as f:
+            old = json.load(f)
+        res["invocations"] = old.get("invocations") or [{
+            "date": old.get("date"), "n": [r["n"] for r in old["runs"]],
+            "load_avg_before": old.get("load_avg_before"),
+            "load_avg_after": old.get("load_avg_after")}]
+        res["invocations"].append(this)
+        res["runs"] = sorted([r for r in old["runs"] if r["n"] not in NS] +
+                             res["runs"], key=lambda r: r["n"])
+        res["failures"] = old.get("failures", []) + FAILURES
     with open(RESULTS, "w") as f:
         json.dump(res, f, indent=1)
         f.write("\n")
-    if FAILURES:
+    if res["failures"]:
         log("")
         log("bench FAILED (%d run%s failed; README.md not updated):" % (
-            len(FAILURES), "" if len(FAILURES) == 1 else "s"))
-        for x in FAILURES:
+            len(res["failures"]), "" if len(res["failures"]) == 1 else "s"))
+        for x in res["failures"]:
             log("  " + x)
         log("wrote %s" % RESULTS)
         return 1
