@@ -75,7 +75,7 @@ take_ns(struct delegation_server *s, char **names, size_t n)
 
 /* what the answer of one parent server to "zone NS?" says */
 static void
-interpret(struct delegation_server *s, const char *zone, const struct dnsq *q)
+parent_answer(struct delegation_server *s, const char *zone, const struct dnsq *q)
 {
 	const ldns_lookup_table *lt;
 
@@ -193,7 +193,7 @@ delegation_run(struct delegation *ds, size_t n,
 			if (s->addr[0] == '\0')
 				continue;
 			if (r == MC_OK)
-				interpret(s, ds[i].zone, &qs[nq]);
+				parent_answer(s, ds[i].zone, &qs[nq]);
 			else
 				snprintf(s->why, sizeof(s->why), "%s",
 				    err->msg);

@@ -9,7 +9,7 @@
 
 /* the canonical form of name into buf; 0 when it cannot be one */
 static int
-canon(const char *name, int strict, char *buf, size_t sz)
+ns_canon(const char *name, int strict, char *buf, size_t sz)
 {
 	size_t len, i;
 
@@ -36,7 +36,7 @@ nsset_add(struct nsset *s, const char *name, int strict)
 	size_t i;
 	int c = 1;
 
-	if (!canon(name, strict, buf, sizeof(buf)))
+	if (!ns_canon(name, strict, buf, sizeof(buf)))
 		return 0;
 	for (i = 0; i < s->n && (c = strcmp(s->names[i], buf)) < 0; i++)
 		;
@@ -93,7 +93,7 @@ nsset_has(const struct nsset *s, const char *name)
 	char buf[256];
 	size_t i;
 
-	if (!canon(name, 0, buf, sizeof(buf)))
+	if (!ns_canon(name, 0, buf, sizeof(buf)))
 		return 0;
 	for (i = 0; i < s->n; i++)
 		if (strcmp(s->names[i], buf) == 0)

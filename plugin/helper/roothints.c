@@ -18,7 +18,7 @@ static const char *const builtin[] = {
 };
 
 static void
-add(struct roothints *h, const char *addr)
+hint_add(struct roothints *h, const char *addr)
 {
 	size_t i;
 
@@ -69,7 +69,7 @@ from_file(const char *path, struct roothints *h, struct mc_err *err)
 			    LDNS_RR_TYPE_A) && ldns_rr_rd_count(rr) == 1 &&
 			    (a = ldns_rdf2str(ldns_rr_rdf(rr, 0))) != NULL) {
 				if (valid_ip(a))
-					add(h, a);
+					hint_add(h, a);
 				free(a);
 			}
 			ldns_rr_free(rr);
@@ -93,13 +93,13 @@ roothints_load(const struct cutover_conf *cc, struct roothints *h,
 	memset(h, 0, sizeof(*h));
 	if (cc->nroot_hints == 0) {
 		for (i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
-			add(h, builtin[i]);
+			hint_add(h, builtin[i]);
 		h->builtin = 1;
 		return MC_OK;
 	}
 	if (cc->root_hints[0][0] == '/')
 		return from_file(cc->root_hints[0], h, err);
 	for (i = 0; i < cc->nroot_hints; i++)
-		add(h, cc->root_hints[i]);
+		hint_add(h, cc->root_hints[i]);
 	return MC_OK;
 }

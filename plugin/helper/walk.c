@@ -191,7 +191,7 @@ retry(struct walk *w, struct memo *m, const char *why)
 
 /* what the answer to "qname NS?" from a server of the cut says */
 static void
-interpret(struct walk *w, struct memo *m, const struct dnsq *q)
+walk_answer(struct walk *w, struct memo *m, const struct dnsq *q)
 {
 	char srv[96], cut[256], why[200];
 	const ldns_lookup_table *lt;
@@ -374,7 +374,7 @@ round_run(struct walk *w, struct walk_zone *zs, struct walker *wk, size_t n,
 		struct memo *m = &w->memos[w->qmemo[i]];
 		m->qi = NIL;
 		if (r == MC_OK)
-			interpret(w, m, &w->qs[i]);
+			walk_answer(w, m, &w->qs[i]);
 	}
 	dnsq_free_all(w->qs, w->nq);
 	return r;
