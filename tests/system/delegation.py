@@ -24,6 +24,8 @@ P1, P2 = "127.0.63.22", "127.0.63.23"
 DEAD = "127.0.63.29"            # nothing answers there
 TGT_DNS = "127.0.3.21"          # the target panel's BIND (unused here)
 D = os.path.join(OUT, "delegation")
+# its own mail bed: the cutover suite may run beside it (tests/parallel.py)
+MAIL = os.path.join(D, "mail")
 OLD_NS = ["ns1.shop.test=127.0.53.1", "ns2.shop.test=127.0.53.2"]
 NEW_NS = ["ns1.new-host.example", "ns2.new-host.example"]
 WANT = sorted(NEW_NS)
@@ -68,7 +70,8 @@ def t_1_parent_dns_moves(pb):
     """parent_dns: finish waits while a parent server delegates to the old
     servers, and completes once both list the new ones."""
     pb.set_delegation("shop.test", OLD_NS)
-    bed = Bed("deleg-given", extra="new_ns = %s, %s.\nparent_dns = %s, %s"
+    bed = Bed("deleg-given", mail=MAIL,
+              extra="new_ns = %s, %s.\nparent_dns = %s, %s"
               % (NEW_NS[0].upper(), NEW_NS[1], P1, P2))
     try:
         verified(bed)
@@ -159,7 +162,8 @@ def t_2_walk_target_tick(pb):
               primary=TGT_DNS, secondary=None, trace=False)
     bed = None
     try:
-        bed = Bed("deleg-walk", extra="root_hints = %s" % pb.root_hints,
+        bed = Bed("deleg-walk", mail=MAIL,
+                  extra="root_hints = %s" % pb.root_hints,
                   secondaries="[target]\nurl = %s\nsecret_file = %s\n"
                   "pin = %s\n" % (tgt.url, os.path.join(
                       OUT, "cutover", "deleg-walk", "key.secret"), tgt.pin))
@@ -198,7 +202,7 @@ def t_2_walk_target_tick(pb):
 def t_3_cannot_ask_confirm(pb):
     """A parent that cannot be asked: the manual confirmation, audited;
     without expected name servers: as before issue 15."""
-    bed = Bed("deleg-dead", extra="parent_dns = %s" % DEAD)
+    bed = Bed("deleg-dead", mail=MAIL, extra="parent_dns = %s" % DEAD)
     try:
         verified(bed)
         r = bed.mc("finish", "shop.test", fake=T)
@@ -235,7 +239,7 @@ def main():
     run = Runner()
     shutil.rmtree(D, ignore_errors=True)
     os.makedirs(D)
-    mail = start_mail()
+    mail = start_mail(MAIL)
     pb = None
     try:
         pb = parentbed.up(os.path.join(D, "parentbed"), ROOT)
