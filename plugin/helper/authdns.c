@@ -85,16 +85,17 @@ srv_add(const struct engine *e, struct dom *d, const char *name,
 			v->sc = &e->conf->secondaries[i];
 }
 
-/* the glue of NS answer q for name, into buf; NULL when none */
+/* the IPv4 glue of NS answer q for name, into buf; NULL when none */
 static const char *
 glue(const struct dnsq *q, const char *name, char *buf, size_t sz)
 {
 	size_t k, len = strlen(name);
 
-	for (k = 0; k < q->nextra; k++)
-		if (q->extra[k] != NULL && strncasecmp(q->extra[k], name, len)
-		    == 0 && q->extra[k][len] == ' ') {
-			snprintf(buf, sz, "%s", q->extra[k] + len + 1);
+	for (k = 0; k < q->nglue; k++)
+		if (q->glue[k] != NULL && strncasecmp(q->glue[k], name, len)
+		    == 0 && q->glue[k][len] == ' ' &&
+		    strchr(q->glue[k] + len + 1, ':') == NULL) {
+			snprintf(buf, sz, "%s", q->glue[k] + len + 1);
 			return buf;
 		}
 	return NULL;

@@ -88,7 +88,7 @@ probe_at(const struct rslot *tab, size_t cap, const uint8_t key[19])
 }
 
 static int
-grow(void)
+table_grow(void)
 {
 	size_t cap = R.cap ? R.cap * 2 : 16, i, k;
 	struct rslot *t = calloc(cap, sizeof(*t));
@@ -114,13 +114,13 @@ dnsrate_slot(const struct sockaddr *sa, socklen_t len)
 
 	if (!key_of(sa, len, key))
 		return -1;
-	if (R.cap == 0 && !grow())
+	if (R.cap == 0 && !table_grow())
 		return -1;
 	i = probe_at(R.tab, R.cap, key);
 	if (R.tab[i].used)
 		return (long)i;
 	if ((R.n + 1) * 2 > R.cap) {
-		if (!grow())
+		if (!table_grow())
 			return -1;
 		i = probe_at(R.tab, R.cap, key);
 	}

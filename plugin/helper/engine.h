@@ -47,6 +47,8 @@ struct engine {
 	size_t			 nold_ip;
 	int			 drop_aaaa;	/* --drop-aaaa */
 	struct listq		 list;		/* list, status: --page ... */
+	const char		*new_ns[CONFIG_MAX_NEW_NS]; /* --new-ns ... */
+	size_t			 nnew_ns;
 	int			 targets_read;	/* target panel asked */
 	int			 panel_failed;	/* the exit code (4, 2) */
 	char			 panel_msg[512];
