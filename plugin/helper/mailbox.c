@@ -279,6 +279,8 @@ mailbox_copy_list(const struct dom *d, struct mailbox_copy *out, size_t max)
 	const char *base = dom_get(d, JK_RESIDUAL_BASE);
 	const char *oldip = dom_get(d, JK_OLD_IP), *newip = dom_get(d,
 	    JK_NEW_IP), *p;
+	const char *zone = d->zone[0] ? d->zone : dom_get(d, JK_ZONE) ?
+	    dom_get(d, JK_ZONE) : d->name;
 	char addr[320], host2[300], w1[700], w2[330], w3[330];
 	size_t n = 0, len;
 	unsigned long grew;
@@ -292,7 +294,7 @@ mailbox_copy_list(const struct dom *d, struct mailbox_copy *out, size_t max)
 		if (!strcmp(rep, "unknown")) {
 			len = strcspn(p, "=");
 			snprintf(addr, sizeof(addr), "%.*s@%s", (int)len, p,
-			    d->zone);
+			    zone);
 			p = strchr(p, ' ');
 		} else {
 			len = strcspn(p, " ");
@@ -303,8 +305,8 @@ mailbox_copy_list(const struct dom *d, struct mailbox_copy *out, size_t max)
 		}
 		if (p != NULL)
 			p += *p == ',' ? 2 : 1;
-		snprintf(host2, sizeof(host2), "%s", newip && *newip ? newip :
-		    d->zone);
+		snprintf(host2, sizeof(host2), "%s%s", newip && *newip ? "" :
+		    "mail.", newip && *newip ? newip : zone);
 		shell_word(addr, w1, sizeof(w1));
 		shell_word(oldip, w2, sizeof(w2));
 		shell_word(host2, w3, sizeof(w3));

@@ -10,9 +10,9 @@
 #include "mailprobe.h"
 #include "plan_relay.h"
 
-#define HOW_4XX "make it 4xx where you can: smtpd_relay_restrictions = " \
+#define HOW_4XX "make it 4xx: smtpd_relay_restrictions = " \
 	"permit_mynetworks, permit_sasl_authenticated, " \
-	"defer_unauth_destination (postconf -e, then postfix reload)"
+	"defer_unauth_destination (postconf -e; postfix reload)"
 
 void
 plan_relay(const struct engine *e, const char *old_ip, struct relay_memo *m)
@@ -41,11 +41,10 @@ plan_relay(const struct engine *e, const char *old_ip, struct relay_memo *m)
 	if (rr.code >= 500) {
 		m->kind = NOTE_WARN;
 		snprintf(m->text, sizeof(m->text), "step 3: the old server %s "
-		    "answers %d to RCPT for a domain it does not serve (\"%s\"), "
-		    "as it will for this one once its mail is off: senders "
-		    "with a stale cache get a bounce; the quiet gate holds "
-		    "step 3 until the old server is quiet, and %s", old_ip,
-		    rr.code, rr.reply, HOW_4XX);
+		    "answers %d to RCPT for a domain it does not serve, as it "
+		    "will for this one once its mail is off: a bounce for "
+		    "senders with a stale cache (the quiet gate waits for "
+		    "quiet first); %s", old_ip, rr.code, HOW_4XX);
 	} else if (rr.code >= 400) {
 		m->kind = NOTE_CHECK;
 		snprintf(m->text, sizeof(m->text), "step 3: the old server %s "
