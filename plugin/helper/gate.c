@@ -94,6 +94,7 @@ gate_quiet_view(const struct engine *e, const struct dom *d,
     struct quiet_view *v)
 {
 	time_t synced = dom_time(d, JK_SYNC_DONE), from, quiet;
+	const char *om = dom_get(d, JK_ORIG_MAIL);
 
 	memset(v, 0, sizeof(*v));
 	v->live = gate_usage_live(e, d, &v->why);
@@ -101,8 +102,9 @@ gate_quiet_view(const struct engine *e, const struct dom *d,
 	v->last_growth = dom_time(d, JK_QUIET_GROWTH);
 	v->last_reading = dom_time(d, JK_QUIET_READ_AT);
 	v->capped = dom_time(d, JK_QUIET_CAPPED);
-	if (synced == 0 || dom_time(d, JK_DISABLE_DONE) || !dom_mail_ours(d))
-		return;		/* QUIET_NONE */
+	if (synced == 0 || dom_time(d, JK_DISABLE_DONE) || !dom_mail_ours(d) ||
+	    (om != NULL && strcmp(om, "on") != 0))
+		return;		/* QUIET_NONE: nothing to disable */
 	v->time_at = synced + (time_t)disable_wait(e, d);
 	v->cap_at = synced + (time_t)e->cc->quiet_max;
 	if (!e->cc->quiet_gate) {
@@ -115,14 +117,14 @@ gate_quiet_view(const struct engine *e, const struct dom *d,
 	v->opens_at = quiet > v->time_at ? quiet : v->time_at;
 	if (e->now < v->time_at && v->opens_at == v->time_at)
 		v->state = QUIET_TIME;
+	else if (e->now >= v->opens_at && v->last_reading >= quiet)
+		v->state = QUIET_OPEN;	/* a reading at or after quiet */
 	else if (e->now >= v->cap_at && v->opens_at > v->cap_at)
 		v->state = QUIET_CAPPED;
 	else if (v->last_growth > synced && e->now < v->opens_at)
 		v->state = QUIET_RECEIVING;
-	else if (e->now < v->opens_at || v->last_reading < quiet)
-		v->state = QUIET_WAIT;	/* a reading at or after quiet opens */
 	else
-		v->state = QUIET_OPEN;
+		v->state = QUIET_WAIT;
 }
 
 const char *

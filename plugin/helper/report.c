@@ -154,6 +154,7 @@ json_quiet(const struct engine *e, const struct dom *d, struct json *j)
 	json_num(j, "window_s", (long long)v.window);
 	fmt_time(v.cap_at, t1, sizeof(t1));
 	json_str(j, "cap_at", t1);
+	json_num(j, "max_s", (long long)e->cc->quiet_max);
 	json_bool(j, "capped", v.state == QUIET_CAPPED);
 	json_obj_close(j);
 }
