@@ -543,13 +543,52 @@ T['tick: the finish gate opens for several domains: one digest per event, sent o
     await page.locator('li[data-step="3"]').screenshot({ path: path.join(OUT, shot) });
   }
   await page.screenshot({ path: path.join(OUT, 'quiet-gate-page-ja.png'), fullPage: true });
+  // quiet_max passed (30 min for this view) with the old server still
+  // receiving: capped, said loudly, no countdown, the operator's button
+  const confText = fs.readFileSync(env.conf, 'utf8');
+  fs.writeFileSync(env.conf, confText.replace('[cutover]\n', '[cutover]\nquiet_max = 1800\n'), { mode: 0o600 });
+  try {
+    for (const [loc, words, shot] of [
+      ['en-US', ['OLD SERVER STILL RECEIVING MAIL after the cap of 30m00s (last growth at ', 'Disable old mail now'], 'quiet-capped.png'],
+      ['ja-JP', ['上限 30m00s を過ぎても旧サーバーがメールを受信しています（最後の増加 ', '今すぐ旧メールを無効にする'], 'quiet-capped-ja.png']]) {
+      await ctx.addCookies([{ name: 'mc_locale', value: loc, url: `http://${WEB}/` }]);
+      await page.goto(BASE + 'domain?domain=gate1.test');
+      const q = page.locator('#mc-quiet');
+      check((await q.getAttribute('data-state')) === 'capped', 'capped on the page', loc, await q.getAttribute('data-state'));
+      const text = await q.innerText();
+      check(words.every(w => text.includes(w)) && text.includes(g1.quiet.last_growth.slice(0, 16).replace('T', ' ') + ' UTC'),
+        'the cap, the last growth and the button', loc, text);
+      check((await q.locator('.mc-countdown').count()) === 0, 'no countdown: it waits for the operator', loc);
+      check((await page.locator('li[data-step="3"]').getAttribute('data-status')) === 'waiting' &&
+        (await page.locator('li[data-step="3"] .mc-status').innerText()) === (loc === 'en-US' ? 'waits for your confirmation'
+          : 'あなたの確認を待っています'), 'step 3 waits for the operator', loc);
+      await page.locator('li[data-step="3"]').screenshot({ path: path.join(OUT, shot) });
+    }
+    // the operator confirms (English page): a forced disable, journaled and audited
+    await ctx.addCookies([{ name: 'mc_locale', value: 'en-US', url: `http://${WEB}/` }]);
+    await page.goto(BASE + 'domain?domain=gate1.test');
+    let asked = '';
+    page.once('dialog', dlg => { asked = dlg.message(); dlg.accept(); });
+    await Promise.all([page.waitForNavigation(), page.locator('#mc-confirm-quiet').click()]);
+    check(asked.startsWith('The old server still receives mail for this domain. Disable it anyway?'), 'asked first', asked);
+    check((await page.content()).includes('Old mail disabled on your confirmation (recorded in the audit log).'),
+      'the confirmation said');
+    check(zone('gate1.test').mail.enabled === false, 'old mail off on the operator\'s word');
+    const calls = fs.readFileSync(path.join(OUT, 'helper-calls.log'), 'utf8').split('\n').filter(Boolean).map(JSON.parse)
+      .filter(c => c.argv.includes('disable-old-mail'));
+    check(calls.length > 0 && calls[calls.length - 1].argv.includes('--force') && calls[calls.length - 1].argv.includes('gate1.test'),
+      'disable-old-mail --force gate1.test', calls.length && calls[calls.length - 1].argv);
+  } finally {
+    fs.writeFileSync(env.conf, confText, { mode: 0o600 });
+  }
   await ctx.clearCookies({ name: 'mc_locale' });
   await faketime(0);
-  // quiet for the window: the next tick disables it, verifies, reports the residual mail
+  // disabled on the operator's word: the next tick verifies it and reports
+  // the residual mail (the quiet window opening by itself: tests/system/cutover.py)
   mark = records('notification').length;
   const t2b = tickRun(DAY + 3000);
   check(t2b['gate1.test'].state === 'verified' && t2b['gate1.test'].next.step === 'finish' && zone('gate1.test').mail.enabled === false,
-    'quiet for the window: disabled and verified', shortTick(t2b, GATE), t2b['gate1.test'].message);
+    'disabled and verified', shortTick(t2b, GATE), t2b['gate1.test'].message);
   got = records('notification').slice(mark);
   check(JSON.stringify(got.map(x => x.id)) === JSON.stringify(['residual_mail', 'gate_opened']), 'residual and gate digests',
     got.map(x => [x.id, x.params.count]));

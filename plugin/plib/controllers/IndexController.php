@@ -284,7 +284,7 @@ class IndexController extends pm_Controller_Action
         if ($r['error'] !== null) {
             $this->_status->addMessage('error', $r['error']);
         } else {
-            $this->_status->addMessage('info', $this->lmsg('confirmRecorded'));
+            $this->_status->addMessage('info', $this->lmsg($item === 'quiet' ? 'quietConfirmed' : 'confirmRecorded'));
         }
         $this->_redirect('index/domain?' . http_build_query(['domain' => $domain]));
     }

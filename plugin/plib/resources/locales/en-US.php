@@ -87,6 +87,7 @@ $messages = [
     'cl_6' => 'TTL restored; done',
     'stPending' => 'pending',
     'stWaiting' => 'waiting until %%time%%',
+    'stWaitingYou' => 'waits for your confirmation',
     'stDone' => 'done at %%time%%',
     'stFailed' => 'failed: %%reason%%',
     'stConfirmed' => 'confirmed',

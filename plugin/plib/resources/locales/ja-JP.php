@@ -87,6 +87,7 @@ $messages = [
     'cl_6' => 'TTL を戻して完了',
     'stPending' => '未実施',
     'stWaiting' => '%%time%% まで待機',
+    'stWaitingYou' => 'あなたの確認を待っています',
     'stDone' => '%%time%% に完了',
     'stFailed' => '失敗: %%reason%%',
     'stConfirmed' => '確認済み',
