@@ -469,6 +469,26 @@ def t_1_plan_preflight(w):
     check(has_note(ns, "warn", "DKIM", "does not parse") or
           has_note(ns, "warn", "DKIM", "base64"), "bad DKIM key warned", ns)
     check(has_note(ns, "warn", "SPF", "fail"), "SPF fail warned", ns)
+    # step 3's advice: the old MX (--relay-reject) answers 554 for a domain
+    # it does not serve, as it will for this one once its mail is off
+    _, ns = notes(r, DOM)
+    check(has_note(ns, "warn", "step 3: the old server %s answers 554 " % OLD,
+                   "a bounce", "make it 4xx: smtpd_relay_restrictions",
+                   "defer_unauth_destination"), "plan: 5xx, and how to 4xx",
+          ns)
+    # the same old server with Postfix 3.x's default policy: 454, a retry
+    check(mailbed("relay-policy", "--dir", w.oldbed, "defer"),
+          "relay-policy defer (mailbed.log)")
+    try:
+        r = w.mc("plan", DOM)
+        _, ns = notes(r, DOM)
+        check(has_note(ns, "pass", "step 3: the old server %s answers 454 "
+                       % OLD, "retry") and
+              not has_note(ns, "warn", "step 3:"), "plan: 4xx, no advice",
+              ns)
+    finally:
+        check(mailbed("relay-policy", "--dir", w.oldbed, "reject"),
+              "relay-policy reject again (mailbed.log)")
 
 
 def t_2_emulator_mail_disable_reconfigures_postfix(w):
