@@ -1,7 +1,8 @@
 #!/bin/sh
 # Run the test suites and end with one line: "N passed, N failed, N skipped".
 # usage: tests/run.sh [--sanitize] [selftest] [arch] [unit] [conformance] [emulator]
-#                    [system] [cutover] [ownership] [parentbed] [browser] [package]
+#                    [system] [cutover] [ownership] [parentbed] [delegation]
+#                    [browser] [package]
 #                    [continuity] [portable] [continuity-real]
 # With no suite named, all of them run but continuity-real (about 22 min,
 # make test-continuity-real).
@@ -157,7 +158,7 @@ if [ "${1:-}" = "--sanitize" ]; then
 	bindir=build/san
 	shift
 fi
-suites="${*:-selftest arch unit conformance emulator system cutover ownership parentbed continuity package browser portable}"
+suites="${*:-selftest arch unit conformance emulator system cutover ownership parentbed delegation continuity package browser portable}"
 mkdir -p tests/out
 PLESK_XSD_DIR=${PLESK_XSD_DIR:-$(cd .. && pwd)/shared/plesk-xsd}
 export PLESK_XSD_DIR
@@ -192,6 +193,10 @@ suite_cmd() {	# suite
 	parentbed)
 		# the loopback DNS root and parent servers (issue 15's bed)
 		echo "/usr/bin/python3 tests/system/parentbed_test.py" ;;
+	delegation)
+		# runbook 5 checked at the parent (issue 15): the emulator,
+		# the mail bed and the parent bed, a delegation that moves
+		echo "/usr/bin/python3 tests/system/delegation.py" ;;
 	package)
 		echo "/usr/bin/python3 tests/package/check.py" ;;
 	continuity)

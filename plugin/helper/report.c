@@ -8,6 +8,7 @@
 #include "gate.h"
 #include "json.h"
 #include "mailbox.h"
+#include "registrar.h"
 #include "report.h"
 #include "runbook.h"
 
@@ -67,6 +68,8 @@ text_one(const struct engine *e, const struct dom *d)
 		fmt_time(t, t1, sizeof(t1));
 		printf("  [%c] %-28s %s\n", t ? 'x' : ' ', runbook[k].label,
 		    t ? t1 : "");
+		if (k == STEP_FINISH)
+			registrar_text(d);
 	}
 	if (reports_only(e) && d->j != NULL)
 		text_residual(d);
@@ -214,6 +217,7 @@ json_one(const struct engine *e, const struct dom *d, struct json *j)
 		json_quiet(e, d, j);
 		json_residual(d, j);
 	}
+	registrar_json(d, j);
 	json_lists(e, d, j);
 	json_obj_close(j);
 }
