@@ -25,7 +25,7 @@ static int	mail_was_on(const struct dom *);
 
 /*
  * The rows: { id, label, mark, state, waiting, unknown, gate, applies,
- * act, check, undo, needs, flags, quiet } (runbook.h). Rows without a
+ * act, check, undo, needs, flags, quiet, why } (runbook.h). Rows without a
  * label (plan, rollback) are not on the checklist.
  */
 const struct step runbook[STEP__MAX] = {
@@ -52,7 +52,7 @@ const struct step runbook[STEP__MAX] = {
 	    gate_disable, mail_was_on, disable_act, disable_check,
 	    disable_undo,
 	    STEP__MAX, STEP_PANEL | STEP_MIGRATE | STEP_QUIET | STEP_STARTED,
-	    NULL },
+	    NULL, disable_why },
 	[STEP_VERIFY] = { STEP_VERIFY, "4 verified", JK_VERIFY_DONE,
 	    "verified", "not verified yet", NULL,
 	    NULL, NULL, NULL, verify_check, NULL,
@@ -231,6 +231,7 @@ static void
 status(struct engine *e, struct dom *d)
 {
 	const struct step *s;
+	char why[400];
 	unsigned k;
 	time_t g;
 
@@ -252,8 +253,11 @@ status(struct engine *e, struct dom *d)
 		    (s->applies != NULL && !s->applies(d)))
 			continue;
 		g = s->gate != NULL ? s->gate(e, d) : 0;
-		dom_wait(d, s->id, g > 0 ? g : 0, "%s", g < 0 && s->unknown ?
-		    s->unknown : s->waiting);
+		why[0] = '\0';
+		if (s->why != NULL)
+			s->why(e, d, why, sizeof(why));
+		dom_wait(d, s->id, g > 0 ? g : 0, "%s", why[0] ? why :
+		    g < 0 && s->unknown ? s->unknown : s->waiting);
 		return;
 	}
 }
