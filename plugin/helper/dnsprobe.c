@@ -177,6 +177,7 @@ query_start(struct probe *p, size_t qi, struct mc_err *err)
 	struct target *t = &p->tg[qi];
 	struct slot *s;
 	ldns_rdf *qname = NULL;
+	uint8_t *w;
 	size_t si;
 	uint16_t id;
 	int tries = 0;
@@ -221,6 +222,10 @@ query_start(struct probe *p, size_t qi, struct mc_err *err)
 		p->freel[p->nfree++] = si;
 		return mc_err_set(err, MC_E_NOMEM, "dnsprobe: out of memory");
 	}
+	/* ldns hands over its 64 KiB buffer: keep what the message needs
+	   (a question is kept while in flight, for its retries) */
+	if ((w = realloc(s->wire, s->wirelen)) != NULL)
+		s->wire = w;
 	dnsslot_hash_add(p, si);
 	udp_send(p, si);
 	return MC_OK;
