@@ -25,7 +25,7 @@ and applied (it had reached the panel). The faults:
   http500   HTTP 500 for MATCH (nothing applied)
   sys1014   <system> 1014 for MATCH (nothing applied)
   sys1017   <system> 1017 for MATCH (nothing applied)
-  slow      MATCH answered after the configured `timeout` (3 s) ran out
+  slow      MATCH answered after the configured `timeout` (5 s) ran out
   tls       at MATCH the connection is reset and the panel's TLS is
             replaced by a listener that talks garbage (handshakes fail)
   dns-p     from MATCH on, the primary name server answers nothing
@@ -208,7 +208,7 @@ switch_timeout = %d
 sync_timeout = %d
 dns_timeout = 300
 mail_cafile = %s
-""" % (url, self.key, self.sim.pin, 3 if name == "slow" else 60,
+""" % (url, self.key, self.sim.pin, 5 if name == "slow" else 60,
                 100 if plain else 2, NEW, P, dns_port, state or self.state,
                 60 if plain else 4, 60 if plain else 6,
                 os.path.join(self.mail, "ca.pem")))
