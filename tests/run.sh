@@ -2,7 +2,7 @@
 # Run the test suites and end with one line: "N passed, N failed, N skipped".
 # usage: tests/run.sh [--sanitize] [selftest] [arch] [unit] [conformance] [emulator]
 #                    [system] [cutover] [ownership] [parentbed] [browser] [package]
-#                    [continuity] [portable] [continuity-real]
+#                    [continuity] [portable] [faults] [fuzz] [continuity-real]
 # With no suite named, all of them run but continuity-real (about 22 min,
 # make test-continuity-real).
 # A suite fails when: its result line counts failures, it has no result line,
@@ -151,7 +151,7 @@ if [ "${1:-}" = "--sanitize" ]; then
 	bindir=build/san
 	shift
 fi
-suites="${*:-selftest arch unit conformance emulator system cutover ownership parentbed continuity package browser portable}"
+suites="${*:-selftest arch unit conformance emulator system cutover ownership parentbed continuity package browser portable faults fuzz}"
 mkdir -p tests/out
 PLESK_XSD_DIR=${PLESK_XSD_DIR:-$(cd .. && pwd)/shared/plesk-xsd}
 export PLESK_XSD_DIR
@@ -212,6 +212,18 @@ for suite in $suites; do
 	portable)
 		# the packaged (static) helper in a Debian 11 root (issue 10)
 		run_script portable /usr/bin/python3 tests/portable/run.py
+		;;
+	faults)
+		# the fault matrix (issue 11): every panel-changing step under
+		# every fault, then again without it; prints "faults: N cases,
+		# N consistent, N inconsistent"
+		run_script faults /usr/bin/python3 tests/system/faults.py
+		;;
+	fuzz)
+		# the libFuzzer harnesses (make fuzz-bins), FUZZ_S s each
+		# (default 20), regression inputs replayed; prints "fuzz: N
+		# targets, N execs, N crashes"
+		run_script fuzz /usr/bin/python3 tests/fuzz/run.py
 		;;
 	continuity-real)
 		# the production minimums: lowered TTL 60 s, min_wait 900 s
