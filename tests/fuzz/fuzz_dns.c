@@ -1,10 +1,10 @@
 /*
  * fuzz_dns.c -- the DNS answer handling of the helper's own resolver.
  *
- * Drives reply_check() (is this datagram the answer to our query: id,
- * QR, opcode, question; TC) and answer_take() (CNAME chain, the answers
- * of the asked type as text, TTL, SOA serial) -- both static in
- * plugin/helper/dnsprobe.c, included here -- then dnsq_clear().
+ * Drives dnsslot_reply() (plugin/helper/dnsslot.c: is this datagram the
+ * answer to our query: id, QR, opcode, question; TC) and dnsq_take()
+ * (plugin/helper/dnsq.c: CNAME chain, the answers of the asked type as
+ * text, TTL, SOA serial), then dnsq_clear().
  *
  * Input: 1 byte flags: bit 0 TCP (no TC fallback), bit 1 NOTIFY instead
  *        of QUERY, bit 2 ask a fixed question (example.com, type from
@@ -14,7 +14,11 @@
  */
 #include "fuzz.h"
 
-#include "../../plugin/helper/dnsprobe.c"
+#include <stdio.h>
+#include <string.h>
+
+#include "dnsq.h"
+#include "dnsslot.h"
 
 static const int fuzz_types[16] = {
 	LDNS_RR_TYPE_A, LDNS_RR_TYPE_AAAA, LDNS_RR_TYPE_SOA, LDNS_RR_TYPE_NS,
@@ -65,13 +69,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (s.query == NULL)
 		return 0;
 	ldns_pkt_set_id(s.query, s.id);
-	switch (reply_check(&p, &s, data, size, f & 1, &pkt)) {
-	case V_OK:
-		(void)answer_take(&p, &s, pkt, f & 1);
+	switch (dnsslot_reply(&p, &s, data, size, f & 1, &pkt)) {
+	case DNSSLOT_OK:
+		(void)dnsq_take(&q, s.query, pkt, f & 1);
 		ldns_pkt_free(pkt);
 		break;
-	case V_TC:
-	case V_BAD:
+	case DNSSLOT_TC:
+	case DNSSLOT_BAD:
 		break;
 	}
 	dnsq_clear(&q);

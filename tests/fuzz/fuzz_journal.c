@@ -40,7 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct journal *j = NULL, *k = NULL;
 	struct mc_err err;
-	char domain[DOMAIN_BUF], *buf, *out = NULL;
+	char domain[JOURNAL_NAME_MAX], *buf, *out = NULL;
 	size_t len, olen = 0, i;
 	uint8_t mode;
 

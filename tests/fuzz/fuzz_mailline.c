@@ -2,10 +2,10 @@
  * fuzz_mailline.c -- the SMTP / IMAP / POP3 line reader of the mail
  * probes.
  *
- * Drives conn_fill() and conn_line() (plaintext, over a socket pair the
- * input was written into) and smtp_reply() (multi-line replies, codes,
- * the STARTTLS keyword) and bytes_printable() -- all static in
- * plugin/helper/mailprobe.c, included here.
+ * Drives mailconn_line() (plaintext, over a socket pair the input was
+ * written into; the buffer fill inside it), mailconn_reply() (multi-line
+ * SMTP replies, codes, the STARTTLS keyword) and mailconn_printable() --
+ * plugin/helper/mailconn.c.
  *
  * Input: 1 byte mode (mod 3): 0 SMTP replies (smtp_reply until an
  * error), 1 IMAP lines, 2 POP3 lines (conn_line until an error, with the
@@ -15,7 +15,10 @@
 
 #include <sys/socket.h>
 
-#include "../../plugin/helper/mailprobe.c"
+#include <stdio.h>
+#include <unistd.h>
+
+#include "mailconn.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -40,21 +43,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(sv[1]);	/* then EOF: every read expects an answer */
 	memset(&c, 0, sizeof(c));
 	c.fd = sv[0];
-	c.deadline = now_ms() + 2000;
+	c.deadline = mailconn_now() + 2000;
 	snprintf(c.where, sizeof(c.where), "fuzz");
 	switch (mode % 3) {
 	case 0:
 		c.line_max = SMTP_LINE_MAX;
 		for (i = 0; i < 1000; i++)
-			if (smtp_reply(&c, &r) != MC_OK)
+			if (mailconn_reply(&c, &r) != MC_OK)
 				break;
 		break;
 	default:
 		c.line_max = mode % 3 == 1 ? IMAP_LINE_MAX : POP3_LINE_MAX;
 		for (i = 0; i < 1000; i++) {
-			if (conn_line(&c, line, c.line_max + 1, &len) != MC_OK)
+			if (mailconn_line(&c, line, c.line_max + 1, &len) != MC_OK)
 				break;
-			bytes_printable(pr, sizeof(pr), line, len);
+			mailconn_printable(pr, sizeof(pr), line, len);
 		}
 		break;
 	}

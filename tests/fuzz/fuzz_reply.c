@@ -3,7 +3,7 @@
  *
  * Drives batch_take_reply() (xmlrpc/batch.c), hence response_stream()
  * (xmlrpc/response.c) and op_take() with every take_* reader
- * (xmlrpc/op.c), for a batch described by the input's header; and
+ * (xmlrpc/op_take.c), for a batch described by the input's header; and
  * response_parse() on the same reply. Links build/fuzz/libmcxmlrpc.a.
  *
  * Input: 1 byte  nops (low 3 bits + 1) | 0x80: want version 1.6.9.1

@@ -1,17 +1,15 @@
 /*
  * fuzz_settings.c -- the settings page's JSON (mailcutover settings set).
  *
- * Drives settings_parse_json() (plugin/helper/settings.c, included with
- * the files it needs, as tests/unit/test_settings.c does); when the JSON
- * is accepted, settings_merge() into a fixed configuration (ini_parse,
- * the merge's value checks, ini_render and config_parse), all in memory.
+ * Drives settings_parse_json() (plugin/helper/settings_in.c); when the
+ * JSON is accepted, settings_merge() (settings_in.c) into a fixed
+ * configuration (ini_parse, the merge's value checks, ini_render and
+ * config_parse), all in memory. Links build/fuzz/libmchelper.a.
  */
 #include "fuzz.h"
 
-#include "../../plugin/helper/audit.c"
-#include "../../plugin/helper/config.c"
-#include "../../plugin/helper/json.c"
-#include "../../plugin/helper/settings.c"
+#include "ini.h"
+#include "settings_in.h"
 
 #define BASE "[source]\nurl = https://old.example.com:8443\n" \
 	"secret_file = /etc/mailcutover/source.key\n" \

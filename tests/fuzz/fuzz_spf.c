@@ -1,12 +1,14 @@
 /*
  * fuzz_spf.c -- the SPF evaluation of `plan` (RFC 7208 without macros).
  *
- * Drives spf_new_ip() -> spf_check() -> spf_eval() (with ip_in,
- * spf_split, spf_addr_match, switched_name) -- static in
- * plugin/helper/plan.c, included here. Its DNS questions (ask() ->
- * dnsprobe_run) are answered from the input instead of the network: the
- * harness renames dnsprobe_run for plan.c only. Links the helper's other
- * objects (build/fuzz/libmchelper.a) and libmcxmlrpc.a.
+ * Drives plan_spf() (plugin/helper/plan_spf.c) -> spf_check() and its
+ * static spf_eval(), ip_in(), spf_split(), spf_addr_match() and the
+ * switched names (plugin/helper/spf.c, included here), once as DNS is
+ * now and once with the switched names on the new IP. Its DNS questions
+ * (dnsask_one() -> dnsprobe_run) are answered from the input instead of
+ * the network: the harness renames dnsprobe_run for dnsask.c only
+ * (included here). Links the helper's other objects
+ * (build/fuzz/libmchelper.a) and libmcxmlrpc.a.
  *
  * Input (text): line 1 the new IP; line 2 the domain; every further
  * line "NAME TYPE DATA" (TYPE A, AAAA, MX, TXT; DATA as dnsprobe gives
@@ -24,8 +26,13 @@ static enum mc_result fuzz_dns_answer(struct dnsq *, size_t,
     const struct dnsprobe_opts *, struct mc_err *);
 
 #define dnsprobe_run fuzz_dns_answer
-#include "../../plugin/helper/plan.c"
+#include "../../plugin/helper/dnsask.c"
 #undef dnsprobe_run
+#include "../../plugin/helper/spf.c"
+
+#include "dom.h"
+#include "engine.h"
+#include "plan_spf.h"
 
 static char *zone_text;	/* the input's records, one per line */
 
@@ -111,7 +118,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cutover_conf cc;
 	struct config conf;
 	struct engine e;
-	struct dnsctx c;
+	struct dnsask c;
 	struct dom d;
 	char *text, *ip, *dom, *nl;
 
@@ -140,7 +147,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.how = "fuzz";
 	snprintf(d.name, sizeof(d.name), "%s", dom);
 	snprintf(d.zone, sizeof(d.zone), "%s", dom);
-	spf_new_ip(&e, &c, &d, ip);
+	plan_spf(&e, &c, &d, ip);
 	free(d.notes);
 out:
 	free(text);
