@@ -214,6 +214,31 @@ question_eq(const struct slot *s, const ldns_rr *rr)
 }
 
 /*
+ * Parse a reply without its additional section: nothing here reads it
+ * (glue, OPT, TSIG), and libldns leaks when a reply carries two TSIG
+ * records there (ldns_wire2pkt -> ldns_pkt_set_tsig replaces the first
+ * without freeing it; tests/fuzz/regress/dns/leak-two-tsig-records). A
+ * copy with ARCOUNT zeroed is parsed; the bytes after the authority
+ * section are then never looked at.
+ */
+static ldns_status
+parse_no_additional(ldns_pkt **pkt, const uint8_t *buf, size_t len)
+{
+	uint8_t *copy;
+	ldns_status st;
+
+	if (len < LDNS_HEADER_SIZE)
+		return LDNS_STATUS_PACKET_OVERFLOW;
+	if ((copy = malloc(len)) == NULL)
+		return LDNS_STATUS_MEM_ERR;
+	memcpy(copy, buf, len);
+	copy[10] = copy[11] = 0;	/* ARCOUNT, RFC 1035 4.1.1 */
+	st = ldns_wire2pkt(pkt, copy, len);
+	free(copy);
+	return st;
+}
+
+/*
  * Check a reply to slot s: QR set, our id and opcode, our question
  * echoed (a NOTIFY answer may leave the question out). DNSSLOT_OK hands the
  * parsed packet to *out; DNSSLOT_TC asks for TCP.
@@ -232,7 +257,7 @@ dnsslot_reply(const struct probe *p, const struct slot *s, const uint8_t *buf,
 	if (len < LDNS_HEADER_SIZE || LDNS_ID_WIRE(buf) != s->id ||
 	    !LDNS_QR_WIRE(buf) || (int)LDNS_OPCODE_WIRE(buf) != p->opcode)
 		return DNSSLOT_BAD;
-	if (ldns_wire2pkt(&pkt, buf, len) != LDNS_STATUS_OK) {
+	if (parse_no_additional(&pkt, buf, len) != LDNS_STATUS_OK) {
 		/*
 		 * A truncated answer may end inside a record. Then only the
 		 * question can be read, and it must still be ours.
