@@ -16,6 +16,11 @@
 
 #define AUDIT_FILE	"audit.log"
 
+/* write(2), replaceable by a test that #includes this file (ENOSPC) */
+#ifndef AUDIT_WRITE
+#define AUDIT_WRITE	write
+#endif
+
 /*
  * Length of the valid, printable UTF-8 sequence at s (n bytes left), or 0
  * if s does not start one. C1 controls (U+0080..U+009F) count as invalid.
@@ -145,7 +150,7 @@ line_write(int fd, const char *path, const char *line, size_t len,
 	ssize_t w;
 
 	do
-		w = write(fd, line, len);
+		w = AUDIT_WRITE(fd, line, len);
 	while (w == -1 && errno == EINTR);
 	if (w == -1)
 		return mc_err_set(err, MC_E_IO, "%s: write: %s", path,
