@@ -11,9 +11,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from simlib import (KEY, OUT, PASSWORD, ROOT, XSD_DIR, Runner, Sim,  # noqa: E402
-                    check, dig, helper, soa_serial, wait_for, write_config,
-                    write_secret)
+from simlib import (HELPER, KEY, OUT, PASSWORD, ROOT, XSD_DIR,  # noqa: E402
+                    Result, Runner, Sim, check, dig, helper, soa_serial,
+                    wait_for, write_config, write_secret)
 
 FIXTURE = os.path.join(ROOT, "tests", "fixtures", "system.json")
 OLD, NEW = "127.0.2.10", "127.0.3.20"
@@ -302,6 +302,55 @@ def t_fault_drop_after_no_resend(env):
     check(len(added) == 1, "applied exactly once", before, after)
     r = helper(env.conf, "raw", "del-rec", str(added[0]["id"]))
     check(r.rc == 0, "cleanup", r)
+
+
+def reconnect_case(env, mode):
+    """The answer is lost on a kept-alive connection after the packet
+    left; libcurl reconnects by itself and that connection is refused
+    (mode "refuse") or its TLS handshake fails ("garbage"). The panel
+    had the packet: the outcome is unknown, never a definite failure."""
+    from faultlib import PanelProxy
+    sim = env.sim
+    proxy = PanelProxy(("127.0.2.12", 8443), ("127.0.2.10", 8443))
+    conf = write_config(os.path.join(env.d, "proxy-%s.conf" % mode), sim,
+                        url="https://127.0.2.12:8443", secret_file=env.key)
+    try:
+        before = find(records(env, 1), "lists.example.com")
+        sim.fault(kind="hold", match="dns.add_rec", count=1, delay_s=60)
+        p = subprocess.Popen([HELPER, "--config", conf, "--json", "raw",
+                              "add-rec", "1", "A", "lists", NEW],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        held = wait_for(lambda: sim.ctl("GET", "/__sim/held")["held"], 30,
+                        0.05)
+        check(held and "dns.add_rec" in held[0]["ops"], "request held",
+              held)
+        proxy.set_mode(mode)
+        check(proxy.reset_all() == 1, "the kept-alive connection reset")
+        rel = sim.ctl("POST", "/__sim/fault/release", {"timeout_s": 30})
+        check(rel["applied"] == 1, "the held packet was applied", rel)
+        out, err = p.communicate(timeout=60)
+        r = Result(p.returncode, out, err)
+    finally:
+        sim.ctl("POST", "/__sim/fault/clear")
+        proxy.stop()
+    check(r.rc == 1 and r.json, "failed with a JSON answer", r)
+    check(r.json.get("error_kind") == "answer lost, outcome unknown",
+          "the outcome is unknown, not a definite failure", r)
+    check(r.json.get("maybe_applied") is True, "maybe applied", r)
+    after = find(records(env, 1), "lists.example.com")
+    added = [x for x in after if x["value"] == NEW]
+    check(len(added) == 1, "applied exactly once", before, after)
+    r = helper(env.conf, "raw", "del-rec", str(added[0]["id"]))
+    check(r.rc == 0, "cleanup", r)
+
+
+def t_fault_reconnect_refused(env):
+    reconnect_case(env, "refuse")
+
+
+def t_fault_reconnect_tls(env):
+    reconnect_case(env, "garbage")
 
 
 def t_fault_truncated(env):
