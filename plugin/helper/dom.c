@@ -260,8 +260,13 @@ dom_audit(struct engine *e, struct dom *d, const char *step,
 	const char *actor = getenv("MAILCUTOVER_ACTOR");
 
 	if (audit_append(e->cc->state_dir, d->name, step, old_value,
-	    new_value, result, actor != NULL ? actor : "cli", &err) != MC_OK)
+	    new_value, result, actor != NULL ? actor : "cli", &err) != MC_OK) {
+		/* never silent: on stderr and in the domain's notes */
 		fprintf(stderr, "mailcutover: %s\n", err.msg);
+		dom_note(d, NOTE_WARN, "audit log: %s (%s %s -> %s %s not "
+		    "logged)", err.msg, step, old_value ? old_value : "-",
+		    new_value ? new_value : "-", result);
+	}
 }
 
 /* ---- what the journal and the panel say ---- */
