@@ -68,6 +68,11 @@ config_read(const char *config_path, struct ini *ini, int check,
 			    config_path, strerror(errno));
 		return 0;
 	}
+	/* a config someone else could have written is not shown either */
+	if (config_trusted(config_path, fileno(f), err) != MC_OK) {
+		fclose(f);
+		return 1;
+	}
 	if ((text = calloc(1, SETTINGS_MAX_CONFIG + 1)) != NULL)
 		(void)fread(text, 1, SETTINGS_MAX_CONFIG, f);
 	fclose(f);
@@ -237,6 +242,26 @@ set_report(const char *config_path, enum mc_result r, const char *msg,
 		printf("settings saved to %s\n", config_path);
 }
 
+/*
+ * settings set writes as root: only the default config, in a directory
+ * that is root's alone (the secret goes beside it: settings_merge).
+ */
+static enum mc_result
+set_where(const char *config_path, struct mc_err *err)
+{
+	char *dir;
+	enum mc_result r;
+
+	if (strcmp(config_path, CONFIG_DEFAULT_PATH) != 0)
+		return mc_err_set(err, MC_E_CONFIG, "settings set writes only "
+		    "%s, not %s", CONFIG_DEFAULT_PATH, config_path);
+	if ((dir = strdup(config_path)) == NULL)
+		return mc_err_set(err, MC_E_NOMEM, "out of memory");
+	r = config_dir_trusted(dirname(dir), err);
+	free(dir);
+	return r;
+}
+
 static enum exit_code
 settings_set(const char *config_path, int json)
 {
@@ -247,7 +272,9 @@ settings_set(const char *config_path, int json)
 	enum mc_result r;
 
 	memset(&ini, 0, sizeof(ini));
-	if ((r = request_read(&in, &err)) == MC_OK) {
+	memset(&in, 0, sizeof(in));
+	if ((r = set_where(config_path, &err)) == MC_OK &&
+	    (r = request_read(&in, &err)) == MC_OK) {
 		config_read(config_path, &ini, 0, &err);
 		r = err.code;
 	}

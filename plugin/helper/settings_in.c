@@ -351,8 +351,22 @@ set_values(struct ini *ini, const struct settings_in *in, struct mc_err *err)
 	return MC_OK;
 }
 
+/* is file a plain name in the directory of config ("/d/x" beside
+ * "/d/c.conf")? */
+static int
+beside(const char *file, const char *config)
+{
+	const char *fs = strrchr(file, '/'), *cs = strrchr(config, '/');
+
+	return fs != NULL && cs != NULL && fs - file == cs - config &&
+	    strncmp(file, config, (size_t)(fs - file)) == 0 &&
+	    fs[1] != '\0' && strcmp(fs + 1, ".") != 0 &&
+	    strcmp(fs + 1, "..") != 0 && strcmp(fs + 1, cs + 1) != 0;
+}
+
 /* a new secret goes to the file the config names (or a default beside
- * the config); *path gets it (malloc'd) */
+ * the config), which must be in the config's directory; *path gets it
+ * (malloc'd) */
 static enum mc_result
 secret_file(struct ini *ini, const char *config_path, char **path,
     struct mc_err *err)
@@ -380,6 +394,10 @@ secret_file(struct ini *ini, const char *config_path, char **path,
 			return r;
 		sf = ini_get(ini, "source", "secret_file");
 	}
+	if (!beside(sf, config_path))
+		return mc_err_set(err, MC_E_CONFIG, "secret_file %.200s: a new "
+		    "secret is written only into the config's own directory; "
+		    "refused", sf);
 	if ((*path = strdup(sf)) == NULL)
 		return mc_err_set(err, MC_E_NOMEM, "out of memory");
 	return MC_OK;

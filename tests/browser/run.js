@@ -109,9 +109,11 @@ function setup() {
   started.push(() => spawnSync(MAILBED, ['down', '--dir', maildir], { timeout: 60000 }));
   const mail = mr.status === 0;
 
-  const conf = path.join(OUT, 'etc', 'mailcutover.conf');
-  fs.mkdirSync(path.dirname(conf), { mode: 0o700 });
-  const secret = path.join(OUT, 'etc', 'source.secret');
+  // `settings set` writes only the default config (issue 11): this run has
+  // a private tmpfs there (mount namespace, see the end of this file)
+  const conf = path.join(ETC, 'mailcutover.conf');
+  check(fs.readdirSync(ETC).length === 0, 'a private, empty ' + ETC);
+  const secret = path.join(ETC, 'source.secret');
   fs.writeFileSync(secret, KEY + '\n', { mode: 0o600 });
   fs.writeFileSync(conf, `[source]\nurl = https://${PANEL}\nsecret_file = ${secret}\npin = ${pin}\n` +
     `[cutover]\nnew_ip = ${NEW}\nprimary_dns = ${P}\nstate_dir = ${path.join(OUT, 'state')}\n` +
@@ -663,4 +665,19 @@ async function main() {
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);
 }
-main();
+/*
+ * The helper's settings page writes only /etc/mailcutover/mailcutover.conf:
+ * run in a mount namespace of its own with an empty tmpfs there, so a real
+ * config on this machine is never seen nor touched.
+ */
+const ETC = '/etc/mailcutover';
+if (process.env.MC_BROWSER_PRIVATE_ETC !== '1') {
+  const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c',
+    `mkdir -p ${ETC} && mount -t tmpfs -o mode=0700,size=4m mc-browser-etc ${ETC} && exec "$0" "$@"`,
+    process.execPath, __filename, ...process.argv.slice(2)],
+  { stdio: 'inherit', env: Object.assign({}, process.env, { MC_BROWSER_PRIVATE_ETC: '1' }) });
+  if (r.status !== 0 && r.status !== 1) console.log(`FAIL - setup: unshare -m for a private ${ETC}: ${r.error || r.status}\n0 passed, 1 failed`);
+  process.exit(r.status === null ? 1 : r.status);
+} else {
+  main();
+}

@@ -481,6 +481,103 @@ def t_bad_config(env):
     check(r.rc == 2 and "nonexistent.conf" in r.err, "missing config", r)
 
 
+def t_config_trust(env):
+    """issue 11: the root helper acts on a config only when root alone
+    could have written it and every directory above it (a root-owned
+    sticky directory such as /tmp counts as safe); else exit 2 naming
+    the file or the directory."""
+    base = setup_dir("trust")
+    os.chmod(base, 0o755)
+
+    def conf_in(d, name="c.conf", mode=0o600):
+        os.makedirs(d, exist_ok=True)
+        p = write_config(os.path.join(d, name), env.sim,
+                         secret_file=env.key)
+        os.chmod(p, mode)
+        return p
+
+    good = conf_in(os.path.join(base, "good"))
+    r = helper(good, "servers")
+    check(r.rc == 0, "a root-only config is used", r)
+    bad = []
+    p = conf_in(os.path.join(base, "gw"), mode=0o620)
+    bad.append((p, p, "writable by group or others"))
+    p = conf_in(os.path.join(base, "ow"), mode=0o606)
+    bad.append((p, p, "writable by group or others"))
+    p = conf_in(os.path.join(base, "other"))
+    os.chown(p, 65534, 65534)
+    bad.append((p, p, "owned by another user"))
+    d = os.path.join(base, "opendir")
+    p = conf_in(d)
+    os.chmod(d, 0o777)
+    bad.append((p, d, "writable by group or others"))
+    d = os.path.join(base, "grpdir")
+    p = conf_in(os.path.join(d, "deeper"))
+    os.chmod(d, 0o775)
+    bad.append((p, d, "writable by group or others"))
+    d = os.path.join(base, "nobodys")
+    p = conf_in(d)
+    os.chown(d, 65534, 65534)
+    bad.append((p, d, "owned by another user"))
+    d = os.path.join(base, "stickynotroot")
+    p = conf_in(d)
+    os.chmod(d, 0o1777)
+    os.chown(d, 65534, 65534)
+    bad.append((p, d, "owned by another user"))
+    for conf, named, why in bad:
+        for args in (("servers",), ("settings", "get")):
+            r = helper(conf, *args)
+            check(r.rc == 2, "refused with exit 2", conf, args, r)
+            text = r.err + r.out
+            check(named in text and why in text, "names it and why",
+                  named, why, text)
+            check("127.0.2.10" not in r.out, "nothing of it shown", r.out)
+    # a root-owned sticky directory (like /tmp) is safe
+    d = os.path.join(base, "sticky")
+    p = conf_in(os.path.join(d, "mine"))
+    os.chmod(d, 0o1777)
+    r = helper(p, "servers")
+    check(r.rc == 0, "a config below a root-owned sticky directory", r)
+    # a symlink in a world-writable directory to a good config: the
+    # directories of the file itself are what count
+    d = os.path.join(base, "opendir2")
+    os.makedirs(d)
+    os.symlink(p, os.path.join(d, "link.conf"))
+    os.chmod(d, 0o777)
+    r = helper(os.path.join(d, "link.conf"), "servers")
+    check(r.rc == 0, "the file reached through a link is checked", r)
+
+
+def t_settings_limits(env):
+    """issue 11: settings set writes only the default config (and its
+    secret beside it); settings get shows only a config's own keys."""
+    d = setup_dir("settings-limits")
+    os.chmod(d, 0o700)
+    victim = os.path.join(d, "authorized_keys")
+    with open(victim, "w") as f:
+        f.write("ssh-ed25519 AAAAoriginal root@host\n")
+    conf = write_config(os.path.join(d, "c.conf"), env.sim,
+                        secret_file=victim)
+    before = open(conf).read()
+    r = helper(conf, "settings", "set",
+               stdin='{"secret": "ssh-ed25519 AAAAattacker x"}')
+    check(r.rc == 2, "settings set with another --config: exit 2", r)
+    check("writes only /etc/mailcutover/mailcutover.conf" in r.out + r.err,
+          "says which file it writes", r)
+    check(open(victim).read() == "ssh-ed25519 AAAAoriginal root@host\n",
+          "the file named as secret_file unchanged")
+    check(open(conf).read() == before, "the config unchanged")
+    # a root-only file that is not a config: not one of its lines shown
+    shadow = os.path.join(d, "shadow")
+    with open(shadow, "w") as f:
+        f.write("root:$y$j9T$HASHSECRETHASH:19000:0:99999:7:::\n"
+                "[source]\nTOKEN=abcSECRETdef\n")
+    os.chmod(shadow, 0o640)
+    r = helper(shadow, "settings", "get")
+    check(r.rc == 2, "not a config: exit 2", r)
+    check("SECRET" not in r.out + r.err, "no line of it shown", r)
+
+
 def t_replies_validate(env):
     xsd = os.path.join(XSD_DIR, "agent_output.xsd")
     check(os.path.exists(xsd), "the Plesk XSDs are required", xsd)

@@ -179,6 +179,47 @@ test_merge_ok(void **state)
 	free(secret);
 }
 
+/* issue 11: a new secret is written only beside the config; a line that
+ * is not the config's own is never echoed */
+static void
+test_secret_beside_config(void **state)
+{
+	static const char *const elsewhere[] = {
+		"/root/.ssh/authorized_keys", "/etc/mailcutover/sub/x.key",
+		"/etc/mailcutover/", "/etc/mailcutover/..",
+		"/etc/mailcutover/mailcutover.conf", "/etc/mailcutoverx/k",
+		"/etc/x.key",
+	};
+	struct mc_err err;
+	struct ini ini;
+	char *text = NULL, *secret = NULL, base[300];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(elsewhere) / sizeof(elsewhere[0]); i++) {
+		snprintf(base, sizeof(base), "[source]\nurl = https://a.example"
+		    "\nsecret_file = %s\n", elsewhere[i]);
+		assert_int_equal(merge(base, "{\"secret\":\"ssh-ed25519 AAA\"}",
+		    &text, &secret, &err), MC_E_CONFIG);
+		assert_contains(err.msg, "config's own directory");
+		assert_null(text);
+		assert_null(secret);
+	}
+	/* a file that is not a config: its lines are not shown */
+	mc_err_clear(&err);
+	assert_int_equal(ini_parse("root:$y$j9T$SECRETHASH:19000:0:::\n", &ini,
+	    &err), MC_E_CONFIG);
+	assert_null(strstr(err.msg, "SECRETHASH"));
+	assert_contains(err.msg, "line 1");
+	mc_err_clear(&err);
+	assert_int_equal(ini_parse("[source]\nSECRETHASH\n", &ini, &err),
+	    MC_E_CONFIG);
+	assert_null(strstr(err.msg, "SECRETHASH"));
+	mc_err_clear(&err);
+	assert_int_equal(ini_parse("[SECRETHASH\n", &ini, &err), MC_E_CONFIG);
+	assert_null(strstr(err.msg, "SECRETHASH"));
+}
+
 static void
 test_merge_refused(void **state)
 {
@@ -263,6 +304,7 @@ main(void)
 		cmocka_unit_test(test_ini_roundtrip),
 		cmocka_unit_test(test_merge_ok),
 		cmocka_unit_test(test_merge_refused),
+		cmocka_unit_test(test_secret_beside_config),
 		cmocka_unit_test(test_write_file),
 	};
 
