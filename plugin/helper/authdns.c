@@ -35,7 +35,9 @@ qset(struct dnsq *q, const char *server, unsigned port, const char *name,
 	memset(q, 0, sizeof(*q));
 	snprintf(q->server, sizeof(q->server), "%s", server);
 	q->port = port;
-	snprintf(q->name, sizeof(q->name), "%s", name);
+	/* a DNS name is at most 253 characters: one longer cannot exist, so
+	   its cut is never served either (an intended cut) */
+	snprintf(q->name, sizeof(q->name), "%.255s", name);
 	q->type = type;
 }
 
@@ -202,14 +204,14 @@ label_questions(const struct dom *d, struct lq *out)
 	int six;
 
 	for (i = 0; i < nl; i++) {
-		snprintf(out[n].label, sizeof(out[n].label), "%s", labels[i]);
+		snprintf(out[n].label, sizeof(out[n].label), "%.63s", labels[i]);
 		snprintf(out[n].type, sizeof(out[n].type), "A");
 		out[n++].rrtype = LDNS_RR_TYPE_A;
 		for (k = 0, six = 0; k < no; k++)
 			six |= strcmp(orig[k].label, labels[i]) == 0 &&
 			    strcmp(orig[k].type, "AAAA") == 0;
 		if (six) {
-			snprintf(out[n].label, sizeof(out[n].label), "%s",
+			snprintf(out[n].label, sizeof(out[n].label), "%.63s",
 			    labels[i]);
 			snprintf(out[n].type, sizeof(out[n].type), "AAAA");
 			out[n++].rrtype = LDNS_RR_TYPE_AAAA;
@@ -260,7 +262,7 @@ questions(const struct engine *e, struct dom **ds, size_t n, int primary_only,
 {
 	struct dnsq *q;
 	struct lq lq[MAX_LQ];
-	char fq[320];
+	char fq[64 + 1 + 256];	/* label.zone */
 	size_t i, s, k, nl, cap = 0;
 
 	*nq = 0;
@@ -284,8 +286,8 @@ questions(const struct engine *e, struct dom **ds, size_t n, int primary_only,
 			    (unsigned)e->cc->dns_port, d->zone,
 			    LDNS_RR_TYPE_SOA);
 			for (k = 0; k < nl; k++) {
-				snprintf(fq, sizeof(fq), "%s.%s", lq[k].label,
-				    d->zone);
+				snprintf(fq, sizeof(fq), "%.63s.%.255s",
+				    lq[k].label, d->zone);
 				qset(&q[(*nq)++], d->srv[s].addr,
 				    (unsigned)e->cc->dns_port, fq,
 				    lq[k].rrtype);

@@ -69,9 +69,9 @@ option(struct engine *e, int argc, char **argv, int *a)
 		if (!valid_ip(argv[++*a]))
 			return exit_usage("--old-ip '%.60s' is not an IP "
 			    "address", argv[*a]);
-		if (e->nold_ip == OWN_MAX_ADDRS)
+		if (e->nold_ip == OWN_MAX_GIVEN)
 			return exit_usage("--old-ip: at most %d addresses",
-			    OWN_MAX_ADDRS);
+			    OWN_MAX_GIVEN);
 		e->old_ip[e->nold_ip++] = argv[*a];
 	} else
 		return exit_usage("unknown option '%.60s'", o);

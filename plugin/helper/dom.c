@@ -76,27 +76,38 @@ dom_release(struct dom *d)
 
 /* ---- outcome and notes ---- */
 
+#define CUT	"... (cut)"
+
 void
 dom_note(struct dom *d, enum note_kind k, const char *fmt, ...)
 {
 	va_list ap;
+	char *t;
+	int n;
 
-	if (d->nnotes == DOM_MAX_NOTES)
-		return;
 	if (d->nnotes == d->capnotes) {
-		/* most domains carry a handful: no fixed array per domain */
+		/* most domains carry a handful: grown on demand, never capped
+		   (plan finds blocks by scanning them: none may vanish) */
 		size_t cap = d->capnotes ? d->capnotes * 2 : 8;
-		struct note *p = realloc(d->notes, cap * sizeof(*p));
-		if (p == NULL)
+		struct note *p = reallocarray(d->notes, cap, sizeof(*p));
+		if (p == NULL) {
+			dom_fail(d, "out of memory keeping note %zu", d->nnotes + 1);
 			return;
+		}
 		d->notes = p;
 		d->capnotes = cap;
 	}
+	t = d->notes[d->nnotes].text;
 	d->notes[d->nnotes].kind = k;
 	va_start(ap, fmt);
-	vsnprintf(d->notes[d->nnotes].text, sizeof(d->notes[0].text), fmt, ap);
+	n = vsnprintf(t, sizeof(d->notes[0].text), fmt, ap);
 	va_end(ap);
-	utf8_trim(d->notes[d->nnotes].text);
+	/* a note is a message: a long one is cut, and says so */
+	if (n >= (int)sizeof(d->notes[0].text))
+		t[sizeof(d->notes[0].text) - sizeof(CUT)] = '\0';
+	utf8_trim(t);
+	if (n >= (int)sizeof(d->notes[0].text))
+		strcat(t, CUT);
 	d->nnotes++;
 }
 
@@ -213,13 +224,21 @@ dom_set(struct dom *d, enum jkey k, const char *v)
 int
 dom_setf(struct dom *d, enum jkey k, const char *fmt, ...)
 {
-	char buf[1024];
+	char *buf;
 	va_list ap;
+	int n, ok;
 
+	/* any length: the journal says when a value is too long */
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = vasprintf(&buf, fmt, ap);
 	va_end(ap);
-	return dom_set(d, k, buf);
+	if (n < 0) {
+		dom_fail(d, "out of memory");
+		return 0;
+	}
+	ok = dom_set(d, k, buf);
+	free(buf);
+	return ok;
 }
 
 void

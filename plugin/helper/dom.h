@@ -16,7 +16,6 @@
 struct engine;
 
 #define DOM_MAX_SERVERS	8	/* authoritative servers of a zone */
-#define DOM_MAX_NOTES	64	/* notes of one domain in one run */
 #define DOM_MAX_LABELS	8	/* switched names */
 
 /* Outcome of one domain in one run, most severe last. */
@@ -95,8 +94,8 @@ struct dom {
 	char		 msg[512];
 	enum step_id	 next;		/* next step, or STEP__MAX */
 	time_t		 next_at;	/* when it becomes possible, or 0 */
-	struct note	*notes;		/* grown on demand, at most
-					   DOM_MAX_NOTES */
+	struct note	*notes;		/* grown on demand (a domain that
+					   cannot keep a note fails) */
 	size_t		 nnotes, capnotes;
 };
 

@@ -11,11 +11,15 @@
 #include "records.h"
 #include "zone.h"
 
+/* "label.zone type value" of a record: 63 + 1 + 255 + 1 + 7 + 1 + 63 bytes
+ * at most, so never cut */
+#define WHAT_MAX	400
+
 /* what a pass over the domains queues: one owner (and text) per op */
 struct queue {
 	struct batch	 *b;
 	struct dom	**own;
-	char		(*whats)[200];
+	char		(*whats)[WHAT_MAX];
 	size_t		  cap;
 };
 
@@ -34,7 +38,7 @@ queue_room(struct queue *q)
 {
 	size_t nc = q->cap ? q->cap * 2 : 64;
 	struct dom **p;
-	char (*w)[200];
+	char (*w)[WHAT_MAX];
 
 	if (q->b->n < q->cap)
 		return 1;
@@ -53,8 +57,8 @@ static void
 records_text(const struct dom *d, const struct own_rec *r, char *buf,
     size_t n)
 {
-	snprintf(buf, n, "%s%s%s %s %s", r->label, r->label[0] ? "." : "",
-	    d->zone, r->type, r->value);
+	snprintf(buf, n, "%.63s%s%.255s %.7s %.63s", r->label, r->label[0] ?
+	    "." : "", d->zone, r->type, r->value);
 }
 
 /* in the list, still acting, and this panel is its primary DNS */
@@ -71,7 +75,7 @@ acting(const struct dom *d)
 static void
 manual_changes(struct dom *d, const struct own_decision *dec)
 {
-	char what[400];
+	char what[WHAT_MAX];
 	size_t i;
 
 	for (i = 0; i < dec->nchanges; i++) {
@@ -126,7 +130,7 @@ static size_t
 pend_changes(struct engine *e, struct dom *d, const struct own_decision *dec,
     int del, const char *step)
 {
-	char what[400], key[200];
+	char what[WHAT_MAX], key[200];
 	size_t k, n = 0;
 
 	for (k = 0; k < dec->nchanges; k++) {
@@ -149,7 +153,7 @@ queue_adds(struct engine *e, struct dom *d, struct queue *q, enum own_dir dir,
     const char *step)
 {
 	struct own_decision dec;
-	char what[400];
+	char what[WHAT_MAX];
 	size_t k;
 	int ok = 1;
 
@@ -186,7 +190,7 @@ static int
 take_add(struct engine *e, const struct op *o, struct dom *d, int *lost)
 {
 	struct own_rec r;
-	char what[400], key[200];
+	char what[WHAT_MAX], key[200];
 
 	memset(&r, 0, sizeof(r));
 	snprintf(r.label, sizeof(r.label), "%s", o->rec.host);
@@ -246,7 +250,7 @@ queue_dels(struct engine *e, struct dom *d, struct queue *q, enum own_dir dir,
     const char *step)
 {
 	struct own_decision dec;
-	char what[400];
+	char what[WHAT_MAX];
 	size_t k;
 	int ok = 1;
 

@@ -73,8 +73,15 @@ config_read(const char *config_path, struct ini *ini, int check,
 		fclose(f);
 		return 1;
 	}
-	if ((text = calloc(1, SETTINGS_MAX_CONFIG + 1)) != NULL)
-		(void)fread(text, 1, SETTINGS_MAX_CONFIG, f);
+	if ((text = calloc(1, SETTINGS_MAX_CONFIG + 2)) != NULL &&
+	    fread(text, 1, SETTINGS_MAX_CONFIG + 1, f) > SETTINGS_MAX_CONFIG) {
+		/* never a cut config, shown or written back */
+		free(text);
+		fclose(f);
+		mc_err_set(err, MC_E_CONFIG, "config %s: longer than %d bytes",
+		    config_path, SETTINGS_MAX_CONFIG);
+		return 1;
+	}
 	fclose(f);
 	if (text == NULL)
 		mc_err_set(err, MC_E_NOMEM, "out of memory");
