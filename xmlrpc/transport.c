@@ -210,6 +210,8 @@ set_options(struct transport *t, const struct transport_conf *c)
 {
 	curl_easy_setopt(t->curl, CURLOPT_URL, t->url);
 	curl_easy_setopt(t->curl, CURLOPT_PROTOCOLS_STR, "https");
+	/* straight to the panel: http(s)_proxy / ALL_PROXY are not read */
+	curl_easy_setopt(t->curl, CURLOPT_PROXY, "");
 	curl_easy_setopt(t->curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(t->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(t->curl, CURLOPT_HTTPHEADER, t->headers);
@@ -482,6 +484,7 @@ transport_fetch_pin(const char *url, long timeout_ms, char *out,
 		return mc_err_set(err, MC_E_NOMEM, "pin: out of memory");
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(c, CURLOPT_PROXY, "");
 	curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	/* only to read the key; nothing secret is sent on this connection */
