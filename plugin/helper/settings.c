@@ -11,10 +11,10 @@
 #include "atomicfile.h"
 #include "audit.h"
 #include "config.h"
+#include "idn.h"
 #include "ini.h"
 #include "json.h"
 #include "settings.h"
-#include "valid.h"
 
 /* ------------------------------------------------------------- writing */
 
@@ -320,23 +320,26 @@ settings_confirm(const struct config *c, int argc, char **argv, int json)
 {
 	struct mc_err err = { 0 };
 	struct json j;
-	const char *actor = getenv("MAILCUTOVER_ACTOR");
+	const char *actor = getenv("MAILCUTOVER_ACTOR"), *why;
+	char name[256];
 	enum mc_result r;
 
 	if (argc != 4 || strcmp(argv[2], "clients") != 0 ||
 	    (strcmp(argv[3], "yes") != 0 && strcmp(argv[3], "no") != 0)) {
 		return exit_usage("usage: confirm DOMAIN clients yes|no");
 	}
-	if (!valid_domain(argv[1])) {
-		return exit_usage("'%.100s' is not a domain name", argv[1]);
-	}
-	r = audit_append(c->cutover.state_dir, argv[1], "confirm-clients",
+	/* the one spelling the journal and the log use: ASCII, lower case,
+	   no final dot */
+	if ((why = idn_ascii(argv[1], name, sizeof(name))) != NULL)
+		return exit_usage("'%.100s' is not a domain name: %s", argv[1],
+		    why);
+	r = audit_append(c->cutover.state_dir, name, "confirm-clients",
 	    NULL, argv[3], "ok", actor != NULL ? actor : "cli", &err);
 	if (json) {
 		json_init(&j, stdout);
 		json_obj_open(&j, NULL);
 		json_str(&j, "command", "confirm");
-		json_str(&j, "domain", argv[1]);
+		json_str(&j, "domain", name);
 		json_str(&j, "result", r == MC_OK ? "done" : "failed");
 		json_str(&j, "message", r == MC_OK ? (argv[3][0] == 'y' ?
 		    "mail clients confirmed" : "confirmation withdrawn") :

@@ -192,7 +192,7 @@ url_ok(const char *v)
 
 	return strncmp(v, "https://", 8) == 0 && line_safe(v) &&
 	    (isalnum((unsigned char)*host) || *host == '[') &&
-	    strpbrk(v, " \t\"'<>\\`{}|^") == NULL;
+	    strpbrk(v, " \t\"'<>\\`{}|^") == NULL && !url_has_userinfo(v);
 }
 
 static int
@@ -288,6 +288,11 @@ check_values(const struct settings_in *in, struct mc_err *err)
 {
 	enum mc_result r;
 
+	/* not echoed: the password would be in the message */
+	if (in->url != NULL && url_has_userinfo(in->url))
+		return mc_err_set(err, MC_E_CONFIG, "the URL must not hold a "
+		    "user or password (user:password@): the secret has its own "
+		    "field");
 	if (in->url != NULL && !url_ok(in->url))
 		return mc_err_set(err, MC_E_CONFIG, "URL '%.100s' is not an "
 		    "https:// URL such as https://panel.example.com:8443",

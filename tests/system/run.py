@@ -130,6 +130,11 @@ def t_bad_arguments(env):
                         "999.1.1.1"),
                        (["raw", "add-rec", "1", "BOGUS", "x", "y"], "BOGUS"),
                        (["raw", "del-rec", "0"], "'0'"),
+                       # issue 11: a domain name that is an IP address
+                       (["plan", "127.0.0.1"], "an IP address"),
+                       (["confirm", "10.1.2.3", "clients", "yes"],
+                        "an IP address"),
+                       (["log", "192.0.2.1"], "an IP address"),
                        (["frobnicate"], "frobnicate")):
         r = helper(env.conf, *args)
         check(r.rc == 2, "bad argument must exit 2", args, r)
@@ -576,6 +581,99 @@ def t_settings_limits(env):
     r = helper(shadow, "settings", "get")
     check(r.rc == 2, "not a config: exit 2", r)
     check("SECRET" not in r.out + r.err, "no line of it shown", r)
+
+
+def t_process_hygiene(env):
+    """issue 11: while the secret is in memory the helper cannot dump
+    core (RLIMIT_CORE 0, not dumpable: its /proc files are root's even
+    when it runs as another user), writes no TLS key log
+    (SSLKEYLOGFILE) and goes to the panel directly whatever the proxy
+    variables say (the config has no proxy setting)."""
+    d = setup_dir("hygiene")
+    os.chmod(d, 0o755)
+    keylog = os.path.join(d, "tls-keys.log")
+    dead = "http://127.0.0.1:9"          # nothing listens there
+    e = dict(os.environ, SSLKEYLOGFILE=keylog, https_proxy=dead,
+             HTTPS_PROXY=dead, ALL_PROXY=dead, all_proxy=dead,
+             http_proxy=dead)
+    e.pop("NO_PROXY", None)
+    e.pop("no_proxy", None)
+    r = helper(env.conf, "servers", env=e)
+    check(r.rc == 0, "the proxy variables are not used", r)
+    check(not os.path.exists(keylog) or os.path.getsize(keylog) == 0,
+          "no TLS key log written")
+    # a helper waiting for its secret on stdin, as an unprivileged user
+    conf = write_config(os.path.join(d, "stdin.conf"), env.sim,
+                        secret_file="-")
+    os.chmod(conf, 0o644)
+    p = subprocess.Popen(["setpriv", "--reuid=65534", "--regid=65534",
+                          "--clear-groups", HELPER, "--config", conf,
+                          "servers"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        proc = "/proc/%d" % p.pid
+
+        def waiting():
+            try:
+                with open(proc + "/comm") as f:
+                    comm = f.read().strip()
+                with open(proc + "/stat") as f:
+                    state = f.read().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                return False
+            return comm == "mailcutover" and state == "S"
+        check(wait_for(waiting, 10), "the helper waits for its secret")
+        with open(proc + "/status") as f:
+            uid = [l for l in f if l.startswith("Uid:")][0].split()[1]
+        check(uid == "65534", "runs as nobody", uid)
+        with open(proc + "/limits") as f:
+            core = [l for l in f if l.startswith("Max core file size")][0]
+        check(core.split()[4:6] == ["0", "0"], "RLIMIT_CORE 0", core)
+        # (the /proc/PID directory keeps the euid; its files do not)
+        owner = os.stat(proc + "/environ").st_uid
+        check(owner == 0, "not dumpable: its /proc files are root's", owner)
+    finally:
+        p.kill()
+        p.communicate()
+
+
+def t_url_userinfo(env):
+    """issue 11: a user:password@ in a panel URL is refused (config and
+    pin), and the refusal does not repeat it."""
+    d = setup_dir("userinfo")
+    conf = write_config(os.path.join(d, "u.conf"),
+                        url="https://admin:PW-zz7@127.0.2.10:8443",
+                        pin=env.sim.pin, secret_file=env.key)
+    r = helper(conf, "servers")
+    check(r.rc == 2 and "user or password" in r.err, "config refused", r)
+    check("PW-zz7" not in r.out + r.err, "not repeated", r)
+    r = helper(env.conf, "pin", "https://admin:PW-zz7@127.0.2.10:8443")
+    check(r.rc == 2 and "PW-zz7" not in r.out + r.err, "pin refused", r)
+    r = helper(env.conf, "pin", "http://127.0.2.10:8443")
+    check(r.rc == 2, "pin: https only", r)
+
+
+def t_confirm_one_spelling(env):
+    """issue 11: confirm takes a domain in any spelling (case, final dot,
+    Unicode) and logs it in the one the journal and `log` use."""
+    d = setup_dir("confirm")
+    os.chmod(d, 0o755)
+    os.makedirs(os.path.join(d, "state"), 0o700)
+    conf = write_config(os.path.join(d, "c.conf"), env.sim,
+                        secret_file=env.key,
+                        extra="[cutover]\nstate_dir = %s" %
+                        os.path.join(d, "state"))
+    r = helper(conf, "confirm", "Shop.EXAMPLE.com.", "clients", "yes")
+    check(r.rc == 0 and r.json["domain"] == "shop.example.com", "confirmed",
+          r)
+    r = helper(conf, "confirm", "b\u00fccher.example", "clients", "no")
+    check(r.rc == 0 and r.json["domain"] == "xn--bcher-kva.example",
+          "an IDN in its ASCII form", r)
+    r = helper(conf, "log", "shop.example.com")
+    check(r.rc == 0 and [x["domain"] for x in r.json["log"]] ==
+          ["shop.example.com"], "one spelling in the log", r)
+    r = helper(conf, "log", "xn--bcher-kva.example")
+    check(r.rc == 0 and len(r.json["log"]) == 1, "the IDN's line", r)
 
 
 def t_replies_validate(env):

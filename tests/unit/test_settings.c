@@ -6,6 +6,7 @@
 #include "../../plugin/helper/config.c"
 #include "../../plugin/helper/config_key.c"
 #include "../../plugin/helper/exitcode.c"
+#include "../../plugin/helper/idn.c"
 #include "../../plugin/helper/ini.c"
 #include "../../plugin/helper/json.c"
 #include "../../plugin/helper/jsonin.c"
@@ -220,6 +221,41 @@ test_secret_beside_config(void **state)
 	assert_null(strstr(err.msg, "SECRETHASH"));
 }
 
+/* issue 11: no user:password in a panel URL, and the refusal never
+ * echoes it */
+static void
+test_url_userinfo(void **state)
+{
+	static const char *const urls[] = {
+		"https://admin:S3CRETPW@panel.example.com:8443",
+		"https://S3CRETPW@panel.example.com",
+		"https://a:S3CRETPW@[2001:db8::1]:8443/x",
+	};
+	struct mc_err err;
+	struct config *c = NULL;
+	char *text = NULL, *secret = NULL, json[200], conf[300];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		snprintf(json, sizeof(json), "{\"url\":\"%s\"}", urls[i]);
+		assert_int_equal(merge(CONF, json, &text, &secret, &err),
+		    MC_E_CONFIG);
+		assert_null(strstr(err.msg, "S3CRETPW"));
+		assert_contains(err.msg, "user or password");
+		snprintf(conf, sizeof(conf), "[source]\nurl = %s\n"
+		    "secret_file = /etc/mailcutover/k\n", urls[i]);
+		mc_err_clear(&err);
+		assert_int_equal(config_parse("c", conf, &c, &err), MC_E_CONFIG);
+		assert_null(strstr(err.msg, "S3CRETPW"));
+		assert_contains(err.msg, "user or password");
+		assert_false(valid_https_url(urls[i]));
+	}
+	/* an '@' in the path is not a user */
+	assert_true(valid_https_url("https://panel.example.com/a@b"));
+	assert_false(url_has_userinfo("https://panel.example.com/a@b"));
+}
+
 static void
 test_merge_refused(void **state)
 {
@@ -305,6 +341,7 @@ main(void)
 		cmocka_unit_test(test_merge_ok),
 		cmocka_unit_test(test_merge_refused),
 		cmocka_unit_test(test_secret_beside_config),
+		cmocka_unit_test(test_url_userinfo),
 		cmocka_unit_test(test_write_file),
 	};
 
