@@ -1,7 +1,8 @@
 #!/bin/sh
 # Run the test suites and end with one line: "N passed, N failed, N skipped".
 # usage: tests/run.sh [--sanitize] [selftest] [arch] [unit] [conformance] [emulator]
-#                    [system] [cutover] [ownership] [parentbed] [browser] [package]
+#                    [system] [cutover] [ownership] [parentbed] [delegation]
+#                    [browser] [package]
 #                    [continuity] [portable] [faults] [fuzz] [continuity-real]
 # With no suite named, all of them run but continuity-real (about 22 min,
 # make test-continuity-real).
@@ -120,6 +121,12 @@ run_script() {	# suite command...
 	shift
 	log=tests/out/$suite.log
 	{ "$@"; echo $? >"$log.rc"; } 2>&1 | tee "$log"
+	score_script "$suite" "$log"
+}
+
+# score a script suite from its LOG and LOG.rc (removed here)
+score_script() {	# suite log
+	suite=$1 log=$2
 	rc=$(cat "$log.rc" 2>/dev/null || echo 127)
 	rm -f "$log.rc"
 	line=$(grep -E '^[a-z:]*[ ]*[0-9]+ passed, [0-9]+ failed' "$log" | tail -n1)
@@ -151,7 +158,10 @@ if [ "${1:-}" = "--sanitize" ]; then
 	bindir=build/san
 	shift
 fi
-suites="${*:-selftest arch unit conformance emulator system cutover ownership parentbed continuity package browser portable faults fuzz}"
+suites="${*:-selftest arch unit conformance emulator system cutover ownership parentbed delegation continuity package browser portable faults fuzz}"
+# the helper acts only on configs no one but root could write (issue 11):
+# what the suites write is root's and not group- or world-writable
+umask 022
 mkdir -p tests/out
 PLESK_XSD_DIR=${PLESK_XSD_DIR:-$(cd .. && pwd)/shared/plesk-xsd}
 export PLESK_XSD_DIR
@@ -159,82 +169,114 @@ if ! check_xsd "$PLESK_XSD_DIR"; then
 	total_fail=$((total_fail + 1))
 fi
 
-for suite in $suites; do
-	echo "=== suite: $suite"
-	case $suite in
+# The command of each script suite (unit and conformance run their cmocka
+# binaries directly, below).
+suite_cmd() {	# suite
+	case $1 in
 	selftest)
 		# the runner, simlib.dig, the sanitizer check, the accounting
-		run_script selftest /usr/bin/python3 tests/system/selftest.py
-		;;
+		echo "/usr/bin/python3 tests/system/selftest.py" ;;
 	arch)
 		# the helper's shape (needs make): no cycle among its modules,
 		# calls only down the layers, files <= 20 KB, functions <= 80
 		# lines; each check first shown failing on a broken case
-		run_script arch /usr/bin/python3 tests/arch/run.py
-		;;
-	unit)
-		# shellcheck disable=SC2046
-		run_cmocka unit $(ls $bindir/test_* 2>/dev/null | grep -v conformance)
-		;;
-	conformance)
-		run_cmocka conformance $bindir/test_conformance
-		;;
+		echo "/usr/bin/python3 tests/arch/run.py" ;;
 	emulator)
-		run_script emulator sh tests/plesk-sim/selftest.sh
-		;;
+		echo "sh tests/plesk-sim/selftest.sh" ;;
 	system)
-		run_script system /usr/bin/python3 tests/system/run.py
-		;;
+		echo "/usr/bin/python3 tests/system/run.py" ;;
 	cutover)
-		run_script cutover /usr/bin/python3 tests/system/cutover.py
-		;;
+		echo "/usr/bin/python3 tests/system/cutover.py" ;;
 	ownership)
-		run_script ownership /usr/bin/python3 tests/system/ownership.py
-		;;
+		echo "/usr/bin/python3 tests/system/ownership.py" ;;
 	browser)
 		# the UI in headless chromium (needs `make ext` and npm's
-		# playwright-core: make test-browser does both)
-		if [ ! -d tests/browser/node_modules/playwright-core ]; then
-			(cd tests/browser && npm ci --no-audit --no-fund) >/dev/null
-		fi
-		run_script browser node tests/browser/run.js
-		;;
+		# playwright-core, installed below before any suite runs)
+		echo "node tests/browser/run.js" ;;
 	parentbed)
 		# the loopback DNS root and parent servers (issue 15's bed)
-		run_script parentbed /usr/bin/python3 tests/system/parentbed_test.py
-		;;
+		echo "/usr/bin/python3 tests/system/parentbed_test.py" ;;
+	delegation)
+		# runbook 5 checked at the parent (issue 15): the emulator,
+		# the mail bed and the parent bed, a delegation that moves
+		echo "/usr/bin/python3 tests/system/delegation.py" ;;
 	package)
-		run_script package /usr/bin/python3 tests/package/check.py
-		;;
+		echo "/usr/bin/python3 tests/package/check.py" ;;
 	continuity)
-		run_script continuity /usr/bin/python3 tests/system/continuity.py
-		;;
+		echo "/usr/bin/python3 tests/system/continuity.py" ;;
 	portable)
 		# the packaged (static) helper in a Debian 11 root (issue 10)
-		run_script portable /usr/bin/python3 tests/portable/run.py
-		;;
+		echo "/usr/bin/python3 tests/portable/run.py" ;;
 	faults)
 		# the fault matrix (issue 11): every panel-changing step under
 		# every fault, then again without it; prints "faults: N cases,
 		# N consistent, N inconsistent"
-		run_script faults /usr/bin/python3 tests/system/faults.py
-		;;
+		echo "/usr/bin/python3 tests/system/faults.py" ;;
 	fuzz)
 		# the libFuzzer harnesses (make fuzz-bins), FUZZ_S s each
 		# (default 20), regression inputs replayed; prints "fuzz: N
 		# targets, N execs, N crashes"
-		run_script fuzz /usr/bin/python3 tests/fuzz/run.py
-		;;
+		echo "/usr/bin/python3 tests/fuzz/run.py" ;;
 	continuity-real)
 		# the production minimums: lowered TTL 60 s, min_wait 900 s
-		run_script continuity-real /usr/bin/python3 tests/system/continuity.py --real
+		echo "/usr/bin/python3 tests/system/continuity.py --real" ;;
+	*)
+		return 1 ;;
+	esac
+}
+
+case " $suites " in
+*" browser "*)
+	# needs the network: before any suite runs in a namespace of its own
+	if [ ! -d tests/browser/node_modules/playwright-core ]; then
+		(cd tests/browser && npm ci --no-audit --no-fund) >/dev/null
+	fi
+	;;
+esac
+
+# How many suites run at once (MC_TEST_JOBS, default 3), each in its own
+# network namespace (tests/parallel.py); 1 runs them one after the other
+# in this namespace, as before. Parallel needs root (unshare -n).
+jobs=${MC_TEST_JOBS:-3}
+if [ "$jobs" -gt 1 ] && ! unshare -n true 2>/dev/null; then
+	echo "run.sh: no network namespaces here (not root?): one suite at a time"
+	jobs=1
+fi
+# (a file of its own: the selftest suite runs this script too)
+spec=$(mktemp "${TMPDIR:-/tmp}/mc-suites.XXXXXX") || exit 2
+for suite in $suites; do
+	case $suite in
+	unit)
+		echo "=== suite: $suite"
+		# shellcheck disable=SC2046
+		run_cmocka unit $(ls $bindir/test_* 2>/dev/null | grep -v conformance)
+		;;
+	conformance)
+		echo "=== suite: $suite"
+		run_cmocka conformance $bindir/test_conformance
 		;;
 	*)
-		echo "unknown suite $suite"
-		total_fail=$((total_fail + 1))
+		if ! cmd=$(suite_cmd "$suite"); then
+			echo "=== suite: $suite"
+			echo "unknown suite $suite"
+			total_fail=$((total_fail + 1))
+		elif [ "$jobs" -gt 1 ]; then
+			printf '%s\t%s\t%s\t%s\n' "$suite" "tests/out/$suite.log" \
+			    "tests/out/$suite.log.rc" "$cmd" >>"$spec"
+		else
+			echo "=== suite: $suite"
+			run_script "$suite" sh -c "$cmd"
+		fi
 		;;
 	esac
 done
+if [ -s "$spec" ]; then
+	/usr/bin/python3 tests/parallel.py "$jobs" "$spec"
+	while IFS="$(printf '\t')" read -r suite log _ _; do
+		score_script "$suite" "$log"
+	done <"$spec"
+fi
+rm -f "$spec"
 echo "suites run:$ran"
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" = 0 ]

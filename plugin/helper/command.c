@@ -12,6 +12,7 @@
 #include "idn.h"
 #include "journaldir.h"
 #include "json.h"
+#include "nsset.h"
 #include "report.h"
 #include "runbook.h"
 #include "valid.h"
@@ -44,10 +45,24 @@ needs_domains(const char *cmd)
 
 /* one option of argv at *a (moved past its value); EXIT_DONE or usage.
  * The addresses are checked here, before anything is locked or asked. */
+/* --new-ns NAME[,NAME...]: host names only */
+static int
+new_ns_ok(const char *v, char *bad, size_t sz)
+{
+	struct nsset s = { NULL, 0 };
+	int ok = nsset_parse(&s, v, bad, sz);
+
+	if (!ok && bad[0] == '\0')
+		snprintf(bad, sz, "%s", v);
+	nsset_free(&s);
+	return ok;
+}
+
 static enum exit_code
 option(struct engine *e, int argc, char **argv, int *a)
 {
 	const char *o = argv[*a];
+	char bad[256];
 
 	if (!strcmp(o, "--force"))
 		e->force = 1;
@@ -65,6 +80,14 @@ option(struct engine *e, int argc, char **argv, int *a)
 		if (!valid_ipv6(e->new_ip6))
 			return exit_usage("--new-ip6 '%.60s' is not an IPv6 "
 			    "address", e->new_ip6);
+	} else if (!strcmp(o, "--new-ns") && *a + 1 < argc) {
+		if (!new_ns_ok(argv[++*a], bad, sizeof(bad)))
+			return exit_usage("--new-ns: '%.60s' is not a host name "
+			    "such as ns1.example.net", bad);
+		if (e->nnew_ns == CONFIG_MAX_NEW_NS)
+			return exit_usage("--new-ns: at most %d times",
+			    CONFIG_MAX_NEW_NS);
+		e->new_ns[e->nnew_ns++] = argv[*a];
 	} else if (!strcmp(o, "--old-ip") && *a + 1 < argc) {
 		if (!valid_ip(argv[++*a]))
 			return exit_usage("--old-ip '%.60s' is not an IP "

@@ -68,6 +68,10 @@ config_free(struct config *c)
 		free(c->cutover.records[i]);
 	for (i = 0; i < c->cutover.nparent_dns; i++)
 		free(c->cutover.parent_dns[i]);
+	for (i = 0; i < c->cutover.nnew_ns; i++)
+		free(c->cutover.new_ns[i]);
+	for (i = 0; i < c->cutover.nroot_hints; i++)
+		free(c->cutover.root_hints[i]);
 	free(c->cutover.new_ip);
 	free(c->cutover.new_ip6);
 	for (i = 0; i < c->cutover.nold_ip; i++)

@@ -41,6 +41,7 @@ const char	*refresh_method_name(enum refresh_method);
 #define CONFIG_MAX_RECORDS	8
 #define CONFIG_MAX_PARENTS	8
 #define CONFIG_MAX_OLD_IPS	8
+#define CONFIG_MAX_NEW_NS	16
 
 struct secondary_conf {
 	char			*name;		/* [secondary NAME] */
@@ -84,6 +85,14 @@ struct cutover_conf {
 						   NULL: ask primary_dns */
 	char		*parent_dns[CONFIG_MAX_PARENTS];
 	size_t		 nparent_dns;
+	/* runbook 5: the name servers the parent zone should list once
+	 * the registrar change is made (empty: [target]'s NS records), and
+	 * where the walk to the parent starts (empty: the real root
+	 * servers; addresses, or one absolute path to a hints file) */
+	char		*new_ns[CONFIG_MAX_NEW_NS];
+	size_t		 nnew_ns;
+	char		*root_hints[CONFIG_MAX_PARENTS];
+	size_t		 nroot_hints;
 };
 
 struct config {

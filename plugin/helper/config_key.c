@@ -189,6 +189,32 @@ set_list(char **dst, size_t *n, size_t max, const char *v, int (*ok)(const char 
 }
 
 static int
+hint_ok(const char *s)
+{
+	return valid_ip(s) || (s[0] == '/' && strstr(s, "/../") == NULL);
+}
+
+/* root_hints: addresses, or one absolute path to a hints file */
+static enum mc_result
+root_hints(struct cutover_conf *c, const char *v, const char *name, int line,
+    struct mc_err *err)
+{
+	enum mc_result r;
+	size_t i;
+
+	r = set_list(c->root_hints, &c->nroot_hints, CONFIG_MAX_PARENTS, v,
+	    hint_ok, name, line, "cutover", "root_hints", "is not an IP "
+	    "address or an absolute path", err);
+	for (i = 0; r == MC_OK && c->nroot_hints > 1 && i < c->nroot_hints;
+	    i++)
+		if (c->root_hints[i][0] == '/')
+			return mc_err_set(err, MC_E_CONFIG, "%s:%d: [cutover] "
+			    "root_hints: either addresses or one file, not "
+			    "both", name, line);
+	return r;
+}
+
+static int
 record_label_ok(const char *s)
 {
 	return *s != '\0' && strchr(s, '.') == NULL && valid_label(s);
@@ -266,6 +292,12 @@ config_key_cutover(struct cutover_conf *c, const char *key, const char *v,
 		return set_list(c->parent_dns, &c->nparent_dns,
 		    CONFIG_MAX_PARENTS, v, valid_ip, name, line, "cutover",
 		    key, "is not an IP address", err);
+	if (!strcmp(key, "new_ns"))
+		return set_list(c->new_ns, &c->nnew_ns, CONFIG_MAX_NEW_NS, v,
+		    valid_domain, name, line, "cutover", key, "is not a host "
+		    "name such as ns1.example.net", err);
+	if (!strcmp(key, "root_hints"))
+		return root_hints(c, v, name, line, err);
 	if (!strcmp(key, "old_ip"))
 		return set_list(c->old_ip, &c->nold_ip, CONFIG_MAX_OLD_IPS, v,
 		    valid_ip, name, line, "cutover", key, "is not an IP "

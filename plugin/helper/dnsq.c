@@ -137,6 +137,98 @@ rr_matches(const ldns_rr *rr, const ldns_rdf *owner, int type)
 	    ldns_dname_compare(ldns_rr_owner(rr), owner) == 0;
 }
 
+/* append a malloc'd string to a list; 0 when out of memory (s freed) */
+static int
+list_push(char ***list, size_t *n, char *s)
+{
+	char **p;
+
+	if (s == NULL || (p = realloc(*list, (*n + 1) * sizeof(*p))) == NULL) {
+		free(s);
+		return 0;
+	}
+	p[(*n)++] = s;
+	*list = p;
+	return 1;
+}
+
+/* is the owner of rr one of the NS names of the section sec? */
+static int
+names_ns(const ldns_rr_list *sec, const ldns_rdf *cut, const ldns_rr *rr)
+{
+	const ldns_rr *ns;
+	size_t i;
+
+	for (i = 0; i < ldns_rr_list_rr_count(sec); i++) {
+		ns = ldns_rr_list_rr(sec, i);
+		if (ldns_rr_get_type(ns) == LDNS_RR_TYPE_NS &&
+		    ldns_rr_rd_count(ns) == 1 &&
+		    (cut == NULL || ldns_dname_compare(ldns_rr_owner(ns),
+		    cut) == 0) &&
+		    ldns_dname_compare(ldns_rr_rdf(ns, 0),
+		    ldns_rr_owner(rr)) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A referral (when the answer has no NS of the name: `referral`): the
+ * owner of the first NS record of the authority section and every NS
+ * name it has there; then the glue for those names, or for the NS names
+ * of the answer section. 0 only when out of memory.
+ */
+static enum mc_result
+take_referral(struct dnsq *q, const ldns_pkt *pkt, int referral)
+{
+	const ldns_rr_list *au = ldns_pkt_authority(pkt);
+	const ldns_rr_list *ad = ldns_pkt_additional(pkt);
+	const ldns_rr_list *an = ldns_pkt_answer(pkt);
+	const ldns_rdf *cut = NULL;
+	const ldns_rr *rr;
+	size_t i;
+
+	for (i = 0; referral && i < ldns_rr_list_rr_count(au); i++) {
+		rr = ldns_rr_list_rr(au, i);
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_NS ||
+		    ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN ||
+		    ldns_rr_rd_count(rr) != 1 || (cut != NULL &&
+		    ldns_dname_compare(ldns_rr_owner(rr), cut) != 0))
+			continue;
+		if (cut == NULL) {
+			cut = ldns_rr_owner(rr);
+			if ((q->cut = ldns_rdf2str(cut)) == NULL)
+				return MC_E_NOMEM;
+		}
+		if (!list_push(&q->auth, &q->nauth, rdata_text(rr)))
+			return MC_E_NOMEM;
+	}
+	for (i = 0; i < ldns_rr_list_rr_count(ad); i++) {
+		char *name, *addr, *s;
+		size_t len;
+
+		rr = ldns_rr_list_rr(ad, i);
+		if ((ldns_rr_get_type(rr) != LDNS_RR_TYPE_A &&
+		    ldns_rr_get_type(rr) != LDNS_RR_TYPE_AAAA) ||
+		    ldns_rr_rd_count(rr) != 1 ||
+		    !(cut != NULL ? names_ns(au, cut, rr) : names_ns(an, NULL,
+		    rr)))
+			continue;
+		name = ldns_rdf2str(ldns_rr_owner(rr));
+		addr = ldns_rdf2str(ldns_rr_rdf(rr, 0));
+		len = (name ? strlen(name) : 0) + (addr ? strlen(addr) : 0) + 2;
+		if (name != NULL && addr != NULL && (s = malloc(len)) != NULL)
+			snprintf(s, len, "%s %s", name, addr);
+		else
+			s = NULL;
+		free(name);
+		free(addr);
+		if (!list_push(&q->glue, &q->nglue, s))
+			return MC_E_NOMEM;
+	}
+	return MC_OK;
+}
+
 /* Fill q from an accepted answer. MC_E_NOMEM is the only failure. */
 enum mc_result
 dnsq_take(struct dnsq *q, const ldns_pkt *query, const ldns_pkt *pkt, int tcp)
@@ -171,6 +263,9 @@ dnsq_take(struct dnsq *q, const ldns_pkt *query, const ldns_pkt *pkt, int tcp)
 	}
 	for (i = 0; i < nan; i++)
 		cnt += rr_matches(ldns_rr_list_rr(an, i), owner, q->type);
+	if (q->type == LDNS_RR_TYPE_NS && take_referral(q, pkt, cnt == 0) !=
+	    MC_OK)
+		return MC_E_NOMEM;
 	if (cnt == 0)
 		return MC_OK;
 	if ((q->answers = calloc(cnt, sizeof(*q->answers))) == NULL)
@@ -206,6 +301,16 @@ dnsq_clear(struct dnsq *q)
 	free(q->answers);
 	q->answers = NULL;
 	q->nanswers = 0;
+	for (i = 0; i < q->nauth; i++)
+		free(q->auth[i]);
+	for (i = 0; i < q->nglue; i++)
+		free(q->glue[i]);
+	free(q->auth);
+	free(q->glue);
+	free(q->cut);
+	q->auth = q->glue = NULL;
+	q->cut = NULL;
+	q->nauth = q->nglue = 0;
 	q->result = MC_OK;
 	q->rcode = 0;
 	q->aa = 0;

@@ -37,6 +37,18 @@ struct dnsq {
 	int		 tries;		/* how many sends it took (UDP and TCP) */
 	int		 tcp;		/* answered over TCP (after TC) */
 	char		 msg[160];	/* on failure: what went wrong */
+	/*
+	 * NS questions only, when the answer section holds no NS of the
+	 * name: a referral's delegation from the authority section -- the
+	 * owner of its NS records ("test."), their names -- and the glue
+	 * of the additional section, "name address" for each A/AAAA record
+	 * of one of those names (or of an answered NS name).
+	 */
+	char		*cut;
+	char		**auth;
+	size_t		 nauth;
+	char		**glue;
+	size_t		 nglue;
 };
 
 /* Free answers and reset the results; keep the inputs. NULL is a no-op. */
@@ -48,8 +60,8 @@ void		 dnsq_free_all(struct dnsq *, size_t n);
 /*
  * Fill q from pkt, an accepted answer to `query`: rcode, AA, and the
  * rdata of the answer RRs of the asked type as text, a CNAME chain
- * inside the answer section followed (at most 8 hops). MC_E_NOMEM is
- * the only failure.
+ * inside the answer section followed (at most 8 hops); for NS, the
+ * referral and glue too. MC_E_NOMEM is the only failure.
  */
 enum mc_result	 dnsq_take(struct dnsq *q, const ldns_pkt *query,
 		    const ldns_pkt *pkt, int tcp);

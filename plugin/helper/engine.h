@@ -35,6 +35,8 @@ struct engine {
 	const char		*old_ip[OWN_MAX_ADDRS];	/* --old-ip ... */
 	size_t			 nold_ip;
 	int			 drop_aaaa;	/* --drop-aaaa */
+	const char		*new_ns[CONFIG_MAX_NEW_NS]; /* --new-ns ... */
+	size_t			 nnew_ns;
 	int			 targets_read;	/* target panel asked */
 	int			 panel_failed;	/* the exit code (4, 2) */
 	char			 panel_msg[512];

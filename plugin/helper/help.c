@@ -69,9 +69,17 @@ DOMAINS_OPTS },
 "IMAPS 993 and POP3S 995 on the new IP with a certificate valid for\n"
 "mail.DOMAIN (trusted by mail_cafile or the system's CA bundle).\n" },
 { "finish",
-"usage: mailcutover [--config FILE] [--json] finish [--confirm-registrar] DOMAIN...\n"
-"Steps 5-6: the registrar change confirmed (when the old server was the\n"
-"primary DNS), then the zone TTL restored to restored_ttl.\n" },
+"usage: mailcutover [--config FILE] [--json] finish [--confirm-registrar]\n"
+"       [--new-ns NS[,NS...]] DOMAIN...\n"
+"Step 5, when the old server was the primary DNS: every server of the\n"
+"parent zone (parent_dns, or found from root_hints down) is asked for the\n"
+"domain's NS records without recursion; step 5 is done when each lists\n"
+"exactly the new name servers (--new-ns, [cutover] new_ns, or the zone's NS\n"
+"records on [target]). Until then: exit 3, saying what the parent serves\n"
+"and what it should. --confirm-registrar confirms the change where the\n"
+"parent cannot be asked (audited); it is refused while a parent server\n"
+"answers with other name servers. Step 6: the zone TTL back to\n"
+"restored_ttl. migrate and tick run it for verified domains.\n" },
 { "rollback",
 "usage: mailcutover [--config FILE] [--json] rollback DOMAIN...\n"
 "From any step: the original records back (make-before-break), mail back\n"

@@ -40,6 +40,17 @@ enum jkey {
 	JK_DISABLE_FORCED,
 	JK_VERIFY_DONE,
 	JK_FINISH_DONE,
+	/* runbook 5: the registrar change, and the last check at the
+	   parent zone's servers (registrar.c) */
+	JK_REGISTRAR_DONE,
+	JK_REGISTRAR_HOW,	/* parent | operator | manual */
+	JK_PARENT_CHECKED,	/* when the parent was last asked */
+	JK_PARENT_RESULT,	/* listed | differs | unasked | unchecked */
+	JK_PARENT_ZONE,		/* the parent zone found ("" parent_dns) */
+	JK_PARENT_WANT,		/* the expected NS names, space-separated */
+	JK_PARENT_SEEN,		/* per server: addr TAB name TAB status
+				   TAB ns,ns TAB why, one per line */
+	JK_PARENT_NOTE,		/* why it was not (fully) checked */
 	JK_ROLLBACK_INTENT,
 	JK_ROLLBACK_DONE,
 	/* the residual mail report (mailbox sizes) */

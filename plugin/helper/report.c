@@ -6,6 +6,7 @@
 #include "dom.h"
 #include "engine.h"
 #include "json.h"
+#include "registrar.h"
 #include "report.h"
 #include "runbook.h"
 
@@ -54,6 +55,8 @@ text_one(const struct engine *e, const struct dom *d)
 		fmt_time(t, t1, sizeof(t1));
 		printf("  [%c] %-28s %s\n", t ? 'x' : ' ', runbook[k].label,
 		    t ? t1 : "");
+		if (k == STEP_FINISH)
+			registrar_text(d);
 	}
 	if (d->next != STEP__MAX) {
 		fmt_time(d->next_at, t1, sizeof(t1));
@@ -136,6 +139,7 @@ json_one(const struct engine *e, const struct dom *d, struct json *j)
 	json_str(j, "new_ip", dom_get(d, JK_NEW_IP));
 	json_str(j, "new_ip6", dom_get(d, JK_NEW_IP6));
 	json_str(j, "old_ips", dom_get(d, JK_OLD_IPS));
+	registrar_json(d, j);
 	json_lists(e, d, j);
 	json_obj_close(j);
 }

@@ -60,7 +60,7 @@ const struct step runbook[STEP__MAX] = {
 	[STEP_FINISH] = { STEP_FINISH, "5-6 finished, TTL restored",
 	    JK_FINISH_DONE, "done", "registrar check and TTL restore", NULL,
 	    NULL, NULL, finish_act, NULL, NULL,
-	    STEP__MAX, STEP_PANEL | STEP_STARTED, NULL },
+	    STEP__MAX, STEP_PANEL | STEP_MIGRATE | STEP_STARTED, NULL },
 	[STEP_ROLLBACK] = { STEP_ROLLBACK, NULL, JK_ROLLBACK_DONE,
 	    "rolled_back", NULL, NULL,
 	    NULL, NULL, runbook_undo, rollback_check, NULL,

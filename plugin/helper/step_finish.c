@@ -1,4 +1,5 @@
-/* step_finish.c -- runbook 5-6: the delegation and the TTL, then done. */
+/* step_finish.c -- runbook 5-6: the delegation (registrar.h) and the
+ * TTL, then done. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -6,33 +7,35 @@
 #include "dom.h"
 #include "engine.h"
 #include "pending.h"
+#include "registrar.h"
 #include "step_finish.h"
 #include "zone.h"
 
-/* one domain; 0 when it does not go on to the TTL */
+/*
+ * Whether finish takes d in this run (at most once: migrate's second
+ * pass does not ask the parent again). A finished domain is a no-op; an
+ * unverified one waits for verify when finish is the command (with
+ * --force it goes on), and is left as it is under migrate and tick.
+ */
 static int
-registrar(struct engine *e, struct dom *d)
+wanted(struct engine *e, struct dom *d)
 {
+	int own = e->step == STEP_FINISH;
+
+	if (!dom_active(d) || (d->asked & (1u << STEP_FINISH)))
+		return 0;
 	if (dom_time(d, JK_FINISH_DONE)) {
-		d->noop = 1;
+		if (own)
+			d->noop = 1;
 		return 0;
 	}
-	if (!dom_time(d, JK_VERIFY_DONE) && !e->force) {
-		dom_wait(d, STEP_VERIFY, 0, "not verified yet (run verify)");
+	if (!dom_time(d, JK_VERIFY_DONE) && !(own && e->force)) {
+		if (own)
+			dom_wait(d, STEP_VERIFY, 0, "not verified yet (run "
+			    "verify)");
 		return 0;
 	}
-	if (dom_manual(d))
-		return 1;
-	dom_note(d, NOTE_INFO, "the old server was the primary DNS of %s: at "
-	    "the registrar, change the name servers of %s to the new "
-	    "server's, and keep the old server serving the zone for at least "
-	    "the delegation TTL", d->zone, d->zone);
-	if (!e->confirm_registrar) {
-		dom_wait(d, STEP_FINISH, 0, "confirm the registrar change: "
-		    "mailcutover finish --confirm-registrar %s", d->name);
-		return 0;
-	}
-	dom_audit(e, d, "registrar", "-", "confirmed", "confirmed by operator");
+	d->asked |= 1u << STEP_FINISH;
 	return 1;
 }
 
@@ -53,21 +56,22 @@ restore_ttl(struct engine *e, struct dom *d, struct batch *b,
 	}
 }
 
-void
-finish_act(struct engine *e)
+/* the TTL back to restored_ttl for the domains through step 5 (one
+ * batch), then finish.done */
+static void
+restore(struct engine *e, struct dom **ds, const int *through, size_t n)
 {
 	struct batch *b = NULL;
 	struct dom **own = NULL;
 	size_t i;
 	char buf[32];
 
-	engine_act_clear(e);
 	snprintf(buf, sizeof(buf), "%lu", e->cc->restored_ttl);
-	if ((b = batch_new()) == NULL || (own = change_owners(e->n)) == NULL)
+	if ((b = batch_new()) == NULL || (own = change_owners(n)) == NULL)
 		goto out;
-	for (i = 0; i < e->n; i++) {
-		struct dom *d = &e->doms[i];
-		if (!dom_active(d) || !registrar(e, d))
+	for (i = 0; i < n; i++) {
+		struct dom *d = ds[i];
+		if (!through[i] || !dom_active(d))
 			continue;
 		if (d->soa.ttl != e->cc->restored_ttl && !dom_manual(d))
 			restore_ttl(e, d, b, own, buf);
@@ -84,12 +88,12 @@ finish_act(struct engine *e)
 		else
 			own[i]->soa.ttl = e->cc->restored_ttl;
 	}
-	/* done: every domain still active got through the registrar and,
-	   if it needed one, its TTL change (its audit line came with the
-	   change, or with the reading that found it made) */
-	for (i = 0; i < e->n; i++) {
-		struct dom *d = &e->doms[i];
-		if (!dom_active(d) || d->res == DR_WAIT || d->noop)
+	/* done: every domain still active got through step 5 and, if it
+	   needed one, its TTL change (its audit line came with the change,
+	   or with the reading that found it made) */
+	for (i = 0; i < n; i++) {
+		struct dom *d = ds[i];
+		if (!through[i] || !dom_active(d) || d->res == DR_WAIT)
 			continue;
 		if (!d->acted)
 			dom_audit(e, d, "finish", "-", "cutover finished",
@@ -97,9 +101,38 @@ finish_act(struct engine *e)
 		dom_stamp(e, d, JK_FINISH_DONE);
 		dom_save(e, d);
 		dom_note(d, NOTE_DIFF, "zone TTL -> %lu", e->cc->restored_ttl);
+		d->noop = 0;	/* finished in this run (migrate, tick) */
 		dom_done(d, "cutover finished");
 	}
 out:
 	batch_free(b);
 	free(own);
+}
+
+void
+finish_act(struct engine *e)
+{
+	struct dom **ds;
+	int *through;
+	size_t i, n = 0;
+
+	engine_act_clear(e);
+	ds = calloc(e->n + 1, sizeof(*ds));
+	through = calloc(e->n + 1, sizeof(*through));
+	if (ds == NULL || through == NULL) {
+		for (i = 0; i < e->n; i++)
+			if (dom_active(&e->doms[i]))
+				dom_fail(&e->doms[i], "out of memory");
+		goto out;
+	}
+	for (i = 0; i < e->n; i++)
+		if (wanted(e, &e->doms[i]))
+			ds[n++] = &e->doms[i];
+	if (n > 0) {
+		registrar_run(e, ds, n, through);
+		restore(e, ds, through, n);
+	}
+out:
+	free(ds);
+	free(through);
 }

@@ -28,6 +28,13 @@ const BULK = Array.from({ length: 22 }, (_, i) => `bulk${String(i + 1).padStart(
 // the finish gate together (the notification digest tests)
 const GATE = ['gate1.test', 'gate2.test', 'gate3.test'];
 const SDK = path.join(ROOT, 'tests', 'package', 'sdk.php');
+// step 5 at the parent (issue 15): the loopback parent bed (real BIND: a root
+// and two parent servers), asked directly (parent_dns); its zone zz. holds the
+// delegation of MOVED, which moves during the test
+const PARENTBED = path.join(ROOT, 'tests', 'system', 'parentbed.py');
+const PB_ROOT = '127.0.63.31', PB = ['127.0.63.32', '127.0.63.33'];
+const MOVED = 'moved.zz';
+const NEW_NS = ['ns1.new-host.example', 'ns2.new-host.example'];
 const NAMES = ['mail', 'lists', 'webmail'];
 
 const OLDMAIL = path.join(OUT, 'oldmail');
@@ -73,6 +80,13 @@ function snapshot(names) {
   return JSON.stringify(o);
 }
 
+// the delegation of MOVED in zone zz. on the parent servers SERVERS (default both)
+function parentSet(ns, servers) {
+  const args = [PARENTBED, 'set', '--dir', path.join(OUT, 'parentbed'), '--zone', MOVED];
+  for (const s of servers || []) args.push('--server', s);
+  execFileSync('/usr/bin/python3', args.concat(ns), { stdio: ['ignore', 'ignore', 'inherit'], timeout: 60000 });
+}
+
 // ------------------------------------------------------------------ setup
 function setup() {
   fs.rmSync(OUT, { recursive: true, force: true });
@@ -80,7 +94,7 @@ function setup() {
   check(fs.existsSync(path.join(EXT, 'sbin', 'mailcutover')), 'run `make ext` first');
   const fix = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests', 'fixtures', 'system.json'), 'utf8')
     .replace(/127\.0\.2\.10/g, OLD).replace(/127\.0\.53\./g, '127.0.56.'));
-  [...BULK, ...GATE].forEach((name, i) => {
+  [...BULK, ...GATE, MOVED].forEach((name, i) => {
     const id = 100 + i, rid = 10000 + i * 20;
     const recs = [['NS', '', `ns1.${name}.`], ['NS', '', `ns2.${name}.`], ['A', 'ns1', P], ['A', 'ns2', S],
       ['A', '', OLD], ['A', 'mail', OLD], ['A', 'lists', OLD], ['A', 'webmail', OLD], ['MX', '', `mail.${name}.`, '10']];
@@ -102,12 +116,18 @@ function setup() {
 
   const maildir = path.join(OUT, 'mail');
   const margs = ['up', '--dir', maildir, '--ip', NEW, '--hostname', 'mail.example.com'];
-  for (const d of [...DOMAINS.slice(0, 3), ...GATE]) margs.push('--domain', d, '--cert-name', 'mail.' + d);
+  for (const d of [...DOMAINS.slice(0, 3), ...GATE, MOVED]) margs.push('--domain', d, '--cert-name', 'mail.' + d);
   fs.mkdirSync(maildir, { recursive: true });
   const mlog = fs.openSync(path.join(OUT, 'mailbed.log'), 'w');
   const mr = spawnSync(MAILBED, margs, { stdio: ['ignore', mlog, mlog], timeout: 60000 });
   started.push(() => spawnSync(MAILBED, ['down', '--dir', maildir], { timeout: 60000 }));
   const mail = mr.status === 0;
+
+  const pbdir = path.join(OUT, 'parentbed');
+  execFileSync('/usr/bin/python3', [PARENTBED, 'up', '--dir', pbdir, '--ip', PB_ROOT],
+    { stdio: ['ignore', 'ignore', 'inherit'], timeout: 60000 });
+  started.push(() => spawnSync('/usr/bin/python3', [PARENTBED, 'down', '--dir', pbdir], { timeout: 60000 }));
+  parentSet([`ns1.${MOVED}=${P}`, `ns2.${MOVED}=${S}`]);
 
   // `settings set` writes only the default config (issue 11): this run has
   // a private tmpfs there (mount namespace, see the end of this file)
@@ -118,6 +138,7 @@ function setup() {
   fs.writeFileSync(conf, `[source]\nurl = https://${PANEL}\nsecret_file = ${secret}\npin = ${pin}\n` +
     `[cutover]\nnew_ip = ${NEW}\nprimary_dns = ${P}\nstate_dir = ${path.join(OUT, 'state')}\n` +
     `switch_timeout = 10\nsync_timeout = 8\ndns_timeout = 300\nmail_cafile = ${path.join(maildir, 'ca.pem')}\n` +
+    `new_ns = ${NEW_NS.join(', ')}\nparent_dns = ${PB.join(', ')}\n` +
     `[secondary ns2]\naddress = ${S}\nmethod = notify\n`, { mode: 0o600 });
   fs.mkdirSync(path.join(OUT, 'var'));
   PHPENV = Object.assign({}, process.env, { MC_EXT_DIR: EXT, MC_SBIN_DIR: path.join(EXT, 'sbin'), MC_SBIN_FAKETIME_DIR: ROOT,
@@ -159,7 +180,7 @@ T['list shows the fixture domains'] = async () => {
   initial = snapshot(DOMAINS.slice(0, 4));
   await list();
   const got = await page.locator('#mc-domains tbody tr[data-domain]').evaluateAll(trs => trs.map(t => t.dataset.domain));
-  check(JSON.stringify(got.sort()) === JSON.stringify([...DOMAINS, ...BULK, ...GATE].sort()), 'every domain listed', got);
+  check(JSON.stringify(got.sort()) === JSON.stringify([...DOMAINS, ...BULK, ...GATE, MOVED].sort()), 'every domain listed', got);
   check((await rowText('example.com', 'c-mail')) === 'on', 'old mail on');
   await page.screenshot({ path: path.join(OUT, 'list.png'), fullPage: true });
 };
@@ -623,6 +644,88 @@ T['the Action Log: each change on the old server once, with old and new values (
   check(al.every(e => e.event === 'ext_mail-cutover_' + e.id && e.title.length > 0 &&
     JSON.stringify(Object.keys(e.old).sort()) === JSON.stringify(Object.keys(e.new).sort())),
   'declared events, old and new with the same keys');
+};
+
+// ------------------------------------------------------- step 5 at the parent
+async function step5() {
+  const li = page.locator('#mc-checklist li[data-step="5"]');
+  return { status: await li.getAttribute('data-status'), how: await li.getAttribute('data-how'),
+    text: (await li.locator('.mc-status').innerText()).trim() };
+}
+async function parentServers() {
+  return page.locator('#mc-delegation .mc-deleg-server').evaluateAll(
+    lis => lis.map(l => [l.dataset.address, l.dataset.ok, l.innerText.trim()]));
+}
+
+T['step 5 on the checklist: what the parent serves and should, then checked there (en, ja)'] = async () => {
+  if (!env.mail) throw new Error('mail bed did not start (see tests/out/browser/mailbed.log): verify cannot pass');
+  await faketime(0);
+  await list();
+  await select([MOVED]);
+  await page.locator('#mc-bulk button[value="prepare"]').click();
+  await page.waitForLoadState();
+  const mark = records('notification').length;
+  for (const f of [DAY + 60, DAY + 2000]) {
+    await faketime(f);
+    await page.goto(BASE + 'domain?domain=' + MOVED);
+    await Promise.all([page.waitForNavigation(), page.locator('button.mc-op-migrate').click()]);
+  }
+  // verified; the parent servers still delegate to the old name servers
+  check((await page.locator('#mc-domain').getAttribute('data-state')) === 'verified', 'verified, not done',
+    await page.locator('#mc-domain').getAttribute('data-state'));
+  let s5 = await step5();
+  check(s5.status === 'waiting' && s5.how === '' &&
+    s5.text === 'waiting: a parent server does not list the new name servers yet', 'step 5 waits (en)', s5);
+  check((await page.locator('#mc-delegation').getAttribute('data-result')) === 'differs', 'the check differs');
+  let title = await page.locator('#mc-delegation p').first().innerText();
+  check(title.startsWith('Delegation at the parent zone (the parent_dns servers), checked '), 'the check, en', title);
+  check((await page.locator('#mc-delegation .mc-deleg-want').innerText()) === `should list: ${NEW_NS.join(', ')}`,
+    'what it should list', await page.locator('#mc-delegation').innerText());
+  let srv = await parentServers();
+  check(JSON.stringify(srv) === JSON.stringify(PB.map(a => [a, '0', `(${a}): ns1.${MOVED}, ns2.${MOVED}`])),
+    'what each parent server serves', srv);
+  check(await page.locator('#mc-confirm-registrar').isEnabled(), 'the manual confirmation stays possible');
+  // the waiting domain's digest says it finishes by itself
+  const gate = records('notification').slice(mark).filter(n => n.id === 'gate_opened');
+  check(gate.length === 1 && gate[0].message.includes(`- ${MOVED}: verified; change the name servers at the registrar: ` +
+    'the cut-over finishes by itself once every server of the parent zone lists them'), 'the gate digest', gate);
+  // in Japanese
+  await ctx.addCookies([{ name: 'mc_locale', value: 'ja-JP', url: `http://${WEB}/` }]);
+  await page.goto(BASE + 'domain?domain=' + MOVED);
+  s5 = await step5();
+  check(s5.status === 'waiting' && s5.text === '待機中: 新しいネームサーバーをまだ返していない親サーバーがあります', 'step 5 waits (ja)', s5);
+  title = await page.locator('#mc-delegation p').first().innerText();
+  check(title.startsWith('親ゾーン （parent_dns のサーバー） での委任（') &&
+    (await page.locator('#mc-delegation .mc-deleg-want').innerText()) === `あるべき値: ${NEW_NS.join(', ')}`, 'the check, ja', title);
+  // one parent server moves: still waiting, that one is fine now
+  parentSet(NEW_NS, [PB[0]]);
+  await Promise.all([page.waitForNavigation(), page.locator('button.mc-op-migrate').click()]);
+  srv = await parentServers();
+  check((await step5()).status === 'waiting' && srv[0][1] === '1' && srv[1][1] === '0' &&
+    srv[0][2] === `(${PB[0]}): ${NEW_NS.join(', ')}`, 'one moved, one not: still waiting', srv);
+  // the other one too: step 5 done at the parent, the cut-over finished
+  const mark2 = records('notification').length;
+  parentSet(NEW_NS);
+  await Promise.all([page.waitForNavigation(), page.locator('button.mc-op-migrate').click()]);
+  check((await page.locator('#mc-domain').getAttribute('data-state')) === 'done', 'done');
+  s5 = await step5();
+  check(s5.status === 'done' && s5.how === 'parent' && /^\d{4}-\d\d-\d\d \d\d:\d\d UTC に親ゾーンのサーバーで確認済み$/.test(s5.text),
+    'step 5 done at the parent (ja)', s5);
+  check((await page.locator('#mc-delegation').getAttribute('data-result')) === 'listed' &&
+    (await parentServers()).every(x => x[1] === '1'), 'every parent server lists them', await parentServers());
+  check(await page.locator('#mc-confirm-registrar').isChecked() && !(await page.locator('#mc-confirm-registrar').isEnabled()),
+    'nothing left to confirm');
+  const fin = records('notification').slice(mark2);
+  check(fin.length === 1 && fin[0].id === 'cutover_finished' && fin[0].params.domains === MOVED, 'the finished digest', fin);
+  await ctx.clearCookies({ name: 'mc_locale' });
+  await page.goto(BASE + 'domain?domain=' + MOVED);
+  s5 = await step5();
+  check(/^checked at the parent zone's servers at \d{4}-\d\d-\d\d \d\d:\d\d UTC$/.test(s5.text), 'step 5 done at the parent (en)', s5);
+  const st = await page.locator('#mc-checklist li').evaluateAll(li => li.map(l => l.dataset.step + ':' + l.dataset.status));
+  check(st.every(x => x.endsWith(':done') || x === '0.3:pending'), 'the checklist done (0.3 is the operator\'s)', st);
+  check(zone(MOVED).zone.soa.ttl === 86400, 'TTL restored');
+  await page.screenshot({ path: path.join(OUT, 'step5.png'), fullPage: true });
+  await faketime(0);
 };
 
 // ------------------------------------------------------------------ main

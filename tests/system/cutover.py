@@ -18,6 +18,9 @@ from simlib import (HELPER, KEY, OUT, ROOT, Runner, Sim,  # noqa: E402
 FIXTURE = os.path.join(ROOT, "tests", "fixtures", "system.json")
 MAILBED = os.path.join(ROOT, "tests", "mail", "mailbed")
 MAIL_LOG = os.path.join(OUT, "cutover-mail.log")
+# the mail bed's directory (its CA, pids): a suite that runs beside this one
+# (tests/parallel.py) passes its own to start_mail and Bed
+MAIL_DIR = os.path.join(OUT, "cutover-mail")
 OLD, NEW = "127.0.2.10", "127.0.3.20"
 P, S = "127.0.53.1", "127.0.53.2"
 DOMAINS = ["example.com", "shop.test", "xn--bcher-kva.example"]
@@ -30,7 +33,7 @@ class Bed:
 
     def __init__(self, name, notify=True, secondary=S, extra="",
                  secondaries="", listen="127.0.2.10:8443", primary=P,
-                 external=None):
+                 external=None, mail=MAIL_DIR):
         self.d = os.path.join(OUT, "cutover", name)
         shutil.rmtree(self.d, ignore_errors=True)
         os.makedirs(self.d)
@@ -57,7 +60,7 @@ mail_cafile = %s
 %s
 %s
 """ % (self.sim.url, self.key, self.sim.pin, NEW, primary, self.state,
-                os.path.join(OUT, "cutover-mail", "ca.pem"), extra,
+                os.path.join(mail, "ca.pem"), extra,
                 secondaries))
 
     def mc(self, *args, fake=None, **kw):
@@ -601,18 +604,17 @@ def t_list_whole_panel(mail):
         bed.down()
 
 
-def start_mail():
+def start_mail(d=MAIL_DIR):
     if not os.access(MAILBED, os.X_OK):
         print("%s is not executable" % MAILBED)
         return None
-    d = os.path.join(OUT, "cutover-mail")
     shutil.rmtree(d, ignore_errors=True)
     args = [MAILBED, "up", "--dir", d, "--ip", NEW, "--hostname",
             "mail.example.com"]
     for x in DOMAINS:
         args += ["--domain", x, "--cert-name", "mail." + x]
     os.makedirs(d, exist_ok=True)
-    log = MAIL_LOG
+    log = MAIL_LOG if d == MAIL_DIR else d + ".log"
     try:
         with open(log, "w") as f:
             # output to a file: daemons must not hold our pipes open

@@ -26,6 +26,11 @@ XSD_DIR = os.environ.get("PLESK_XSD_DIR",
 class Sim:
     """One emulator with its BIND primary (and secondary)."""
 
+    # the directory of every emulator this process started: a test that
+    # checks nothing is left behind looks for these only (other suites
+    # may run at the same time, in their own network namespaces)
+    started = []
+
     def __init__(self, name, fixture, listen="127.0.2.10:8443",
                  plesk="obsidian", primary="127.0.53.1",
                  secondary="127.0.53.2", notify=True, trace=True,
@@ -33,6 +38,7 @@ class Sim:
         self.dir = os.path.join(OUT, name)
         shutil.rmtree(self.dir, ignore_errors=True)
         os.makedirs(self.dir)
+        Sim.started.append(self.dir)
         self.listen = listen
         self.url = "https://" + listen
         self.primary = primary

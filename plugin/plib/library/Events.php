@@ -10,7 +10,8 @@
  *
  * The helper's JSON fields read here (README "Notifications and the Action
  * Log"): domains[].domain, .display, .result, .state, .message,
- * .next.step, .next.at, .next.in_s, .notes[].kind, .notes[].text.
+ * .next.step, .next.at, .next.in_s, .notes[].kind, .notes[].text,
+ * .delegation.result (step 5 at the parent).
  */
 class Modules_MailCutover_Events
 {
@@ -28,7 +29,8 @@ class Modules_MailCutover_Events
 
     /**
      * Steps that, once their time has come, wait for the operator: the
-     * tick never takes them (finish needs the registrar change confirmed).
+     * registrar change (finish completes by itself, from the tick too,
+     * only once the parent zone's servers list the new name servers).
      */
     private static $operatorSteps = ['finish'];
 
@@ -98,6 +100,11 @@ class Modules_MailCutover_Events
             if ($result !== 'failed' && $state !== 'done' && in_array($step, self::$operatorSteps, true)
                 && self::due($next)) {
                 $key = 'notifyGate_' . $step;
+                /* step 5 checked at the parent: it finishes by itself */
+                if ($step === 'finish' && isset($d['delegation']) && is_array($d['delegation'])
+                    && ($d['delegation']['result'] ?? '') === 'differs') {
+                    $key .= '_parent';
+                }
                 $out[self::GATE][$name] = $base + ['key' => self::GATE . ':' . $step,
                     'detail' => pm_Locale::lmsg($key)];
             }
