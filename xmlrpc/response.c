@@ -328,6 +328,13 @@ response_stream(const char *buf, size_t len, char **version,
 			if ((node = xmlTextReaderExpand(rd)) == NULL)
 				break;
 			result = system_error(node, err);
+			/* after operation results: the panel ran some of the
+			   packet; what it did is not known */
+			if (*nops > 0 && err != NULL) {
+				err->maybe_applied = 1;
+				mc_err_prefix(err, "after %zu operation result%s",
+				    *nops, *nops == 1 ? "" : "s");
+			}
 			goto out;
 		} else if (depth == 1 && name != NULL &&
 		    strcmp(name, "output") == 0) {
