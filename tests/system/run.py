@@ -677,6 +677,28 @@ def t_confirm_one_spelling(env):
     check(r.rc == 0 and len(r.json["log"]) == 1, "the IDN's line", r)
 
 
+def t_raw_text_escapes(env):
+    """issue 11: raw's text output shows what the panel holds with its
+    control characters escaped (a CR, a LF, a C1 CSI in a TXT value cannot
+    forge a line or drive the terminal)."""
+    val = "v=x\rFAKE ok\nforged line \u009b2J end"
+    r = helper(env.conf, "raw", "add-rec", "5", "TXT", "esc", val)
+    check(r.rc == 0, "TXT added", r)
+    rid = r.json["ops"][0]["id"]
+    try:
+        p = subprocess.run([HELPER, "--config", env.conf, "raw", "get-rec",
+                            "5"], capture_output=True, timeout=60)
+        check(p.returncode == 0, "get-rec", p)
+        line = [x for x in p.stdout.split(b"\n") if b"\tesc." in x]
+        check(len(line) == 1, "the record on one line", p.stdout)
+        check(b"\r" not in p.stdout and b"\xc2\x9b" not in p.stdout,
+              "no raw CR or CSI", p.stdout)
+        check(b"v=x\\x0dFAKE ok\\x0aforged line \\xc2\\x9b2J end" in
+              line[0], "escaped", line[0])
+    finally:
+        helper(env.conf, "raw", "del-rec", str(rid))
+
+
 def t_replies_validate(env):
     xsd = os.path.join(XSD_DIR, "agent_output.xsd")
     check(os.path.exists(xsd), "the Plesk XSDs are required", xsd)
