@@ -104,11 +104,18 @@ ns_questions(const struct engine *e, struct dom *d, size_t i,
 	memset(&d->srv[0], 0, sizeof(d->srv[0]));
 	snprintf(d->srv[0].addr, sizeof(d->srv[0].addr), "%s", primary);
 	d->srv[0].primary = 1;
-	if (q->result != MC_OK || q->rcode != LDNS_RCODE_NOERROR || !q->aa ||
-	    q->nanswers == 0) {
+	if (q->result != MC_OK) {
+		/* no answer at all (a timeout): nothing is known to be
+		   wrong with the zone; this run stops here and waits */
+		dom_wait(d, e->step, 0, "the primary name server %s does not "
+		    "answer (%s); waiting: the next run asks again", primary,
+		    q->msg);
+		d->skip = 1;
+		return;
+	}
+	if (q->rcode != LDNS_RCODE_NOERROR || !q->aa || q->nanswers == 0) {
 		dom_fail(d, "the primary name server %s does not serve zone %s "
 		    "authoritatively (%s)", primary, d->zone,
-		    q->result != MC_OK ? q->msg :
 		    "no NS records or not authoritative");
 		return;
 	}
