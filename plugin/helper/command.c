@@ -270,7 +270,13 @@ load_domains(struct engine *e, char **names, size_t n)
 		dom_init(d, names[i]);
 		if (strcmp(e->cmd, "status") && strcmp(e->cmd, "list") &&
 		    journal_lock(e->cc->state_dir, d->name, &d->lockfd, &err)) {
-			dom_fail(d, "%s", err.msg);
+			/* held by another run: not a failure; tick (or the
+			   operator) runs it again */
+			if (err.code == MC_E_BUSY)
+				dom_outcome(d, DR_BUSY, "%s; retried by the next "
+				    "run", err.msg);
+			else
+				dom_fail(d, "%s", err.msg);
 			continue;
 		}
 		if (journal_load(e->cc->state_dir, d->name, &d->j, &err))

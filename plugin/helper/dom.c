@@ -21,6 +21,7 @@ static const char *const dres_names[DR__MAX] = {
 	[DR_SKIPPED] = "skipped",
 	[DR_REFUSED] = "refused",
 	[DR_WAIT] = "waiting",
+	[DR_BUSY] = "busy",
 	[DR_FAILED] = "failed",
 };
 

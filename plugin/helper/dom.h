@@ -25,6 +25,7 @@ enum dres {
 	DR_SKIPPED,	/* nothing of ours: not on the old server */
 	DR_REFUSED,	/* ours, but the helper will not: msg says why */
 	DR_WAIT,	/* a gate or a server is not there yet */
+	DR_BUSY,	/* another run holds its lock: the next run retries */
 	DR_FAILED,	/* this domain failed; the journal says where */
 	DR__MAX
 };

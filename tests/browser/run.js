@@ -409,6 +409,31 @@ T['the controller checks its own CSRF token on every POST'] = async () => {
   check(snapshot(DOMAINS.slice(0, 4)) === snap, 'nothing changed on the panel');
 };
 
+T['a domain busy in another run shows "busy, retrying", not failed'] = async () => {
+  // another run holds addon.test's lock (flock(1), as the helper's flock)
+  const lock = path.join(OUT, 'state', 'addon.test.lock');
+  // (a process group of its own: flock and its sleep go together)
+  const holder = spawn('flock', [lock, 'sleep', '60'], { stdio: 'ignore', detached: true });
+  try {
+    check(await waitFor(() => fs.existsSync(lock)), 'lock taken');
+    await new Promise(r => setTimeout(r, 300));
+    await list();
+    const snap = snapshot(['addon.test']);
+    await select(['addon.test']);
+    await page.locator('#mc-bulk button[value="prepare"]').click();
+    await page.waitForLoadState();
+    const last = await rowText('addon.test', 'c-last');
+    check(last.startsWith('busy, retrying') && /another mailcutover run/.test(last), 'busy on the row', last);
+    const cls = await page.locator('tr[data-domain="addon.test"]').getAttribute('class');
+    check(cls.includes('mc-busy') && !cls.includes('mc-failed'), 'row not failed', cls);
+    check(await page.locator('#mc-status .msg-error').count() === 0, 'no error message', await page.locator('#mc-status').innerText());
+    check(snapshot(['addon.test']) === snap, 'nothing changed on the panel');
+  } finally {
+    try { process.kill(-holder.pid, 'SIGKILL'); } catch (e) { /* gone */ }
+    await new Promise(r => holder.exitCode !== null || holder.signalCode !== null ? r() : holder.once('exit', r));
+  }
+};
+
 T['more than 20 domains: a background task, the page polls it'] = async () => {
   // the panel holds the task's TTL packet: the page must come back before it
   simctl('POST', '/__sim/fault', { kind: 'hold', count: 1, match: 'dns.set', delay_s: 120 });
@@ -444,6 +469,9 @@ T['more than 20 domains: a background task, the page polls it'] = async () => {
   }
   const calls = fs.readFileSync(path.join(OUT, 'helper-calls.log'), 'utf8').split('\n').filter(Boolean).map(JSON.parse);
   check(calls.some(c => c.argv.includes('prepare') && BULK.every(d => c.argv.includes(d))), 'one helper run for the batch');
+  // the task runs without a web session: its actor is the one who started it
+  check(calls.some(c => c.argv.includes('prepare') && BULK.every(d => c.argv.includes(d)) && c.actor === 'plesk:admin'),
+    'the task\'s actor', calls.filter(c => c.argv.includes('prepare')).map(c => c.actor));
 };
 
 T['Japanese locale renders the list'] = async () => {

@@ -7,6 +7,7 @@ import glob
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -697,6 +698,41 @@ def t_raw_text_escapes(env):
               line[0], "escaped", line[0])
     finally:
         helper(env.conf, "raw", "del-rec", str(rid))
+
+
+def t_busy_domain(env):
+    """issue 11: a domain another run holds (its per-domain lock) is
+    "busy" (exit 3, retried by the next run), not failed; the others of
+    the run go on."""
+    d = setup_dir("busy")
+    os.chmod(d, 0o755)
+    state = os.path.join(d, "state")
+    os.makedirs(state, 0o700)
+    conf = write_config(os.path.join(d, "c.conf"), env.sim,
+                        secret_file=env.key,
+                        extra="[cutover]\nnew_ip = %s\nprimary_dns = %s\n"
+                        "state_dir = %s" % (NEW, P, state))
+    # flock and its sleep in a session of their own: both go at the end
+    holder = subprocess.Popen(["flock", os.path.join(state, "example.com.lock"),
+                               "sleep", "60"], start_new_session=True)
+    try:
+        check(wait_for(lambda: os.path.exists(
+            os.path.join(state, "example.com.lock")), 10), "lock held")
+        time.sleep(0.3)
+        r = helper(conf, "status", "example.com")     # takes no lock
+        check(r.rc == 0, "status reads a locked domain", r)
+        r = helper(conf, "plan", "example.com", "shop.test")
+        res = {x["domain"]: x for x in (r.json or {}).get("domains", [])}
+        check(res.get("example.com", {}).get("result") == "busy",
+              "busy, not failed", r)
+        check("another mailcutover run" in res["example.com"]["message"],
+              "says why", res["example.com"])
+        check(res.get("shop.test", {}).get("result") != "busy",
+              "the other domain went on", res.get("shop.test"))
+        check(r.rc in (0, 3), "busy is not a failure (exit %d)" % r.rc, r)
+    finally:
+        os.killpg(holder.pid, signal.SIGKILL)
+        holder.wait()
 
 
 def t_replies_validate(env):

@@ -874,7 +874,7 @@ test_lock(void **state)
 
 	/* a second open file description conflicts, as a second run would */
 	assert_int_equal(journal_lock(fx->dir, "example.com", &fd2, &err),
-	    MC_E_IO);
+	    MC_E_BUSY);
 	assert_int_equal(fd2, -1);
 	snprintf(want, sizeof(want), "example.com: another mailcutover run is "
 	    "working on this domain (pid %ld)", (long)getpid());
@@ -914,7 +914,7 @@ test_lock_other_process(void **state)
 		mc_err_clear(&cerr);
 		/* fd was inherited but close-on-exec only; take our own */
 		if (journal_lock(fx->dir, "example.com", &cfd, &cerr) ==
-		    MC_E_IO && strstr(cerr.msg, "another mailcutover run") !=
+		    MC_E_BUSY && strstr(cerr.msg, "another mailcutover run") !=
 		    NULL)
 			_exit(0);
 		_exit(1);
