@@ -279,6 +279,21 @@ out:
 	return result;
 }
 
+/* a <system> error after nops operation results: the panel ran some of
+ * the packet, what it did is not known (maybe applied) */
+static enum mc_result
+system_late(xmlNodePtr node, size_t nops, struct mc_err *err)
+{
+	enum mc_result result = system_error(node, err);
+
+	if (nops > 0 && err != NULL) {
+		err->maybe_applied = 1;
+		mc_err_prefix(err, "after %zu operation result%s", nops,
+		    nops == 1 ? "" : "s");
+	}
+	return result;
+}
+
 enum mc_result
 response_stream(const char *buf, size_t len, char **version,
     response_op_cb cb, void *arg, size_t *nops, struct mc_err *err)
@@ -327,14 +342,7 @@ response_stream(const char *buf, size_t len, char **version,
 		    strcmp(name, "system") == 0) {
 			if ((node = xmlTextReaderExpand(rd)) == NULL)
 				break;
-			result = system_error(node, err);
-			/* after operation results: the panel ran some of the
-			   packet; what it did is not known */
-			if (*nops > 0 && err != NULL) {
-				err->maybe_applied = 1;
-				mc_err_prefix(err, "after %zu operation result%s",
-				    *nops, *nops == 1 ? "" : "s");
-			}
+			result = system_late(node, *nops, err);
 			goto out;
 		} else if (depth == 1 && name != NULL &&
 		    strcmp(name, "output") == 0) {

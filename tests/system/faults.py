@@ -648,8 +648,14 @@ def check_case(res):
     """The end state of one case: consistent, and the step done."""
     label = "%s x %s" % (res["step"], res["fam"].name)
     if res.get("env"):
-        res["bad"] += check_domains(res["env"], res["doms"],
-                                    END[res["step"]], label)
+        try:
+            res["bad"] += check_domains(res["env"], res["doms"],
+                                        END[res["step"]], label)
+        except Exception as e:  # noqa: BLE001
+            # a check that could not run is no consistent case (the
+            # matrix and the faults: line count it)
+            res["bad"].append("[setup] %s: the checks raised %s: %s" % (
+                label, type(e).__name__, e))
     if res["bad"]:
         raise AssertionError("INCONSISTENT (faulted run %s; %s; rerun %s)"
                              "\n  " % (res["first"], "; ".join(res["notes"]),

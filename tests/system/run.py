@@ -733,6 +733,13 @@ def t_busy_domain(env):
     finally:
         os.killpg(holder.pid, signal.SIGKILL)
         holder.wait()
+    # two spellings of one domain in one run: one domain, one lock (they
+    # must not lock each other out)
+    r = helper(conf, "plan", "EXAMPLE.com", "example.com.", "Example.Com")
+    doms = [x["domain"] for x in (r.json or {}).get("domains", [])]
+    check(doms == ["example.com"], "one domain for three spellings", r)
+    check(r.json["domains"][0]["result"] not in ("busy", "failed"),
+          "not locked out by itself", r.json["domains"][0])
 
 
 def t_replies_validate(env):
