@@ -14,6 +14,8 @@ PKGS="$PKGS musl-tools dpkg-dev linux-libc-dev patch xz-utils file mmdebstrap"
 # the browser tests need node and npm (playwright-core); Debian's only when
 # none is installed (a preinstalled node 20 ships its own npm)
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
+# a Japanese font, so that the browser tests' ja-JP screenshots show the text
+PKGS="$PKGS fonts-ipafont-gothic"
 
 missing=""
 for p in $PKGS; do

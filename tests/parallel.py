@@ -27,7 +27,7 @@ import time
 # longest start first, so that the run ends when the longest one does.
 # Unknown suites count as short. Only the start order depends on this.
 WEIGHT = {"faults": 300, "cutover": 240, "ownership": 180, "fuzz": 150,
-          "browser": 120, "emulator": 110, "continuity": 80, "system": 40,
+          "browser": 120, "emulator": 110, "continuity": 180, "system": 40,
           "delegation": 35,
           "arch": 20, "portable": 15, "selftest": 10, "parentbed": 8,
           "package": 5}

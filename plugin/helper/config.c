@@ -53,6 +53,8 @@ cutover_defaults(struct cutover_conf *c)
 	c->sync_timeout = 300;
 	c->dns_timeout_ms = 1000;
 	c->dns_port = 53;
+	c->quiet_max = CONFIG_QUIET_MAX;
+	c->quiet_gate = 1;
 }
 
 void
@@ -150,6 +152,18 @@ cutover_check(struct cutover_conf *c, const char *name, struct mc_err *err)
 		    "is below the minimum of %d s (15 min; test_timings = yes "
 		    "allows it, for test beds only)", name, c->min_wait,
 		    CONFIG_MIN_WAIT);
+	if (!c->test_timings && !c->quiet_gate)
+		return mc_err_set(err, MC_E_CONFIG, "%s: [cutover] quiet_gate = "
+		    "off is for test beds only (test_timings = yes)", name);
+	if (!c->test_timings && c->quiet_window != 0 &&
+	    c->quiet_window < CONFIG_MIN_LOWERED_TTL)
+		return mc_err_set(err, MC_E_CONFIG, "%s: [cutover] quiet_window "
+		    "%lu is below the minimum of %d s (test_timings = yes "
+		    "allows it, for test beds only)", name, c->quiet_window,
+		    CONFIG_MIN_LOWERED_TTL);
+	if (c->quiet_window > c->quiet_max)
+		return mc_err_set(err, MC_E_CONFIG, "%s: [cutover] quiet_window "
+		    "is above quiet_max", name);
 	if (c->restored_ttl < c->lowered_ttl)
 		return mc_err_set(err, MC_E_CONFIG, "%s: [cutover] restored_ttl "
 		    "is below lowered_ttl", name);

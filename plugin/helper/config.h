@@ -55,6 +55,18 @@ struct secondary_conf {
 	int			 line;
 };
 
+/* Whether the source panel's mailbox usage (mail get_info) is fresh:
+ * auto decides from what it sees (doc/mailbox-usage.md). */
+enum usage_signal {
+	USAGE_AUTO,		/* live once it changed in two readings within
+				   12 h; a time-based quiet window until then */
+	USAGE_LIVE,		/* computed on request: trust it */
+	USAGE_DAILY,		/* the daily statistics' figure: time only */
+	USAGE__MAX
+};
+
+const char	*usage_signal_name(enum usage_signal);
+
 /* [cutover]: the runbook's numbers and where state lives. */
 struct cutover_conf {
 	char		*records[CONFIG_MAX_RECORDS];	/* mail lists webmail */
@@ -85,6 +97,13 @@ struct cutover_conf {
 						   NULL: ask primary_dns */
 	char		*parent_dns[CONFIG_MAX_PARENTS];
 	size_t		 nparent_dns;
+	/* the quiet gate of step 3 (gate.h): the old server must have
+	   received nothing new for quiet_window before mail goes off */
+	unsigned long	 quiet_window;		/* s; 0: max(min_wait, TTL) */
+	unsigned long	 quiet_max;		/* s after sync: the cap, 48 h */
+	int		 quiet_force;		/* at the cap: disable anyway */
+	int		 quiet_gate;		/* 0 only with test_timings */
+	enum usage_signal usage_signal;		/* how fresh mailbox usage is */
 	/* runbook 5: the name servers the parent zone should list once
 	 * the registrar change is made (empty: [target]'s NS records), and
 	 * where the walk to the parent starts (empty: the real root
@@ -107,6 +126,7 @@ struct config {
 /* Minimums enforced unless test_timings = yes (then loudly allowed). */
 #define CONFIG_MIN_LOWERED_TTL	60
 #define CONFIG_MIN_WAIT		900
+#define CONFIG_QUIET_MAX	(48 * 3600)
 
 /*
  * Parse an INI-like file: "[source]", "[target]", "[cutover]" and

@@ -25,6 +25,18 @@ refresh_method_name(enum refresh_method m)
 	return (unsigned)m < REFRESH__MAX ? method_names[m] : "?";
 }
 
+static const char *const usage_names[USAGE__MAX] = {
+	[USAGE_AUTO] = "auto",
+	[USAGE_LIVE] = "live",
+	[USAGE_DAILY] = "daily",
+};
+
+const char *
+usage_signal_name(enum usage_signal u)
+{
+	return (unsigned)u < USAGE__MAX ? usage_names[u] : "?";
+}
+
 static int
 parse_bool(const char *v, int *out)
 {
@@ -239,6 +251,9 @@ static const struct {
 	N("dns_timeout", dns_timeout_ms, 10, 60000,
 	    "must be milliseconds from 10 to 60000"),
 	N("dns_port", dns_port, 1, 65535, "must be a port from 1 to 65535"),
+	N("quiet_window", quiet_window, 1, 2147483647UL,
+	    "must be whole seconds"),
+	N("quiet_max", quiet_max, 1, 2147483647UL, "must be whole seconds"),
 #undef N
 };
 
@@ -302,11 +317,21 @@ config_key_cutover(struct cutover_conf *c, const char *key, const char *v,
 		return set_list(c->old_ip, &c->nold_ip, CONFIG_MAX_OLD_IPS, v,
 		    valid_ip, name, line, "cutover", key, "is not an IP "
 		    "address", err);
-	if (!strcmp(key, "drop_aaaa") || !strcmp(key, "test_timings")) {
+	if (!strcmp(key, "drop_aaaa") || !strcmp(key, "test_timings") ||
+	    !strcmp(key, "quiet_force") || !strcmp(key, "quiet_gate")) {
 		if (!parse_bool(v, key[0] == 'd' ? &c->drop_aaaa :
-		    &c->test_timings))
+		    key[0] == 't' ? &c->test_timings : key[6] == 'f' ?
+		    &c->quiet_force : &c->quiet_gate))
 			return BADC("must be yes or no");
 		return MC_OK;
+	}
+	if (!strcmp(key, "usage_signal")) {
+		for (n = 0; n < USAGE__MAX; n++)
+			if (!strcmp(v, usage_names[n])) {
+				c->usage_signal = (enum usage_signal)n;
+				return MC_OK;
+			}
+		return BADC("must be auto, live or daily");
 	}
 	if (!strcmp(key, "dkim_selector")) {
 		if (!record_label_ok(v))

@@ -61,8 +61,11 @@ DOMAINS_OPTS },
 "names; refresh laggards by their method; done when all agree.\n" },
 { "disable-old-mail",
 "usage: mailcutover [--config FILE] [--json] disable-old-mail [--force] DOMAIN...\n"
-"Step 3: after sync plus max(min_wait, TTL), switch mail off for the\n"
-"domain on the source panel and read it back. Before the gate: exit 3.\n" },
+"Step 3: after sync plus max(min_wait, TTL), and once the old server has\n"
+"received nothing new for quiet_window (its mailbox usage polled each\n"
+"run), switch mail off for the domain on the source panel and read it\n"
+"back. Before the gate: exit 3. After quiet_max with mail still arriving:\n"
+"exit 3 until --force (the operator confirms) or quiet_force = yes.\n" },
 { "verify",
 "usage: mailcutover [--config FILE] [--json] verify DOMAIN...\n"
 "Step 4: every name server answers the new IP; SMTP 25/587 (STARTTLS),\n"

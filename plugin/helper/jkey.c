@@ -49,6 +49,12 @@ static const struct {
 	[JK_ROLLBACK_DONE] = { "rollback.done", 0 },
 	[JK_RESIDUAL_BASE] = { "residual.base", 0 },
 	[JK_RESIDUAL_REPORT] = { "residual.report", 0 },
+	[JK_QUIET_READING] = { "quiet.reading", 1 },
+	[JK_QUIET_READ_AT] = { "quiet.read_at", 1 },
+	[JK_QUIET_GROWTH] = { "quiet.growth", 1 },
+	[JK_QUIET_CHANGE_FROM] = { "quiet.change_from", 1 },
+	[JK_QUIET_LIVE] = { "quiet.live", 1 },
+	[JK_QUIET_CAPPED] = { "quiet.capped", 1 },
 };
 
 const char *

@@ -55,7 +55,16 @@ enum jkey {
 	JK_ROLLBACK_DONE,
 	/* the residual mail report (mailbox sizes) */
 	JK_RESIDUAL_BASE,	/* "name=bytes ..." at the switch */
-	JK_RESIDUAL_REPORT,	/* what grew after it, or "none" */
+	JK_RESIDUAL_REPORT,	/* what grew after it, "none" or "unknown" */
+	/* the quiet gate of step 3 (gate.h): mailbox usage polled on the
+	   old server until it stops changing */
+	JK_QUIET_READING,	/* the last reading, "name=bytes ..." */
+	JK_QUIET_READ_AT,	/* when it was taken */
+	JK_QUIET_GROWTH,	/* the reading that last showed a change */
+	JK_QUIET_CHANGE_FROM,	/* the reading before it (the change
+				   happened in between) */
+	JK_QUIET_LIVE,		/* when usage was seen to be fresh (auto) */
+	JK_QUIET_CAPPED,	/* when quiet_max ended the wait */
 	JK__MAX
 };
 

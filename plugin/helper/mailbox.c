@@ -8,6 +8,7 @@
 #include "change.h"
 #include "dom.h"
 #include "engine.h"
+#include "gate.h"
 #include "mailbox.h"
 #include "valid.h"
 
@@ -117,6 +118,56 @@ mailbox_base(struct engine *e, struct dom **ds, size_t n)
 	free(base);
 }
 
+/* two changes this close together (counted from the reading before the
+ * first) cannot both come from a once-a-day statistics run */
+#define LIVE_SPAN	(12 * 3600)
+
+/* one reading of d: a change against the previous one is growth */
+static void
+poll_one(struct engine *e, struct dom *d, const char *now)
+{
+	const char *prev = dom_get(d, JK_QUIET_READING);
+	time_t before = dom_time(d, JK_QUIET_READ_AT), from;
+
+	if (prev == NULL) {
+		prev = dom_get(d, JK_RESIDUAL_BASE);
+		before = dom_time(d, JK_SWITCH_DONE);
+	}
+	if (prev != NULL && strcmp(prev, now) != 0) {
+		from = dom_time(d, JK_QUIET_CHANGE_FROM);
+		engine_tick(e);
+		if (dom_time(d, JK_QUIET_GROWTH) && from > 0 &&
+		    e->now - from <= LIVE_SPAN && !dom_time(d, JK_QUIET_LIVE))
+			dom_stamp(e, d, JK_QUIET_LIVE);
+		dom_setf(d, JK_QUIET_CHANGE_FROM, "%lld", (long long)before);
+		dom_stamp(e, d, JK_QUIET_GROWTH);
+	}
+	dom_set(d, JK_QUIET_READING, now);
+	dom_stamp(e, d, JK_QUIET_READ_AT);
+	dom_save(e, d);
+}
+
+void
+mailbox_poll(struct engine *e, struct dom **ds, size_t n, int *ok)
+{
+	char **now = calloc(n + 1, sizeof(char *));
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		ok[i] = 0;
+	if (now == NULL)
+		return;
+	usage_read(e, ds, n, now);
+	for (i = 0; i < n; i++) {
+		if (now[i] != NULL && dom_active(ds[i])) {
+			poll_one(e, ds[i], now[i]);
+			ok[i] = dom_active(ds[i]);
+		}
+		free(now[i]);
+	}
+	free(now);
+}
+
 /* "a@zone +N bytes, b@zone +M bytes" of the mailboxes that grew */
 static size_t
 grown(const struct dom *d, const char *base, const char *now, char *report,
@@ -150,11 +201,43 @@ grown(const struct dom *d, const char *base, const char *now, char *report,
 	return grew;
 }
 
+/* the verdict of one domain: what grew, none, or could not be seen */
+static void
+residual_one(struct engine *e, struct dom *d, const char *base,
+    const char *now)
+{
+	char report[1024];
+	const char *why;
+	size_t grew;
+	int live = gate_usage_live(e, d, &why);
+
+	if ((grew = grown(d, base, now, report, sizeof(report)))) {
+		dom_note(d, NOTE_WARN, "residual mail: %zu mailbox%s on the old "
+		    "server grew after the switch: %s; copy them to the new "
+		    "server (imapsync, or Plesk Migrator's copy-mail-content)"
+		    "%s", grew, grew == 1 ? "" : "es", report, live ? "" :
+		    " (mailbox usage may not be fresh: more may have arrived)");
+		dom_set(d, JK_RESIDUAL_REPORT, report);
+	} else if (live) {
+		dom_note(d, NOTE_CHECK, "residual mail: no mailbox on the old "
+		    "server grew after the switch (mailbox usage, fresh)");
+		dom_set(d, JK_RESIDUAL_REPORT, "none");
+	} else {
+		dom_note(d, NOTE_WARN, "residual mail could not be seen: %s; "
+		    "no mailbox grew as far as that figure shows, which proves "
+		    "nothing: copy every old mailbox that may have received "
+		    "mail after the switch (the commands are on the checklist)",
+		    why);
+		dom_set(d, JK_RESIDUAL_REPORT, "unknown");
+	}
+	mailbox_copy_notes(d);
+}
+
 void
 mailbox_residual(struct engine *e, struct dom **ds, size_t n)
 {
-	char **now = calloc(n + 1, sizeof(char *)), report[1024];
-	size_t i, grew;
+	char **now = calloc(n + 1, sizeof(char *));
+	size_t i;
 
 	if (now == NULL)
 		return;
@@ -170,20 +253,93 @@ mailbox_residual(struct engine *e, struct dom **ds, size_t n)
 			free(now[i]);
 			continue;
 		}
-		if ((grew = grown(d, base, now[i], report, sizeof(report)))) {
-			dom_note(d, NOTE_WARN, "residual mail: %zu mailbox%s on "
-			    "the old server grew after the switch: %s; copy "
-			    "them to the new server (imapsync, or Plesk "
-			    "Migrator's copy-mail-content)", grew,
-			    grew == 1 ? "" : "es", report);
-			dom_set(d, JK_RESIDUAL_REPORT, report);
-		} else {
-			dom_note(d, NOTE_CHECK, "residual mail: no mailbox on "
-			    "the old server grew after the switch");
-			dom_set(d, JK_RESIDUAL_REPORT, "none");
-		}
+		residual_one(e, d, base, now[i]);
 		dom_save(e, d);
 		free(now[i]);
 	}
 	free(now);
+}
+
+/* v as one shell word: bare when it is plain, else in single quotes
+ * (n >= 8) */
+static void
+shell_word(const char *v, char *out, size_t n)
+{
+	size_t used = 0;
+
+	if (*v != '\0' && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789@._+-:") == strlen(v)) {
+		snprintf(out, n, "%s", v);
+		return;
+	}
+	out[used++] = '\'';
+	for (; *v != '\0' && used + 6 < n; v++) {
+		if (*v == '\'') {
+			memcpy(out + used, "'\\''", 4);
+			used += 4;
+		} else
+			out[used++] = *v;
+	}
+	out[used++] = '\'';
+	out[used] = '\0';
+}
+
+size_t
+mailbox_copy_list(const struct dom *d, struct mailbox_copy *out, size_t max)
+{
+	const char *rep = dom_get(d, JK_RESIDUAL_REPORT);
+	const char *base = dom_get(d, JK_RESIDUAL_BASE);
+	const char *oldip = dom_get(d, JK_OLD_IP), *newip = dom_get(d,
+	    JK_NEW_IP), *p;
+	const char *zone = d->zone[0] ? d->zone : dom_get(d, JK_ZONE) ?
+	    dom_get(d, JK_ZONE) : d->name;
+	char addr[320], host2[300], w1[700], w2[330], w3[330];
+	size_t n = 0, len;
+	unsigned long grew;
+
+	if (rep == NULL || !strcmp(rep, "none") || oldip == NULL)
+		return 0;
+	/* unknown: every mailbox of the switch; else the ones that grew */
+	for (p = !strcmp(rep, "unknown") ? base : rep; p != NULL &&
+	    *p != '\0' && n < max; ) {
+		grew = 0;
+		if (!strcmp(rep, "unknown")) {
+			len = strcspn(p, "=");
+			snprintf(addr, sizeof(addr), "%.*s@%s", (int)len, p,
+			    zone);
+			p = strchr(p, ' ');
+		} else {
+			len = strcspn(p, " ");
+			snprintf(addr, sizeof(addr), "%.*s", (int)len, p);
+			if (p[len] == ' ' && p[len + 1] == '+')
+				grew = strtoul(p + len + 2, NULL, 10);
+			p = strstr(p, ", ");
+		}
+		if (p != NULL)
+			p += *p == ',' ? 2 : 1;
+		snprintf(host2, sizeof(host2), "%s%s", newip && *newip ? "" :
+		    "mail.", newip && *newip ? newip : zone);
+		shell_word(addr, w1, sizeof(w1));
+		shell_word(oldip, w2, sizeof(w2));
+		shell_word(host2, w3, sizeof(w3));
+		snprintf(out[n].address, sizeof(out[n].address), "%s", addr);
+		out[n].grew = grew;
+		snprintf(out[n].command, sizeof(out[n].command), "imapsync "
+		    "--host1 %s --ssl1 --user1 %s --password1 "
+		    "'PASSWORD-ON-OLD' --host2 %s --ssl2 --user2 %s "
+		    "--password2 'PASSWORD-ON-NEW'", w2, w1, w3, w1);
+		n++;
+	}
+	return n;
+}
+
+void
+mailbox_copy_notes(struct dom *d)
+{
+	struct mailbox_copy c[16];
+	size_t i, n = mailbox_copy_list(d, c, 16);
+
+	for (i = 0; i < n; i++)
+		dom_note(d, NOTE_INFO, "copy %s: %s", c[i].address,
+		    c[i].command);
 }

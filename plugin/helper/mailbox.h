@@ -21,4 +21,31 @@ void	mailbox_base(struct engine *, struct dom **, size_t);
  */
 void	mailbox_residual(struct engine *, struct dom **, size_t);
 
+/*
+ * The quiet gate's reading (gate.h): the usage of every mailbox of each
+ * domain now, journaled (quiet.reading, quiet.read_at); a reading that
+ * differs from the one before (at first: the switch's) stamps
+ * quiet.growth, and for usage_signal = auto two such readings within
+ * 12 h (counted from the reading before the first) stamp quiet.live.
+ * ok[i] is 1 when ds[i] was read.
+ */
+void	mailbox_poll(struct engine *, struct dom **, size_t, int *ok);
+
+/* One old mailbox to copy to the new server, with the command. */
+struct mailbox_copy {
+	char		 address[320];
+	unsigned long	 grew;		/* bytes; 0 when not known */
+	char		 command[2200];	/* imapsync, hosts filled in (room for
+					   the longest quoted words: never cut),
+					   passwords as placeholders */
+};
+
+/* The mailboxes of the residual report (residual.report): the ones that
+ * grew, or every mailbox of the switch when it could not be seen;
+ * returns how many (at most max). */
+size_t	mailbox_copy_list(const struct dom *, struct mailbox_copy *,
+	    size_t max);
+/* the same as notes: "copy a@zone: imapsync ..." */
+void	mailbox_copy_notes(struct dom *);
+
 #endif

@@ -5,7 +5,9 @@
 
 #include "dom.h"
 #include "engine.h"
+#include "gate.h"
 #include "json.h"
+#include "mailbox.h"
 #include "registrar.h"
 #include "report.h"
 #include "runbook.h"
@@ -30,6 +32,17 @@ static int
 reports_only(const struct engine *e)
 {
 	return !strcmp(e->cmd, "status") || !strcmp(e->cmd, "list");
+}
+
+/* the residual report's copy commands */
+static void
+text_residual(const struct dom *d)
+{
+	struct mailbox_copy c[16];
+	size_t k, n = mailbox_copy_list(d, c, 16);
+
+	for (k = 0; k < n; k++)
+		printf("  copy %s: %s\n", c[k].address, c[k].command);
 }
 
 /* "example.com: waiting: ..." then the notes, the checklist, what next */
@@ -58,6 +71,8 @@ text_one(const struct engine *e, const struct dom *d)
 		if (k == STEP_FINISH)
 			registrar_text(d);
 	}
+	if (reports_only(e) && d->j != NULL)
+		text_residual(d);
 	if (d->next != STEP__MAX) {
 		fmt_time(d->next_at, t1, sizeof(t1));
 		printf("  next: %s%s%s\n", step_name(d->next),
@@ -114,6 +129,65 @@ json_lists(const struct engine *e, const struct dom *d, struct json *j)
 	json_arr_close(j);
 }
 
+/* step 3's quiet gate (gate.h): state, signal, times */
+static void
+json_quiet(const struct engine *e, const struct dom *d, struct json *j)
+{
+	struct quiet_view v;
+	char t1[32], why[400];
+
+	gate_quiet_view(e, d, &v);
+	if (v.state == QUIET_NONE)
+		return;
+	json_obj_open(j, "quiet");
+	json_str(j, "state", quiet_state_name(v.state));
+	json_str(j, "signal", v.state == QUIET_OFF ? "off" : v.live ? "live" :
+	    "time");
+	json_str(j, "usage_signal", usage_signal_name(e->cc->usage_signal));
+	json_str(j, "why", v.why);
+	gate_quiet_say(e, &v, why, sizeof(why));
+	json_str(j, "text", why);
+	fmt_time(v.last_growth, t1, sizeof(t1));
+	json_str(j, "last_growth", v.last_growth ? t1 : NULL);
+	fmt_time(v.last_reading, t1, sizeof(t1));
+	json_str(j, "last_reading", v.last_reading ? t1 : NULL);
+	fmt_time(v.opens_at, t1, sizeof(t1));
+	json_str(j, "opens_at", t1);
+	json_num(j, "in_s", gate_left(e, v.opens_at));
+	json_num(j, "window_s", (long long)v.window);
+	fmt_time(v.cap_at, t1, sizeof(t1));
+	json_str(j, "cap_at", t1);
+	json_num(j, "max_s", (long long)e->cc->quiet_max);
+	json_bool(j, "capped", v.state == QUIET_CAPPED);
+	json_obj_close(j);
+}
+
+/* the residual report of verify, with a copy command per mailbox */
+static void
+json_residual(const struct dom *d, struct json *j)
+{
+	struct mailbox_copy c[16];
+	const char *rep = dom_get(d, JK_RESIDUAL_REPORT);
+	size_t k, n;
+
+	if (rep == NULL)
+		return;
+	n = mailbox_copy_list(d, c, 16);
+	json_obj_open(j, "residual");
+	json_str(j, "state", !strcmp(rep, "none") ? "none" :
+	    !strcmp(rep, "unknown") ? "unknown" : "grew");
+	json_arr_open(j, "mailboxes");
+	for (k = 0; k < n; k++) {
+		json_obj_open(j, NULL);
+		json_str(j, "address", c[k].address);
+		json_num(j, "grew_bytes", (long long)c[k].grew);
+		json_str(j, "command", c[k].command);
+		json_obj_close(j);
+	}
+	json_arr_close(j);
+	json_obj_close(j);
+}
+
 /*
  * One domain for the UI (plugin/plib reads every field): "kind" from the
  * journal when there is one, else as the panel answered; "noop" is a
@@ -139,6 +213,10 @@ json_one(const struct engine *e, const struct dom *d, struct json *j)
 	json_str(j, "new_ip", dom_get(d, JK_NEW_IP));
 	json_str(j, "new_ip6", dom_get(d, JK_NEW_IP6));
 	json_str(j, "old_ips", dom_get(d, JK_OLD_IPS));
+	if (d->j != NULL) {
+		json_quiet(e, d, j);
+		json_residual(d, j);
+	}
 	registrar_json(d, j);
 	json_lists(e, d, j);
 	json_obj_close(j);

@@ -25,46 +25,46 @@ static int	mail_was_on(const struct dom *);
 
 /*
  * The rows: { id, label, mark, state, waiting, unknown, gate, applies,
- * act, check, undo, needs, flags, quiet } (runbook.h). Rows without a
+ * act, check, undo, needs, flags, quiet, why } (runbook.h). Rows without a
  * label (plan, rollback) are not on the checklist.
  */
 const struct step runbook[STEP__MAX] = {
 	[STEP_PLAN] = { STEP_PLAN, NULL, JK__MAX, NULL, NULL, NULL,
 	    NULL, NULL, plan_act, NULL, NULL,
-	    STEP__MAX, STEP_PANEL, NULL },
+	    STEP__MAX, STEP_PANEL, NULL, NULL },
 	[STEP_PREPARE] = { STEP_PREPARE, "0.2 lower TTL", JK_PREPARE_DONE,
 	    "prepared", "TTL not lowered yet", NULL,
 	    NULL, NULL, prepare_act, prepare_check, prepare_undo,
-	    STEP__MAX, STEP_PANEL | STEP_MIGRATE, NULL },
+	    STEP__MAX, STEP_PANEL | STEP_MIGRATE, NULL, NULL },
 	[STEP_SWITCH] = { STEP_SWITCH, "1 switch records", JK_SWITCH_DONE,
 	    "switched", "waiting for the old TTL to expire",
 	    "waiting for every name server to serve the lowered TTL",
 	    gate_switch, NULL, switch_act, switch_check, switch_undo,
 	    STEP_PREPARE, STEP_PANEL | STEP_MIGRATE | STEP_QUIET,
-	    "outside the quiet-hours window" },
+	    "outside the quiet-hours window", NULL },
 	[STEP_SYNC] = { STEP_SYNC, "2 secondaries in sync", JK_SYNC_DONE,
 	    "synced", "secondaries not confirmed yet", NULL,
 	    NULL, NULL, NULL, sync_check, NULL,
-	    STEP_PREPARE, STEP_MIGRATE | STEP_STARTED, NULL },
+	    STEP_PREPARE, STEP_MIGRATE | STEP_STARTED, NULL, NULL },
 	[STEP_DISABLE] = { STEP_DISABLE, "3 old mail disabled",
 	    JK_DISABLE_DONE, "mail_disabled",
 	    "waiting before old mail is disabled", NULL,
 	    gate_disable, mail_was_on, disable_act, disable_check,
 	    disable_undo,
 	    STEP__MAX, STEP_PANEL | STEP_MIGRATE | STEP_QUIET | STEP_STARTED,
-	    NULL },
+	    NULL, disable_why },
 	[STEP_VERIFY] = { STEP_VERIFY, "4 verified", JK_VERIFY_DONE,
 	    "verified", "not verified yet", NULL,
 	    NULL, NULL, NULL, verify_check, NULL,
-	    STEP__MAX, STEP_MIGRATE | STEP_STARTED, NULL },
+	    STEP__MAX, STEP_MIGRATE | STEP_STARTED, NULL, NULL },
 	[STEP_FINISH] = { STEP_FINISH, "5-6 finished, TTL restored",
 	    JK_FINISH_DONE, "done", "registrar check and TTL restore", NULL,
 	    NULL, NULL, finish_act, NULL, NULL,
-	    STEP__MAX, STEP_PANEL | STEP_MIGRATE | STEP_STARTED, NULL },
+	    STEP__MAX, STEP_PANEL | STEP_MIGRATE | STEP_STARTED, NULL, NULL },
 	[STEP_ROLLBACK] = { STEP_ROLLBACK, NULL, JK_ROLLBACK_DONE,
 	    "rolled_back", NULL, NULL,
 	    NULL, NULL, runbook_undo, rollback_check, NULL,
-	    STEP__MAX, STEP_PANEL, NULL },
+	    STEP__MAX, STEP_PANEL, NULL, NULL },
 };
 
 /* status: old mail is disabled only where it was on */
@@ -231,6 +231,7 @@ static void
 status(struct engine *e, struct dom *d)
 {
 	const struct step *s;
+	char why[400];
 	unsigned k;
 	time_t g;
 
@@ -252,8 +253,11 @@ status(struct engine *e, struct dom *d)
 		    (s->applies != NULL && !s->applies(d)))
 			continue;
 		g = s->gate != NULL ? s->gate(e, d) : 0;
-		dom_wait(d, s->id, g > 0 ? g : 0, "%s", g < 0 && s->unknown ?
-		    s->unknown : s->waiting);
+		why[0] = '\0';
+		if (s->why != NULL)
+			s->why(e, d, why, sizeof(why));
+		dom_wait(d, s->id, g > 0 ? g : 0, "%s", why[0] ? why :
+		    g < 0 && s->unknown ? s->unknown : s->waiting);
 		return;
 	}
 }

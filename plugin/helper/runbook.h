@@ -50,6 +50,10 @@ struct step {
 	/* tick outside quiet_hours: what a domain without the mark is told
 	   (NULL: nothing, it keeps what the previous step said) */
 	const char	*quiet;
+	/* status: what d waits for at this step, in words (NULL: waiting
+	   or unknown above) */
+	void		(*why)(const struct engine *, const struct dom *,
+			    char *, size_t);
 };
 
 extern const struct step runbook[STEP__MAX];

@@ -2,6 +2,8 @@
 #ifndef MC_STEP_DISABLE_H
 #define MC_STEP_DISABLE_H
 
+#include <stddef.h>
+
 struct engine;
 struct undo;
 
@@ -16,6 +18,11 @@ void	disable_act(struct engine *);
 /* The proof: the mail preferences read back (only those); off is
  * disable.done, anything else fails the domain. */
 void	disable_check(struct engine *, int own);
+
+/* status: the disable gate in words ("old server still receiving mail:
+ * last growth at ..."); "" before the sync. */
+void	disable_why(const struct engine *, const struct dom *, char *,
+	    size_t);
 
 /* Rollback: mail back on where it was on (queued into its batch). */
 void	disable_undo(struct engine *, struct undo *);

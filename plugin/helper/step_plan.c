@@ -16,6 +16,7 @@
 #include "plan_dkim.h"
 #include "plan_parity.h"
 #include "plan_ptr.h"
+#include "plan_relay.h"
 #include "plan_spf.h"
 #include "spf.h"
 #include "step_plan.h"
@@ -35,9 +36,33 @@ is_label(const struct engine *e, const char *rel)
 	return 0;
 }
 
+/* step 3's advice: what the old MX answers, once per old address */
+static void
+relay_advice(struct engine *e, struct dom **ds, size_t n,
+    const char **old_ips)
+{
+	struct relay_memo *memo;
+	size_t i, k, nmemo = 0;
+
+	if ((memo = calloc(n + 1, sizeof(*memo))) == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		const char *ip = old_ips[i];
+		if (ip == NULL || !valid_ip(ip) || !dom_mail_ours(ds[i]) ||
+		    ds[i]->mailservice == 0)
+			continue;
+		for (k = 0; k < nmemo && strcmp(memo[k].ip, ip); k++)
+			;
+		if (k == nmemo)
+			plan_relay(e, ip, &memo[nmemo++]);
+		dom_note(ds[i], memo[k].kind, "%s", memo[k].text);
+	}
+	free(memo);
+}
+
 static void
 mail_preflight(struct engine *e, struct dom **ds, size_t n,
-    const char **new_ips)
+    const char **new_ips, const char **old_ips)
 {
 	struct dnsask c;
 	struct ptr_memo *memo;
@@ -45,6 +70,7 @@ mail_preflight(struct engine *e, struct dom **ds, size_t n,
 
 	dnsask_init(&c, e->cc);
 	plan_parity(e, ds, n);
+	relay_advice(e, ds, n, old_ips);
 	if ((memo = calloc(n + 1, sizeof(*memo))) == NULL)
 		return;
 	for (i = 0; i < n; i++) {
@@ -202,16 +228,19 @@ verdict_plan(struct dom *d, const struct own_decision *dec)
  * same decision prepare, switch and rollback will act on.
  */
 static void
-plan_one(struct engine *e, struct dom *d, char new_ip[64])
+plan_one(struct engine *e, struct dom *d, char new_ip[64], char old_ip[64])
 {
 	struct own_decision dec;
 	char olds[OWN_MAX_ADDRS * 66] = "";
 	size_t i, used = 0, n;
 
-	new_ip[0] = '\0';
+	new_ip[0] = old_ip[0] = '\0';
 	if (!decide_dom(e, d, OWN_FORWARD, &dec))
 		return;
 	snprintf(new_ip, 64, "%s", dec.new4);
+	for (i = dec.nold; i-- > 0; )	/* the first IPv4, else the last */
+		if (!old_ip[0] || !valid_ipv6(dec.old[i]))
+			snprintf(old_ip, 64, "%s", dec.old[i]);
 	for (i = 0; i < dec.nold && used < sizeof(olds); i++)
 		used += (size_t)snprintf(olds + used, sizeof(olds) - used,
 		    "%s%s", i ? " " : "", dec.old[i]);
@@ -258,28 +287,32 @@ void
 plan_act(struct engine *e)
 {
 	struct dom **ds;
-	const char **nips;
-	char (*buf)[64];
+	const char **nips, **oips;
+	char (*buf)[64], (*obuf)[64];
 	size_t i, k, s, n = 0;
 
 	buf = calloc(e->n + 1, sizeof(*buf));
+	obuf = calloc(e->n + 1, sizeof(*obuf));
 	ds = calloc(e->n + 1, sizeof(*ds));
 	nips = calloc(e->n + 1, sizeof(*nips));
-	if (buf == NULL || ds == NULL || nips == NULL)
+	oips = calloc(e->n + 1, sizeof(*oips));
+	if (buf == NULL || obuf == NULL || ds == NULL || nips == NULL ||
+	    oips == NULL)
 		goto out;
 	zone_targets(e, NULL);
 	for (i = 0; i < e->n; i++) {
 		struct dom *d = &e->doms[i];
 		if (d->skip || d->res == DR_FAILED)
 			continue;
-		plan_one(e, d, buf[n]);
+		plan_one(e, d, buf[n], obuf[n]);
 		if (d->res == DR_DONE && !d->skip) {
 			nips[n] = buf[n][0] ? buf[n] : NULL;
+			oips[n] = obuf[n][0] ? obuf[n] : NULL;
 			ds[n++] = d;
 		}
 	}
 	/* mail preflight; a blocker found there stops the domain too */
-	mail_preflight(e, ds, n, nips);
+	mail_preflight(e, ds, n, nips, oips);
 	for (i = 0; i < n; i++) {
 		struct dom *d = ds[i];
 		for (k = 0; k < d->nnotes; k++)
@@ -316,6 +349,8 @@ plan_act(struct engine *e)
 out:
 	/* plan writes nothing: the journal keys reading set stay in memory */
 	free(buf);
+	free(obuf);
 	free(ds);
 	free(nips);
+	free(oips);
 }

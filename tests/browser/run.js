@@ -548,18 +548,27 @@ T['tick: the finish gate opens for several domains: one digest per event, sent o
   fs.mkdirSync(md, { recursive: true });
   fs.writeFileSync(path.join(md, '1700000000.M1P1.old'), 'Subject: late\r\n\r\n' + 'x'.repeat(1200) + '\r\n');
   const t2 = tickRun(DAY + 2000);
-  check(GATE.every(d => t2[d].state === 'verified' && t2[d].next.step === 'finish' && t2[d].result === 'waiting'),
-    'tick 2: the gate domains verified, at the finish gate', shortTick(t2, GATE));
+  // gate1.test's old mailbox grew since the last reading: the quiet gate of
+  // step 3 holds it (the old server still receives mail); the others go on
+  const g1 = t2['gate1.test'];
+  check(g1.state === 'synced' && g1.next.step === 'disable-old-mail' && g1.result === 'waiting' &&
+    g1.quiet && g1.quiet.state === 'receiving' && g1.quiet.last_growth && g1.next.at === g1.quiet.opens_at,
+    'tick 2: the quiet gate holds gate1.test', g1.message, g1.quiet);
+  check(g1.message.startsWith('old server still receiving mail: last growth at '), 'said plainly', g1.message);
+  check(zone('gate1.test').mail.enabled === true, 'its old mail stays on');
+  const rest = GATE.slice(1);
+  check(rest.every(d => t2[d].state === 'verified' && t2[d].next.step === 'finish' && t2[d].result === 'waiting'),
+    'tick 2: the other gate domains verified, at the finish gate', shortTick(t2, GATE));
   check(BULK.every(d => t2[d].result === 'failed' && t2[d].message.startsWith('verify failed')),
     'tick 2: the bulk domains fail verify (no mail for them on the new server)', shortTick(t2, BULK.slice(0, 3)));
-  const got = records('notification').slice(mark);
-  check(JSON.stringify(got.map(x => x.id)) === JSON.stringify(['verify_failed', 'residual_mail', 'gate_opened']),
+  let got = records('notification').slice(mark);
+  check(JSON.stringify(got.map(x => x.id)) === JSON.stringify(['verify_failed', 'gate_opened']),
     'one message per event for the whole tick', got.map(x => [x.id, x.params.count]));
-  const [vf, res, gate] = got;
-  check(gate.params.domains === 'gate1.test, gate2.test, gate3.test' && gate.params.count === '3', 'the gate digest lists the three',
+  const [vf, gate] = got;
+  check(gate.params.domains === 'gate2.test, gate3.test' && gate.params.count === '2', 'the gate digest lists the two',
     gate.params);
-  check(gate.subject === 'Mail Cutover: 3 domain(s) wait for you' && gate.locale === 'en-US', 'subject', gate.subject);
-  for (const d of GATE) {
+  check(gate.subject === 'Mail Cutover: 2 domain(s) wait for you' && gate.locale === 'en-US', 'subject', gate.subject);
+  for (const d of rest) {
     check(gate.message.includes(`- ${d}: verified; change the name servers at the registrar, then confirm it on the checklist page to finish`),
       'gate line', d, gate.message);
   }
@@ -568,13 +577,90 @@ T['tick: the finish gate opens for several domains: one digest per event, sent o
   check(vf.params.count === '22' && JSON.stringify(digestDomains(vf)) === JSON.stringify(BULK), 'verify digest: the 22', vf.params.domains);
   check(vf.subject === 'Mail Cutover: verification failed for 22 domain(s)', 'verify subject', vf.subject);
   check(BULK.every(d => vf.message.includes(`- ${d}: verify failed (see the checks)`)), 'verify lines', vf.message.slice(0, 600));
+  // the checklist page shows the gate, its times and the countdown, in English and Japanese
+  await faketime(DAY + 2060);
+  for (const [loc, words, shot] of [['en-US', ['Old server still receiving mail: last growth at ', ', gate opens at '], 'quiet-gate.png'],
+    ['ja-JP', ['旧サーバーはまだメールを受信しています: 最後の増加 ', '、ゲートが開くのは '], 'quiet-gate-ja.png']]) {
+    await ctx.addCookies([{ name: 'mc_locale', value: loc, url: `http://${WEB}/` }]);
+    await page.goto(BASE + 'domain?domain=gate1.test');
+    const q = page.locator('#mc-quiet');
+    check((await q.getAttribute('data-state')) === 'receiving', 'the gate state on the page', loc);
+    const text = await q.locator('.mc-quiet-text').innerText();
+    const opens = g1.quiet.opens_at.slice(0, 16).replace('T', ' ') + ' UTC';
+    check(words.every(w => text.includes(w)) && text.includes(opens) &&
+      text.includes(g1.quiet.last_growth.slice(0, 16).replace('T', ' ') + ' UTC'), 'growth and opening times', loc, text, opens);
+    check(/\(\d+(d\d\dh|h\d\dm|m\d\ds)\)/.test(await q.locator('.mc-countdown').innerText()), 'the countdown runs', loc, text);
+    check((await page.locator('li[data-step="3"]').getAttribute('data-status')) === 'waiting', 'step 3 waits', loc);
+    await page.locator('li[data-step="3"]').screenshot({ path: path.join(OUT, shot) });
+  }
+  await page.screenshot({ path: path.join(OUT, 'quiet-gate-page-ja.png'), fullPage: true });
+  // quiet_max passed (30 min for this view) with the old server still
+  // receiving: capped, said loudly, no countdown, the operator's button
+  const confText = fs.readFileSync(env.conf, 'utf8');
+  fs.writeFileSync(env.conf, confText.replace('[cutover]\n', '[cutover]\nquiet_max = 1800\n'), { mode: 0o600 });
+  try {
+    for (const [loc, words, shot] of [
+      ['en-US', ['OLD SERVER STILL RECEIVING MAIL after the cap of 30m00s (last growth at ', 'Disable old mail now'], 'quiet-capped.png'],
+      ['ja-JP', ['上限 30m00s を過ぎても旧サーバーがメールを受信しています（最後の増加 ', '今すぐ旧メールを無効にする'], 'quiet-capped-ja.png']]) {
+      await ctx.addCookies([{ name: 'mc_locale', value: loc, url: `http://${WEB}/` }]);
+      await page.goto(BASE + 'domain?domain=gate1.test');
+      const q = page.locator('#mc-quiet');
+      check((await q.getAttribute('data-state')) === 'capped', 'capped on the page', loc, await q.getAttribute('data-state'));
+      const text = await q.innerText();
+      check(words.every(w => text.includes(w)) && text.includes(g1.quiet.last_growth.slice(0, 16).replace('T', ' ') + ' UTC'),
+        'the cap, the last growth and the button', loc, text);
+      check((await q.locator('.mc-countdown').count()) === 0, 'no countdown: it waits for the operator', loc);
+      check((await page.locator('li[data-step="3"]').getAttribute('data-status')) === 'waiting' &&
+        (await page.locator('li[data-step="3"] .mc-status').innerText()) === (loc === 'en-US' ? 'waits for your confirmation'
+          : 'あなたの確認を待っています'), 'step 3 waits for the operator', loc);
+      await page.locator('li[data-step="3"]').screenshot({ path: path.join(OUT, shot) });
+    }
+    // the operator confirms (English page): a forced disable, journaled and audited
+    await ctx.addCookies([{ name: 'mc_locale', value: 'en-US', url: `http://${WEB}/` }]);
+    await page.goto(BASE + 'domain?domain=gate1.test');
+    let asked = '';
+    page.once('dialog', dlg => { asked = dlg.message(); dlg.accept(); });
+    await Promise.all([page.waitForNavigation(), page.locator('#mc-confirm-quiet').click()]);
+    check(asked.startsWith('The old server still receives mail for this domain. Disable it anyway?'), 'asked first', asked);
+    check((await page.content()).includes('Old mail disabled on your confirmation (recorded in the audit log).'),
+      'the confirmation said');
+    check(zone('gate1.test').mail.enabled === false, 'old mail off on the operator\'s word');
+    const calls = fs.readFileSync(path.join(OUT, 'helper-calls.log'), 'utf8').split('\n').filter(Boolean).map(JSON.parse)
+      .filter(c => c.argv.includes('disable-old-mail'));
+    check(calls.length > 0 && calls[calls.length - 1].argv.includes('--force') && calls[calls.length - 1].argv.includes('gate1.test'),
+      'disable-old-mail --force gate1.test', calls.length && calls[calls.length - 1].argv);
+  } finally {
+    fs.writeFileSync(env.conf, confText, { mode: 0o600 });
+  }
+  await ctx.clearCookies({ name: 'mc_locale' });
+  await faketime(0);
+  // disabled on the operator's word: the next tick verifies it and reports
+  // the residual mail (the quiet window opening by itself: tests/system/cutover.py)
+  mark = records('notification').length;
+  const t2b = tickRun(DAY + 3000);
+  check(t2b['gate1.test'].state === 'verified' && t2b['gate1.test'].next.step === 'finish' && zone('gate1.test').mail.enabled === false,
+    'disabled and verified', shortTick(t2b, GATE), t2b['gate1.test'].message);
+  got = records('notification').slice(mark);
+  check(JSON.stringify(got.map(x => x.id)) === JSON.stringify(['residual_mail', 'gate_opened']), 'residual and gate digests',
+    got.map(x => [x.id, x.params.count]));
+  const [res, gate1] = got;
+  check(gate1.params.domains === 'gate1.test', 'gate digest: gate1.test', gate1.params);
   const size = fs.statSync(path.join(md, '1700000000.M1P1.old')).size;
   check(res.params.domains === 'gate1.test' && res.params.list.includes(`info@gate1.test +${size} bytes`), 'residual digest',
     res.params.list);
   check(res.subject === 'Mail Cutover: mail arrived on the old server for 1 domain(s)', 'residual subject', res.subject);
+  // the checklist offers the exact copy command
+  await faketime(DAY + 3010);
+  await page.goto(BASE + 'domain?domain=gate1.test');
+  check((await page.locator('#mc-residual').getAttribute('data-state')) === 'grew', 'residual section');
+  const cmd = await page.locator('#mc-residual .mc-cmd').innerText();
+  check(cmd === `imapsync --host1 ${OLD} --ssl1 --user1 info@gate1.test --password1 'PASSWORD-ON-OLD' --host2 ${NEW} ` +
+    '--ssl2 --user2 info@gate1.test --password2 \'PASSWORD-ON-NEW\'', 'the imapsync line', cmd);
+  await page.locator('#mc-residual').screenshot({ path: path.join(OUT, 'residual.png') });
+  await faketime(0);
   // the same states again: nothing is sent twice
   mark = records('notification').length;
-  const t3 = tickRun(DAY + 2100);
+  const t3 = tickRun(DAY + 3100);
   check(GATE.every(d => t3[d].next.step === 'finish') && BULK.every(d => t3[d].result === 'failed'),
     'tick 3 reports the same gate and failures', shortTick(t3, [...GATE, BULK[0]]));
   check(records('notification').length === mark, 'tick 3 sent nothing again', records('notification').slice(mark).map(x => x.id));

@@ -33,13 +33,13 @@ class Bed:
 
     def __init__(self, name, notify=True, secondary=S, extra="",
                  secondaries="", listen="127.0.2.10:8443", primary=P,
-                 external=None, mail=MAIL_DIR):
+                 external=None, mail=MAIL_DIR, simextra=()):
         self.d = os.path.join(OUT, "cutover", name)
         shutil.rmtree(self.d, ignore_errors=True)
         os.makedirs(self.d)
         self.sim = Sim("cutover-" + name, FIXTURE, listen=listen,
                        primary=primary, secondary=secondary, notify=notify,
-                       trace=False, external=external)
+                       trace=False, external=external, extra=simextra)
         self.key = os.path.join(self.d, "key.secret")
         write_secret(self.key, KEY)
         self.state = os.path.join(self.d, "state")
@@ -600,6 +600,237 @@ def t_list_whole_panel(mail):
         check(d["shop.test"]["state"] == "prepared", "journal state", d)
         check(d["example.com"]["next"]["step"] == "plan", "new one", d)
         check(r.json["requests"] <= 2, "one request lists them all", r.json)
+    finally:
+        bed.down()
+
+
+# ------------------------------------------- the quiet gate of step 3
+
+class QuietBed(Bed):
+    """An emulator whose mailbox usage comes from Maildirs the test
+    writes (a mail bed without Postfix), live or daily."""
+
+    def __init__(self, name, usage, extra=""):
+        self.old = os.path.join(OUT, "cutover", name + "-oldmail")
+        shutil.rmtree(self.old, ignore_errors=True)
+        os.makedirs(os.path.join(self.old, "mail"))
+        with open(os.path.join(self.old, "state.json"), "w") as f:
+            f.write('{"all_domains": []}')
+        Bed.__init__(self, name, extra=extra, simextra=(
+            "--mailbed", self.old, "--mailbox-usage", usage))
+        self.n = 0
+
+    def deliver(self, dom, box):
+        """A message lands in an old mailbox (a sender with a stale
+        cache)."""
+        d = os.path.join(self.old, "mail", dom, box, "new")
+        os.makedirs(d, exist_ok=True)
+        self.n += 1
+        with open(os.path.join(d, "%d.M%dP1.old" % (1700000000 + self.n,
+                                                    self.n)), "w") as f:
+            f.write("Subject: late %d\r\n\r\n%s\r\n" % (self.n,
+                                                         "x" * 900))
+
+    def conf_with(self, name, extra):
+        """The same configuration plus some [cutover] keys."""
+        p = os.path.join(self.d, name + ".conf")
+        with open(self.conf) as f:
+            text = f.read()
+        with open(p, "w") as f:
+            f.write(text.replace("[cutover]\n", "[cutover]\n" + extra, 1))
+        return p
+
+    def switched(self, *domains):
+        check(self.mc("prepare", *domains).rc == 0, "prepare")
+        for cmd in ("switch", "sync"):
+            r = self.mc(cmd, *domains, fake=DAY + 60)
+            check(r.rc == 0, cmd, r)
+
+
+def quiet_of(r, dom):
+    check(r.json is not None, "no JSON", r)
+    d = by_domain(r)[dom]
+    return d, d.get("quiet") or {}
+
+
+def has_note(d, kind, *words):
+    return any(n["kind"] == kind and all(w in n["text"] for w in words)
+               for n in d["notes"])
+
+
+def t_quiet_gate_live(mail):
+    """Mailbox usage computed on request (--mailbox-usage live): the gate
+    holds while the old mailboxes grow, sees the figure is fresh (two
+    changes), opens after quiet_window of quiet; the residual report names
+    the mailbox with an imapsync line."""
+    bed = QuietBed("quiet-live", "live")
+    try:
+        bed.switched("example.com", "shop.test")
+        bed.deliver("example.com", "info")
+        r = bed.mc("disable-old-mail", "example.com", fake=DAY + 200)
+        d, q = quiet_of(r, "example.com")
+        check(r.rc == 3 and q["state"] == "receiving", "growth holds the "
+              "gate", r.rc, q)
+        check(q["signal"] == "time" and "not seen changing twice" in
+              q["why"], "one change does not prove the figure fresh", q)
+        check(d["message"].startswith("old server still receiving mail: "
+                                      "last growth at ") and
+              "gate opens at" in d["message"], "said plainly", d["message"])
+        bed.deliver("example.com", "info")
+        r = bed.mc("disable-old-mail", "example.com", fake=DAY + 400)
+        d, q = quiet_of(r, "example.com")
+        check(r.rc == 3 and q["state"] == "receiving" and
+              q["signal"] == "live", "a second change: fresh", q)
+        opens = q["opens_at"]
+        r = bed.mc("disable-old-mail", "example.com", fake=DAY + 1000)
+        d, q = quiet_of(r, "example.com")
+        check(r.rc == 3 and q["state"] == "receiving" and
+              q["opens_at"] == opens, "the time gate passed, the window "
+              "has not", q)
+        check(d["next"]["at"] == opens and d["next"]["in_s"] > 0,
+              "next.at is the gate", d["next"], opens)
+        r = bed.mc("status", "example.com", fake=DAY + 1000)
+        d, q = quiet_of(r, "example.com")
+        check(q["state"] == "receiving" and q["opens_at"] == opens and
+              d["message"].startswith("old server still receiving mail"),
+              "status says the same from the journal", d)
+        check(bed.zone("example.com")["mail"]["enabled"], "mail still on")
+        r = bed.mc("disable-old-mail", "example.com", fake=DAY + 1400)
+        d, q = quiet_of(r, "example.com")
+        check(r.rc == 0 and not bed.zone("example.com")["mail"]["enabled"],
+              "quiet for the window: disabled", r)
+        check(has_note(d, "info", "quiet gate", "mailbox usage, fresh"),
+              "the signal used is said", d["notes"])
+        check(mail, "the mail bed did not start: verify cannot run")
+        r = bed.mc("verify", "example.com", fake=DAY + 1500)
+        d, _ = quiet_of(r, "example.com")
+        check(has_note(d, "warn", "residual mail: 1 mailbox",
+                       "info@example.com +"), "residual named", d["notes"])
+        r = bed.mc("status", "example.com", fake=DAY + 1500)
+        res = by_domain(r)["example.com"]["residual"]
+        check(res["state"] == "grew" and len(res["mailboxes"]) == 1,
+              "residual in the JSON", res)
+        cmd = res["mailboxes"][0]["command"]
+        check(cmd.startswith("imapsync --host1 %s --ssl1 --user1 "
+                             "info@example.com --password1 "
+                             "'PASSWORD-ON-OLD' --host2 %s " % (OLD, NEW))
+              and "PASSWORD-ON-NEW" in cmd, "the copy command", cmd)
+        # no mail at all: auto never saw the figure change; usage_signal =
+        # live says it is fresh, so "none" means none
+        r = bed.mc("disable-old-mail", "shop.test", fake=DAY + 1400)
+        d, _ = quiet_of(r, "shop.test")
+        check(r.rc == 0 and has_note(d, "info", "quiet gate",
+                                     "not seen changing twice"),
+              "no change ever: the time-based window, said", d["notes"])
+        r = bed.mc("verify", "shop.test", fake=DAY + 1500)
+        d, _ = quiet_of(r, "shop.test")
+        check(has_note(d, "warn", "residual mail could not be seen"),
+              "auto without a change: could not see", d["notes"])
+        live = bed.conf_with("live", "usage_signal = live\n")
+        r = helper(live, "verify", "shop.test", fake=DAY + 1600)
+        d, _ = quiet_of(r, "shop.test")
+        check(has_note(d, "pass", "residual mail: no mailbox"),
+              "usage_signal = live: none", d["notes"])
+    finally:
+        bed.down()
+
+
+def t_quiet_gate_daily(mail):
+    """Mailbox usage from the daily statistics (--mailbox-usage daily):
+    new mail is not seen until the statistics run; auto never takes the
+    figure as fresh, so the gate is time-based and says so, and the
+    residual report says it could not see instead of "none"."""
+    bed = QuietBed("quiet-daily", "daily")
+    try:
+        bed.switched("example.com", "shop.test")
+        bed.deliver("example.com", "info")
+        r = bed.mc("disable-old-mail", "example.com", fake=DAY + 200)
+        d, q = quiet_of(r, "example.com")
+        check(r.rc == 3 and q["state"] == "time" and q["signal"] == "time"
+              and q["last_growth"] is None and "not seen changing twice" in
+              q["why"], "the new mail is not seen", q)
+        r = bed.mc("status", "example.com", fake=DAY + 1000)
+        d, q = quiet_of(r, "example.com")
+        check(q["state"] == "quiet" and d["message"].startswith(
+            "time-based quiet window (mailbox usage not seen changing"),
+            "past the time gate: the wait is time-based, and says so",
+            d["message"])
+        bed.sim.ctl("POST", "/__sim/mailbox-usage/refresh")
+        r = bed.mc("disable-old-mail", "example.com", fake=DAY + 400)
+        d, q = quiet_of(r, "example.com")
+        check(r.rc == 3 and q["state"] == "receiving" and
+              q["signal"] == "time", "the statistics run shows growth; "
+              "one change is not proof of freshness", q)
+        bed.deliver("example.com", "sales")     # unseen: no refresh
+        r = bed.mc("disable-old-mail", "example.com", "shop.test",
+                   fake=DAY + 1400)
+        d, q = quiet_of(r, "example.com")
+        check(r.rc == 0 and has_note(d, "info", "quiet gate", "not seen "
+                                     "changing twice"),
+              "opens on time, says it was time-based", d["notes"])
+        r = bed.mc("verify", "example.com", "shop.test", fake=DAY + 1500)
+        d, _ = quiet_of(r, "example.com")
+        check(has_note(d, "warn", "residual mail: 1 mailbox",
+                       "info@example.com", "may not be fresh"),
+              "what grew, and that more may have", d["notes"])
+        d, _ = quiet_of(r, "shop.test")
+        check(has_note(d, "warn", "residual mail could not be seen") and
+              not has_note(d, "pass", "residual mail"),
+              "not \"none\": could not see", d["notes"])
+        check(has_note(d, "info", "copy orders@shop.test: imapsync"),
+              "every mailbox offered for copying", d["notes"])
+        r = bed.mc("status", "shop.test", fake=DAY + 1500)
+        res = by_domain(r)["shop.test"]["residual"]
+        check(res["state"] == "unknown" and
+              res["mailboxes"][0]["address"] == "orders@shop.test",
+              "the JSON: unknown, every mailbox", res)
+    finally:
+        bed.down()
+
+
+def t_quiet_gate_cap(mail):
+    """quiet_max ends the wait: the operator confirms (--force, journaled
+    and audited), or quiet_force = yes disables with a loud warning."""
+    bed = QuietBed("quiet-cap", "live", extra="quiet_max = 1000")
+    try:
+        bed.switched("example.com", "shop.test")
+        bed.deliver("example.com", "info")
+        bed.deliver("shop.test", "orders")
+        r = bed.mc("disable-old-mail", "example.com", "shop.test",
+                   fake=DAY + 1020)
+        check(r.rc == 3 and all(quiet_of(r, x)[1]["state"] == "receiving"
+                                for x in ("example.com", "shop.test")),
+              "receiving", r)
+        r = bed.mc("disable-old-mail", "example.com", "shop.test",
+                   fake=DAY + 1100)
+        for x in ("example.com", "shop.test"):
+            d, q = quiet_of(r, x)
+            check(r.rc == 3 and q["state"] == "capped" and q["capped"],
+                  "capped: waits for the operator", x, q)
+            check(d["message"].startswith("OLD SERVER STILL RECEIVING MAIL "
+                                          "after quiet_max") and
+                  "--force" in d["message"] and d["next"]["at"] is None,
+                  "loud, and says how to confirm", d)
+        r = bed.mc("status", "example.com", fake=DAY + 1100)
+        check(quiet_of(r, "example.com")[1]["state"] == "capped",
+              "status: capped", r)
+        r = bed.mc("disable-old-mail", "--force", "example.com",
+                   fake=DAY + 1110)
+        check(r.rc == 0 and "WARNING" in r.err and "quiet_max" in r.err and
+              not bed.zone("example.com")["mail"]["enabled"],
+              "the operator's --force", r)
+        force = bed.conf_with("force", "quiet_force = yes\n")
+        r = helper(force, "disable-old-mail", "shop.test", fake=DAY + 1110)
+        d, _ = quiet_of(r, "shop.test")
+        check(r.rc == 0 and "quiet_force = yes" in r.err and
+              has_note(d, "warn", "quiet_max reached") and
+              not bed.zone("shop.test")["mail"]["enabled"],
+              "quiet_force: disabled, loudly", r)
+        r = bed.mc("log", "example.com", "shop.test")
+        got = {(x["domain"], x["result"]) for x in r.json["log"]
+               if x["step"] == "disable-old-mail"}
+        check(("example.com", "forced") in got and
+              ("shop.test", "quiet_force") in got, "audited", got)
     finally:
         bed.down()
 

@@ -286,6 +286,48 @@ test_missing(void **state)
 	    "[target] has no secret_file");
 }
 
+/* step 3's quiet gate: its keys, defaults and limits */
+static void
+test_quiet_gate(void **state)
+{
+	struct config *c;
+
+	(void)state;
+	c = parse_ok(SRC);
+	assert_int_equal(c->cutover.quiet_window, 0);	/* max(min_wait, TTL) */
+	assert_int_equal(c->cutover.quiet_max, 48 * 3600);
+	assert_int_equal(c->cutover.quiet_force, 0);
+	assert_int_equal(c->cutover.quiet_gate, 1);
+	assert_int_equal(c->cutover.usage_signal, USAGE_AUTO);
+	assert_string_equal(usage_signal_name(USAGE_AUTO), "auto");
+	config_free(c);
+	c = parse_ok(SRC "[cutover]\nquiet_window = 3600\nquiet_max = 7200\n"
+	    "quiet_force = yes\nusage_signal = daily\n");
+	assert_int_equal(c->cutover.quiet_window, 3600);
+	assert_int_equal(c->cutover.quiet_max, 7200);
+	assert_int_equal(c->cutover.quiet_force, 1);
+	assert_int_equal(c->cutover.usage_signal, USAGE_DAILY);
+	config_free(c);
+	c = parse_ok(SRC "[cutover]\ntest_timings = yes\nquiet_gate = off\n"
+	    "quiet_window = 5\nusage_signal = live\n");
+	assert_int_equal(c->cutover.quiet_gate, 0);
+	assert_int_equal(c->cutover.quiet_window, 5);
+	assert_int_equal(c->cutover.usage_signal, USAGE_LIVE);
+	config_free(c);
+	parse_bad(SRC "[cutover]\nusage_signal = fresh\n", "test.conf:5:",
+	    "auto, live or daily");
+	parse_bad(SRC "[cutover]\nquiet_gate = off\n", "quiet_gate = off",
+	    "test_timings");
+	parse_bad(SRC "[cutover]\nquiet_window = 30\n", "quiet_window 30",
+	    "minimum of 60");
+	parse_bad(SRC "[cutover]\nquiet_window = 7200\nquiet_max = 3600\n",
+	    "quiet_window", "above quiet_max");
+	parse_bad(SRC "[cutover]\nquiet_force = always\n", "test.conf:5:",
+	    "yes or no");
+	parse_bad(SRC "[cutover]\nquiet_max = 0\n", "test.conf:5:",
+	    "whole seconds");
+}
+
 static void
 test_login_and_insecure(void **state)
 {
@@ -355,6 +397,7 @@ main(void)
 		cmocka_unit_test(test_repeated_scalar),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_missing),
+		cmocka_unit_test(test_quiet_gate),
 		cmocka_unit_test(test_login_and_insecure),
 		cmocka_unit_test(test_load),
 	};

@@ -274,13 +274,19 @@ class IndexController extends pm_Controller_Action
             $r = Modules_MailCutover_Helper::domainCommand('finish', [$domain], ['--confirm-registrar']);
             Modules_MailCutover_Store::record('finish', [$domain], $r);
             Modules_MailCutover_Events::afterRun('page', 'finish', [$r], [$domain]);
+        } elseif ($item === 'quiet' && $yes) {
+            /* quiet_max passed with mail still arriving: the operator's
+               confirmation is a forced disable, journaled and audited */
+            $r = Modules_MailCutover_Helper::domainCommand('disable-old-mail', [$domain], ['--force']);
+            Modules_MailCutover_Store::record('disable-old-mail', [$domain], $r);
+            Modules_MailCutover_Events::afterRun('page', 'disable-old-mail', [$r], [$domain]);
         } else {
             throw new pm_Exception($this->lmsg('errorUnknownAction'));
         }
         if ($r['error'] !== null) {
             $this->_status->addMessage('error', $r['error']);
         } else {
-            $this->_status->addMessage('info', $this->lmsg('confirmRecorded'));
+            $this->_status->addMessage('info', $this->lmsg($item === 'quiet' ? 'quietConfirmed' : 'confirmRecorded'));
         }
         $this->_redirect('index/domain?' . http_build_query(['domain' => $domain]));
     }

@@ -19,7 +19,7 @@ class Modules_MailCutover_Helper
     /* subcommands taking DOMAIN... and the options each accepts */
     private static $domainCommands = [
         'plan' => [], 'prepare' => [], 'switch' => [], 'sync' => [],
-        'disable-old-mail' => [], 'verify' => [],
+        'disable-old-mail' => ['--force'], 'verify' => [],
         'finish' => ['--confirm-registrar'], 'rollback' => [],
         'migrate' => [], 'status' => [], 'log' => [],
     ];
