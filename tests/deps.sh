@@ -6,6 +6,8 @@ PKGS="build-essential pkg-config libcurl4-openssl-dev libxml2-dev libxml2-utils
 libssl-dev libldns-dev libidn2-dev libcmocka-dev bind9 bind9-dnsutils faketime python3
 python3-lxml openssl curl iproute2 procps postfix dovecot-core
 dovecot-imapd dovecot-pop3d unbound php-cli chromium"
+# the fuzz harnesses (make fuzz-bins): clang with libFuzzer, ASan, UBSan
+PKGS="$PKGS clang-14 libclang-rt-14-dev"
 # the static packaged helper (plugin/static/libs.sh) and the Debian 11 root
 # of the portable suite (tests/portable/mkroot.sh)
 PKGS="$PKGS musl-tools dpkg-dev linux-libc-dev patch xz-utils file mmdebstrap"

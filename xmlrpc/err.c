@@ -28,6 +28,7 @@ static const char *const names[MC__MAX] = {
 	[MC_E_REFUSED] = "refused by the client",
 	[MC_E_DNS] = "DNS query failed",
 	[MC_E_CORRUPT] = "state corrupt",
+	[MC_E_BUSY] = "busy in another run",
 };
 
 const char *

@@ -32,6 +32,7 @@ enum mc_result {
 	MC_E_REFUSED,	/* the library refuses a dangerous request */
 	MC_E_DNS,	/* DNS query failed */
 	MC_E_CORRUPT,	/* on-disk state is damaged */
+	MC_E_BUSY,	/* another run holds the object's lock */
 	MC__MAX
 };
 

@@ -18,7 +18,10 @@ static enum mc_result
 fail(struct op *o, enum mc_result r, struct mc_err *err, const char *fmt,
     const char *a)
 {
+	/* the parser's message, cut to o->msg (%.255s at the callers: an
+	   intended cut), never inside a UTF-8 character */
 	snprintf(o->msg, sizeof(o->msg), fmt, a);
+	utf8_trim(o->msg);
 	o->result = r;
 	return mc_err_set(err, r, "%s %s: %s", op_operator(o->kind),
 	    op_operation(o->kind), o->msg);
@@ -65,7 +68,7 @@ one_result(struct op *o, xmlNodePtr n, struct result *r, struct mc_err *err)
 		return fail(o, MC_E_MISMATCH, err, "expected exactly one "
 		    "<result>%s", "");
 	if (result_read(c, r, err) != MC_OK)
-		return fail(o, MC_E_PARSE, err, "%s", err ? err->msg : "bad "
+		return fail(o, MC_E_PARSE, err, "%.255s", err ? err->msg : "bad "
 		    "result");
 	return MC_OK;
 }
@@ -311,7 +314,7 @@ take_get_rec(struct op *o, xmlNodePtr n, struct mc_err *err)
 		return fail(o, MC_E_NOMEM, err, "out of memory%s", "");
 	for (c = xml_child(n, "result"); c != NULL; c = xml_next(c, "result")) {
 		if (result_read(c, &r, err) != MC_OK)
-			return fail(o, MC_E_PARSE, err, "%s",
+			return fail(o, MC_E_PARSE, err, "%.255s",
 			    err ? err->msg : "bad result");
 		if (!r.ok) {
 			api_error(o, &r, err);
@@ -437,7 +440,7 @@ take_per_id(struct op *o, xmlNodePtr n, struct mc_err *err)
 		it->zone_enabled = it->mailservice = -1;
 		o->nitems = i + 1;
 		if (result_read(c, &r, err) != MC_OK)
-			return fail(o, MC_E_PARSE, err, "%s",
+			return fail(o, MC_E_PARSE, err, "%.255s",
 			    err ? err->msg : "bad result");
 		if (xml_child(c, echo) != NULL &&
 		    (!xml_child_ulong(c, echo, &v) || v != it->id)) {
@@ -496,7 +499,7 @@ take_get_info(struct op *o, xmlNodePtr n, struct mc_err *err)
 		return fail(o, MC_E_NOMEM, err, "out of memory%s", "");
 	for (c = xml_child(n, "result"); c; c = xml_next(c, "result")) {
 		if (result_read(c, &r, err) != MC_OK)
-			return fail(o, MC_E_PARSE, err, "%s",
+			return fail(o, MC_E_PARSE, err, "%.255s",
 			    err ? err->msg : "bad result");
 		if (!r.ok) {
 			api_error(o, &r, err);
@@ -533,7 +536,7 @@ take_all(struct op *o, xmlNodePtr n, struct mc_err *err)
 		return fail(o, MC_E_NOMEM, err, "out of memory%s", "");
 	for (c = xml_child(n, "result"); c; c = xml_next(c, "result")) {
 		if (result_read(c, &r, err) != MC_OK)
-			return fail(o, MC_E_PARSE, err, "%s",
+			return fail(o, MC_E_PARSE, err, "%.255s",
 			    err ? err->msg : "bad result");
 		if (!r.ok) {
 			/* an empty server answers an error for "no objects" */

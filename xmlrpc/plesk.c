@@ -90,7 +90,8 @@ send_packet(struct plesk *p, struct batch *b, size_t from, size_t n,
 		err->maybe_applied = 1;
 	} else if (result != MC_OK) {
 		mc_err_prefix(err, "%s", p->name);
-		/* a <system> error means nothing ran; a broken reply may not */
+		/* a <system> error alone means nothing ran (after operation
+		   results it is maybe_applied); a broken reply may not */
 		if (result == MC_E_PARSE || result == MC_E_TOOBIG)
 			err->maybe_applied = 1;
 		batch_fail(b, from, n, err->maybe_applied, err);

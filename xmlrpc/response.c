@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <libxml/parser.h>
+#include <libxml/xmlerror.h>
 #include <libxml/xmlreader.h>
 
 #include "errcode.h"
@@ -178,6 +179,33 @@ response_free(struct response *r)
 	free(r);
 }
 
+/*
+ * libxml2 prints some errors on stderr whatever the parser options say
+ * ("input conversion failed due to input error, bytes 0xFF 0xFE ..."):
+ * panel content. Its handlers (per thread) drop them; the reply's fault
+ * is said by our own message.
+ */
+static void
+quiet_generic(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+static void
+quiet_structured(void *ctx, xmlErrorPtr e)
+{
+	(void)ctx;
+	(void)e;
+}
+
+static void
+xml_quiet(void)
+{
+	xmlSetGenericErrorFunc(NULL, quiet_generic);
+	xmlSetStructuredErrorFunc(NULL, quiet_structured);
+}
+
 enum mc_result
 response_parse(const char *buf, size_t len, struct response **out,
     struct mc_err *err)
@@ -197,6 +225,7 @@ response_parse(const char *buf, size_t len, struct response **out,
 		goto out;
 	}
 	/* no XML_PARSE_NOENT, no XML_PARSE_DTDLOAD: entities stay unexpanded */
+	xml_quiet();
 	r->doc = xmlReadMemory(buf, (int)len, "reply.xml", NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (r->doc == NULL) {
@@ -250,6 +279,21 @@ out:
 	return result;
 }
 
+/* a <system> error after nops operation results: the panel ran some of
+ * the packet, what it did is not known (maybe applied) */
+static enum mc_result
+system_late(xmlNodePtr node, size_t nops, struct mc_err *err)
+{
+	enum mc_result result = system_error(node, err);
+
+	if (nops > 0 && err != NULL) {
+		err->maybe_applied = 1;
+		mc_err_prefix(err, "after %zu operation result%s", nops,
+		    nops == 1 ? "" : "s");
+	}
+	return result;
+}
+
 enum mc_result
 response_stream(const char *buf, size_t len, char **version,
     response_op_cb cb, void *arg, size_t *nops, struct mc_err *err)
@@ -266,6 +310,7 @@ response_stream(const char *buf, size_t len, char **version,
 	if (len > INT_MAX)
 		return mc_err_set(err, MC_E_TOOBIG, "reply: too large");
 	/* no XML_PARSE_NOENT, no XML_PARSE_DTDLOAD, as response_parse */
+	xml_quiet();
 	rd = xmlReaderForMemory(buf, (int)len, "reply.xml", NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (rd == NULL)
@@ -297,7 +342,7 @@ response_stream(const char *buf, size_t len, char **version,
 		    strcmp(name, "system") == 0) {
 			if ((node = xmlTextReaderExpand(rd)) == NULL)
 				break;
-			result = system_error(node, err);
+			result = system_late(node, *nops, err);
 			goto out;
 		} else if (depth == 1 && name != NULL &&
 		    strcmp(name, "output") == 0) {

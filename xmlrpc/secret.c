@@ -125,7 +125,10 @@ secret_load_file(const char *path, uid_t owner, struct secret **out,
 	}
 	if ((result = check_stat(path, &st, owner, err)) != MC_OK)
 		goto out;
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+	/* O_NONBLOCK: a FIFO swapped in after the lstat cannot hang the run
+	   (it is refused by the fstat below) */
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+	    O_NONBLOCK)) == -1) {
 		result = mc_err_set(err, MC_E_SECRET, "secret file %s: %s",
 		    path, strerror(errno));
 		goto out;

@@ -210,6 +210,8 @@ set_options(struct transport *t, const struct transport_conf *c)
 {
 	curl_easy_setopt(t->curl, CURLOPT_URL, t->url);
 	curl_easy_setopt(t->curl, CURLOPT_PROTOCOLS_STR, "https");
+	/* straight to the panel: http(s)_proxy / ALL_PROXY are not read */
+	curl_easy_setopt(t->curl, CURLOPT_PROXY, "");
 	curl_easy_setopt(t->curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(t->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(t->curl, CURLOPT_HTTPHEADER, t->headers);
@@ -320,6 +322,17 @@ transport_connections(const struct transport *t)
 	return t->connections;
 }
 
+/* the packet left (some of it was handed to libcurl), then no answer */
+static enum mc_result
+lost(struct transport *t, const char *detail, struct mc_err *err)
+{
+	mc_err_set(err, MC_E_LOST, "%s: no complete answer (%s); the panel "
+	    "may have applied the packet", t->name, detail);
+	if (err != NULL)
+		err->maybe_applied = 1;
+	return MC_E_LOST;
+}
+
 static enum mc_result
 classify(struct transport *t, CURLcode rc, struct mc_err *err)
 {
@@ -329,18 +342,31 @@ classify(struct transport *t, CURLcode rc, struct mc_err *err)
 	switch (rc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_CONNECT:
+		/* libcurl reconnects by itself when a kept-alive connection
+		   dies: if the packet had left on it, this is its answer
+		   lost, whatever the new connection did */
+		if (sent)
+			return lost(t, detail, err);
 		return mc_err_set(err, MC_E_CONNECT, "%s: cannot connect to "
 		    "%s: %s", t->name, t->url, detail);
 	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		if (sent)
+			return lost(t, detail, err);
 		return mc_err_set(err, MC_E_TLS, "%s: the server's public key "
 		    "does not match the configured pin; nothing was sent "
 		    "(check with `mailcutover pin URL`)", t->name);
+	case CURLE_SSL_CONNECT_ERROR:
+		if (sent)
+			return lost(t, detail, err);
+		return mc_err_set(err, MC_E_TLS, "%s: TLS handshake failed: %s",
+		    t->name, detail);
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_SSL_ISSUER_ERROR:
 	case CURLE_SSL_CRL_BADFILE:
+		if (sent)
+			return lost(t, detail, err);
 		return mc_err_set(err, MC_E_TLS, "%s: TLS refused: %s; a "
 		    "self-signed Plesk certificate needs a pin "
 		    "(`mailcutover pin URL`) or a CA file", t->name, detail);
@@ -374,11 +400,7 @@ classify(struct transport *t, CURLcode rc, struct mc_err *err)
 		if (!sent)
 			return mc_err_set(err, MC_E_CONNECT, "%s: %s",
 			    t->name, detail);
-		mc_err_set(err, MC_E_LOST, "%s: no complete answer (%s); the "
-		    "panel may have applied the packet", t->name, detail);
-		if (err != NULL)
-			err->maybe_applied = 1;
-		return MC_E_LOST;
+		return lost(t, detail, err);
 	}
 }
 
@@ -462,6 +484,7 @@ transport_fetch_pin(const char *url, long timeout_ms, char *out,
 		return mc_err_set(err, MC_E_NOMEM, "pin: out of memory");
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(c, CURLOPT_PROXY, "");
 	curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	/* only to read the key; nothing secret is sent on this connection */

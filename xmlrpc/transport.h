@@ -59,8 +59,10 @@ void		 transport_free(struct transport *);
  * *replylen hold the body of an HTTP 200 answer. One connection is kept
  * alive across calls. The body is never sent twice: if libcurl wants to
  * resend it on a fresh connection after a reused one died, the call fails
- * with MC_E_LOST (err->maybe_applied set) instead. Failures before
- * anything was sent are MC_E_CONNECT or MC_E_TLS.
+ * with MC_E_LOST (err->maybe_applied set) instead; so does a reconnect
+ * libcurl makes by itself that is refused or fails its TLS once any of
+ * the body had left. Failures before anything was sent are MC_E_CONNECT
+ * or MC_E_TLS.
  */
 enum mc_result	 transport_post(struct transport *, const char *body,
 		    size_t len, char **reply, size_t *replylen,

@@ -98,6 +98,30 @@ valid_ip(const char *s)
 }
 
 int
+url_has_userinfo(const char *url)
+{
+	const char *p = strstr(url, "://");
+
+	p = p != NULL ? p + 3 : url;
+	return memchr(p, '@', strcspn(p, "/?#")) != NULL;
+}
+
+int
+valid_https_url(const char *v)
+{
+	const unsigned char *p;
+
+	if (strncmp(v, "https://", 8) != 0 || strlen(v) > 512 ||
+	    !(isalnum((unsigned char)v[8]) || v[8] == '[') ||
+	    url_has_userinfo(v))
+		return 0;
+	for (p = (const unsigned char *)v; *p != '\0'; p++)
+		if (*p <= 0x20 || *p == 0x7f || strchr("\"'<>\\`{}|^", *p))
+			return 0;
+	return 1;
+}
+
+int
 parse_ulong(const char *s, unsigned long min, unsigned long max,
     unsigned long *out)
 {

@@ -17,6 +17,14 @@ int	valid_ipv6(const char *);
 int	valid_ip(const char *);
 
 /*
+ * A panel's URL: "https://" and a host (a name, or an [IPv6] literal),
+ * at most 512 bytes, no white space, control character or quote, and no
+ * user:password@ part (the secret is never in a URL).
+ */
+int	valid_https_url(const char *);
+int	url_has_userinfo(const char *);	/* an '@' before the path */
+
+/*
  * Parse a decimal integer in [min, max] with no sign, spaces or junk.
  * Returns 1 and sets *out, or 0.
  */

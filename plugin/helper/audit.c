@@ -1,4 +1,5 @@
 /* audit.c -- the append-only audit log: one sanitized line per action. */
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -15,6 +16,11 @@
 #include "audit.h"
 
 #define AUDIT_FILE	"audit.log"
+
+/* write(2), replaceable by a test that #includes this file (ENOSPC) */
+#ifndef AUDIT_WRITE
+#define AUDIT_WRITE	write
+#endif
 
 /*
  * Length of the valid, printable UTF-8 sequence at s (n bytes left), or 0
@@ -137,26 +143,40 @@ log_open(const char *path, struct mc_err *err)
 	return -1;
 }
 
-/* one write(2), so that concurrent runs never interleave lines; fsync */
+/*
+ * All or nothing: under an exclusive lock (concurrent runs append to the
+ * same log), one write(2) of the whole line at the end; a write that
+ * stops inside the line (ENOSPC) is cut back to the old size, so that no
+ * torn line is ever left for readers. Then fsync.
+ */
 static enum mc_result
 line_write(int fd, const char *path, const char *line, size_t len,
     struct mc_err *err)
 {
+	struct stat st;
 	ssize_t w;
+	enum mc_result result = MC_OK;
 
+	if (flock(fd, LOCK_EX) == -1 || fstat(fd, &st) == -1)
+		return mc_err_set(err, MC_E_IO, "%s: %s", path,
+		    strerror(errno));
 	do
-		w = write(fd, line, len);
+		w = AUDIT_WRITE(fd, line, len);
 	while (w == -1 && errno == EINTR);
 	if (w == -1)
-		return mc_err_set(err, MC_E_IO, "%s: write: %s", path,
+		result = mc_err_set(err, MC_E_IO, "%s: write: %s%s", path,
+		    strerror(errno), errno == ENOSPC ? " (disk full)" : "");
+	else if ((size_t)w != len)
+		result = mc_err_set(err, MC_E_IO, "%s: short write (%zd of %zu "
+		    "bytes; disk full?): the line is left out", path, w, len);
+	if (result != MC_OK && w > 0 && ftruncate(fd, st.st_size) == -1)
+		result = mc_err_set(err, MC_E_IO, "%s: a partial line could "
+		    "not be removed: %s", path, strerror(errno));
+	if (result == MC_OK && fsync(fd) == -1)
+		result = mc_err_set(err, MC_E_IO, "%s: fsync: %s", path,
 		    strerror(errno));
-	if ((size_t)w != len)
-		return mc_err_set(err, MC_E_IO, "%s: short write (%zd of %zu "
-		    "bytes; disk full?)", path, w, len);
-	if (fsync(fd) == -1)
-		return mc_err_set(err, MC_E_IO, "%s: fsync: %s", path,
-		    strerror(errno));
-	return MC_OK;
+	flock(fd, LOCK_UN);
+	return result;
 }
 
 enum mc_result

@@ -10,7 +10,8 @@
 
 /*
  * Append one line to DIR/audit.log (created 0600) with a single write(2)
- * and fsync it:
+ * under an exclusive flock, all or nothing (a write cut short by a full
+ * disk is truncated away again), and fsync it:
  *   2026-11-28T13:04:12Z\tdomain\tstep\told\tnew\tresult\tactor\n
  * The time is time(NULL) in UTC. Each field is made one printable line
  * (control characters, tabs and invalid UTF-8 become spaces or '?') and

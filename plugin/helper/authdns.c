@@ -37,7 +37,9 @@ qset(struct dnsq *q, const char *server, unsigned port, const char *name,
 	memset(q, 0, sizeof(*q));
 	snprintf(q->server, sizeof(q->server), "%s", server);
 	q->port = port;
-	snprintf(q->name, sizeof(q->name), "%s", name);
+	/* a DNS name is at most 253 characters: one longer cannot exist, so
+	   its cut is never served either (an intended cut) */
+	snprintf(q->name, sizeof(q->name), "%.255s", name);
 	q->type = type;
 }
 
@@ -135,12 +137,21 @@ ns_take(const struct engine *e, struct dom **ds, size_t n,
 		struct dom *d = ds[i];
 		if (!dom_active(d) || !primary_only(e, d))
 			continue;
-		if (q[i].result != MC_OK || q[i].rcode != LDNS_RCODE_NOERROR ||
-		    !q[i].aa || q[i].nanswers == 0) {
+		if (q[i].result != MC_OK) {
+			/* no answer at all (a timeout): nothing is known to
+			   be wrong with the zone; this run stops here and
+			   waits */
+			dom_wait(d, e->step, 0, "the primary name server %s "
+			    "does not answer (%s); waiting: the next run asks "
+			    "again", e->cc->primary_dns, q[i].msg);
+			d->skip = 1;
+			continue;
+		}
+		if (q[i].rcode != LDNS_RCODE_NOERROR || !q[i].aa ||
+		    q[i].nanswers == 0) {
 			dom_fail(d, "the primary name server %s does not serve "
-			    "zone %s authoritatively (%s)", e->cc->primary_dns,
-			    d->zone, q[i].result != MC_OK ? q[i].msg :
-			    "no NS records or not authoritative");
+			    "zone %s authoritatively (no NS records or not "
+			    "authoritative)", e->cc->primary_dns, d->zone);
 			continue;
 		}
 		for (k = 0; k < q[i].nanswers; k++) {

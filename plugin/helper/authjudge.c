@@ -40,21 +40,23 @@ seen_add(struct srv *v, const char *fmt, ...)
 size_t
 authjudge_names(const struct dom *d, struct dnsq *out, size_t max)
 {
-	char labels[DOM_MAX_LABELS][64];
+	char labels[DOM_MAX_LABELS][64], fq[64 + 1 + 256];
 	struct own_rec *orig = NULL;
 	size_t nl = dom_labels(d, labels), no = dom_orig(d, &orig), i, k, n = 0;
 	int six;
 
 	for (i = 0; i < nl && n < max; i++) {
-		snprintf(out[n].name, sizeof(out[n].name), "%s.%s", labels[i],
-		    d->zone);
+		/* label.zone; one over 253 characters cannot exist, so its
+		   cut is never served either (an intended cut) */
+		snprintf(fq, sizeof(fq), "%.63s.%.255s", labels[i], d->zone);
+		snprintf(out[n].name, sizeof(out[n].name), "%.255s", fq);
 		out[n++].type = LDNS_RR_TYPE_A;
 		for (k = 0, six = 0; k < no; k++)
 			six |= strcmp(orig[k].label, labels[i]) == 0 &&
 			    strcmp(orig[k].type, "AAAA") == 0;
 		if (six && n < max) {
-			snprintf(out[n].name, sizeof(out[n].name), "%s.%s",
-			    labels[i], d->zone);
+			snprintf(out[n].name, sizeof(out[n].name), "%.255s",
+			    fq);
 			out[n++].type = LDNS_RR_TYPE_AAAA;
 		}
 	}

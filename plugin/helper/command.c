@@ -176,9 +176,9 @@ option(struct engine *e, int argc, char **argv, int *a)
 		if (!valid_ip(argv[++*a]))
 			return exit_usage("--old-ip '%.60s' is not an IP "
 			    "address", argv[*a]);
-		if (e->nold_ip == OWN_MAX_ADDRS)
+		if (e->nold_ip == OWN_MAX_GIVEN)
 			return exit_usage("--old-ip: at most %d addresses",
-			    OWN_MAX_ADDRS);
+			    OWN_MAX_GIVEN);
 		e->old_ip[e->nold_ip++] = argv[*a];
 	} else
 		return exit_usage("unknown option '%.60s'", o);
@@ -422,7 +422,13 @@ load_domains(struct engine *e, char **names, size_t n)
 		dom_init(d, names[i]);
 		if (strcmp(e->cmd, "status") && strcmp(e->cmd, "list") &&
 		    journal_lock(e->cc->state_dir, d->name, &d->lockfd, &err)) {
-			dom_fail(d, "%s", err.msg);
+			/* held by another run: not a failure; tick (or the
+			   operator) runs it again */
+			if (err.code == MC_E_BUSY)
+				dom_outcome(d, DR_BUSY, "%s; retried by the next "
+				    "run", err.msg);
+			else
+				dom_fail(d, "%s", err.msg);
 			continue;
 		}
 		if (journal_load(e->cc->state_dir, d->name, &d->j, &err))

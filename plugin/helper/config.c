@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "config_key.h"
@@ -360,6 +361,92 @@ config_parse(const char *name, const char *text, struct config **out,
 	return MC_OK;
 }
 
+/* ---- trust: who may have written the config ---- */
+
+/* owned by root or by us; writable by nobody else (a sticky root-owned
+ * directory excepted) */
+static const char *
+owner_wrong(const struct stat *st, int dir)
+{
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return "owned by another user";
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) == 0)
+		return NULL;
+	if (dir && (st->st_mode & S_ISVTX) && st->st_uid == 0)
+		return NULL;
+	return "writable by group or others";
+}
+
+/* the directory dir (absolute, resolved) and each one above it */
+static enum mc_result
+dirs_trusted(char *dir, const char *what, struct mc_err *err)
+{
+	struct stat st;
+	const char *why;
+	char *slash;
+
+	for (;;) {
+		if (stat(dir[0] != '\0' ? dir : "/", &st) == -1)
+			return mc_err_set(err, MC_E_CONFIG, "%s: directory %s: %s",
+			    what, dir[0] != '\0' ? dir : "/", strerror(errno));
+		if ((why = !S_ISDIR(st.st_mode) ? "not a directory" :
+		    owner_wrong(&st, 1)) != NULL)
+			return mc_err_set(err, MC_E_CONFIG, "%s: directory %s is "
+			    "%s; refused (the config and every directory above "
+			    "it must be root's and writable by root only)", what,
+			    dir[0] != '\0' ? dir : "/", why);
+		if (dir[0] == '\0' || (slash = strrchr(dir, '/')) == NULL)
+			return MC_OK;
+		*slash = '\0';
+	}
+}
+
+enum mc_result
+config_dir_trusted(const char *dir, struct mc_err *err)
+{
+	char *real;
+	enum mc_result r;
+
+	if ((real = realpath(dir, NULL)) == NULL)
+		return mc_err_set(err, MC_E_CONFIG, "directory %s: %s", dir,
+		    strerror(errno));
+	r = dirs_trusted(real, dir, err);
+	free(real);
+	return r;
+}
+
+enum mc_result
+config_trusted(const char *path, int fd, struct mc_err *err)
+{
+	struct stat st, rst;
+	const char *why;
+	char *real, *slash;
+	enum mc_result r;
+
+	if (fstat(fd, &st) == -1)
+		return mc_err_set(err, MC_E_CONFIG, "config %s: %s", path,
+		    strerror(errno));
+	if ((why = owner_wrong(&st, 0)) != NULL)
+		return mc_err_set(err, MC_E_CONFIG, "config %s is %s; refused "
+		    "(it must be root's and writable by root only)", path, why);
+	/* the directories of the file that was opened, not of a name that
+	   may have moved since */
+	if ((real = realpath(path, NULL)) == NULL)
+		return mc_err_set(err, MC_E_CONFIG, "config %s: %s", path,
+		    strerror(errno));
+	if (stat(real, &rst) == -1 || rst.st_dev != st.st_dev ||
+	    rst.st_ino != st.st_ino)
+		r = mc_err_set(err, MC_E_CONFIG, "config %s changed while it "
+		    "was read; refused", path);
+	else {
+		slash = strrchr(real, '/');
+		*slash = '\0';
+		r = dirs_trusted(real, path, err);
+	}
+	free(real);
+	return r;
+}
+
 enum mc_result
 config_load(const char *path, struct config **out, struct mc_err *err)
 {
@@ -378,6 +465,10 @@ config_load(const char *path, struct config **out, struct mc_err *err)
 		fclose(f);
 		return mc_err_set(err, MC_E_CONFIG, "config %s: not a regular "
 		    "file of at most %d bytes", path, CONFIG_MAX);
+	}
+	if ((result = config_trusted(path, fileno(f), err)) != MC_OK) {
+		fclose(f);
+		return result;
 	}
 	if ((text = malloc((size_t)st.st_size + 1)) == NULL) {
 		fclose(f);

@@ -140,6 +140,17 @@ struct config {
  */
 enum mc_result	 config_load(const char *path, struct config **,
 		    struct mc_err *);
+/*
+ * The helper runs as root and acts on what its config says: the config
+ * (open as fd) and every directory above it must be owned by root (or by
+ * the user running the helper) and writable by nobody else; a directory
+ * others may write counts only with the sticky bit and owned by root
+ * (like /tmp: others cannot rename or remove what root owns in it).
+ * MC_E_CONFIG naming the file or directory otherwise. config_load checks
+ * it; config_dir_trusted checks a directory and those above it.
+ */
+enum mc_result	 config_trusted(const char *path, int fd, struct mc_err *);
+enum mc_result	 config_dir_trusted(const char *dir, struct mc_err *);
 /* Same, from a string (for tests); name is used in messages. */
 enum mc_result	 config_parse(const char *name, const char *text,
 		    struct config **, struct mc_err *);

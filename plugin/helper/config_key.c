@@ -108,8 +108,11 @@ config_key_panel(struct panel_conf *p, const char *key, const char *v,
 #define BAD(what) mc_err_set(err, MC_E_CONFIG, "%s:%d: [%s] %s: %s", name, \
 	line, p->role, key, what)
 	if (!strcmp(key, "url")) {
-		if (strncmp(v, "https://", 8) != 0 || strlen(v) < 9 ||
-		    strpbrk(v, " \t\"'<>\\") != NULL)
+		if (url_has_userinfo(v))
+			return BAD("must not hold a user or password (user@ "
+			    "or user:password@): the secret goes in "
+			    "secret_file");
+		if (!valid_https_url(v))
 			return BAD("must be an https:// URL such as "
 			    "https://panel.example.com:8443");
 		return set_str(&p->url, v, name, line, key, err);

@@ -9,6 +9,11 @@
 #include "engine.h"
 #include "zone.h"
 
+/* what the config may give fits, every time (no silent cut) */
+_Static_assert(CONFIG_MAX_OLD_IPS <= OWN_MAX_GIVEN, "old_ip > OWN_MAX_GIVEN");
+_Static_assert(CONFIG_MAX_RECORDS <= OWN_MAX_LABELS &&
+    CONFIG_MAX_RECORDS <= DOM_MAX_LABELS, "records > the labels kept");
+
 /* the journaled new IPv4, else --new-ip, the config's, the target's */
 static const char *
 new4_of(const struct engine *e, const struct dom *d)
@@ -55,7 +60,7 @@ old_of(const struct engine *e, const struct dom *d, struct own_facts *f)
 		f->old[f->nold++] = op[i];
 		*(strchr(op[i], ':') ? &has6 : &has4) = 1;
 	}
-	if (!has4 && d->panel_ip[0])
+	if (!has4 && d->panel_ip[0] && f->nold < OWN_MAX_ADDRS)
 		f->old[f->nold++] = d->panel_ip;
 	if (!has6 && d->panel_ip6[0] && f->nold < OWN_MAX_ADDRS)
 		f->old[f->nold++] = d->panel_ip6;

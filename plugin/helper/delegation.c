@@ -195,8 +195,8 @@ delegation_run(struct delegation *ds, size_t n,
 			if (r == MC_OK)
 				parent_answer(s, ds[i].zone, &qs[nq]);
 			else
-				snprintf(s->why, sizeof(s->why), "%s",
-				    err->msg);
+				snprintf(s->why, sizeof(s->why), "%.159s",
+				    err->msg);	/* a note's part: cut */
 			nq++;
 		}
 out:
@@ -204,6 +204,7 @@ out:
 	free(qs);
 	for (i = 0; r != MC_OK && i < n; i++)
 		if (ds[i].nsrv == 0 && ds[i].msg[0] == '\0')
-			snprintf(ds[i].msg, sizeof(ds[i].msg), "%s", err->msg);
+			snprintf(ds[i].msg, sizeof(ds[i].msg), "%.255s",
+			    err->msg);
 	return r;
 }

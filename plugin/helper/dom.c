@@ -21,6 +21,7 @@ static const char *const dres_names[DR__MAX] = {
 	[DR_SKIPPED] = "skipped",
 	[DR_REFUSED] = "refused",
 	[DR_WAIT] = "waiting",
+	[DR_BUSY] = "busy",
 	[DR_FAILED] = "failed",
 };
 
@@ -102,30 +103,41 @@ dom_srv_add(struct dom *d)
 
 /* ---- outcome and notes ---- */
 
+#define CUT	"... (cut)"
+
 void
 dom_note(struct dom *d, enum note_kind k, const char *fmt, ...)
 {
 	char buf[DOM_NOTE_MAX];
 	va_list ap;
+	int n;
 
-	if (d->nnotes == DOM_MAX_NOTES)
-		return;
 	if (d->nnotes == d->capnotes) {
-		/* most domains carry a handful: no fixed array per domain */
+		/* most domains carry a handful: grown on demand, never capped
+		   (plan finds blocks by scanning them: none may vanish) */
 		size_t cap = d->capnotes ? d->capnotes * 2 : 4;
-		struct note *p = realloc(d->notes, cap * sizeof(*p));
-		if (p == NULL)
+		struct note *p = reallocarray(d->notes, cap, sizeof(*p));
+		if (p == NULL) {
+			dom_fail(d, "out of memory keeping note %zu", d->nnotes + 1);
 			return;
+		}
 		d->notes = p;
 		d->capnotes = cap;
 	}
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	/* a note is a message: a long one is cut, and says so */
+	if (n >= (int)sizeof(buf))
+		buf[sizeof(buf) - sizeof(CUT)] = '\0';
 	utf8_trim(buf);
+	if (n >= (int)sizeof(buf))
+		strcat(buf, CUT);
 	/* each note as long as its text, not DOM_NOTE_MAX */
-	if ((d->notes[d->nnotes].text = strdup(buf)) == NULL)
+	if ((d->notes[d->nnotes].text = strdup(buf)) == NULL) {
+		dom_fail(d, "out of memory keeping note %zu", d->nnotes + 1);
 		return;
+	}
 	d->notes[d->nnotes++].kind = k;
 }
 
@@ -242,13 +254,21 @@ dom_set(struct dom *d, enum jkey k, const char *v)
 int
 dom_setf(struct dom *d, enum jkey k, const char *fmt, ...)
 {
-	char buf[1024];
+	char *buf;
 	va_list ap;
+	int n, ok;
 
+	/* any length: the journal says when a value is too long */
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = vasprintf(&buf, fmt, ap);
 	va_end(ap);
-	return dom_set(d, k, buf);
+	if (n < 0) {
+		dom_fail(d, "out of memory");
+		return 0;
+	}
+	ok = dom_set(d, k, buf);
+	free(buf);
+	return ok;
 }
 
 void
@@ -289,8 +309,13 @@ dom_audit(struct engine *e, struct dom *d, const char *step,
 	const char *actor = getenv("MAILCUTOVER_ACTOR");
 
 	if (audit_append(e->cc->state_dir, d->name, step, old_value,
-	    new_value, result, actor != NULL ? actor : "cli", &err) != MC_OK)
+	    new_value, result, actor != NULL ? actor : "cli", &err) != MC_OK) {
+		/* never silent: on stderr and in the domain's notes */
 		fprintf(stderr, "mailcutover: %s\n", err.msg);
+		dom_note(d, NOTE_WARN, "audit log: %s (%s %s -> %s %s not "
+		    "logged)", err.msg, step, old_value ? old_value : "-",
+		    new_value ? new_value : "-", result);
+	}
 }
 
 /* ---- what the journal and the panel say ---- */

@@ -15,7 +15,6 @@
 
 struct engine;
 
-#define DOM_MAX_NOTES	64	/* notes of one domain in one run */
 #define DOM_MAX_LABELS	8	/* switched names */
 
 /* Outcome of one domain in one run, most severe last. */
@@ -25,6 +24,7 @@ enum dres {
 	DR_SKIPPED,	/* nothing of ours: not on the old server */
 	DR_REFUSED,	/* ours, but the helper will not: msg says why */
 	DR_WAIT,	/* a gate or a server is not there yet */
+	DR_BUSY,	/* another run holds its lock: the next run retries */
 	DR_FAILED,	/* this domain failed; the journal says where */
 	DR__MAX
 };
@@ -99,8 +99,8 @@ struct dom {
 	char		 msg[512];
 	enum step_id	 next;		/* next step, or STEP__MAX */
 	time_t		 next_at;	/* when it becomes possible, or 0 */
-	struct note	*notes;		/* grown on demand, at most
-					   DOM_MAX_NOTES */
+	struct note	*notes;		/* grown on demand (a domain that
+					   cannot keep a note fails) */
 	size_t		 nnotes, capnotes;
 };
 

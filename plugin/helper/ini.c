@@ -164,11 +164,11 @@ parse_line(void *arg, const struct ini_line *l)
 		return MC_OK;
 	}
 	if (l->text[0] == '[')
-		return mc_err_set(c->err, MC_E_CONFIG, "settings: bad section "
-		    "line '%.60s'", l->text);
+		return mc_err_set(c->err, MC_E_CONFIG, "settings: line %d: "
+		    "bad section line", l->lineno);
 	if (c->cur == NULL || l->kind != INI_PAIR)
-		return mc_err_set(c->err, MC_E_CONFIG, "settings: cannot read "
-		    "the line '%.60s'", l->text);
+		return mc_err_set(c->err, MC_E_CONFIG, "settings: line %d: "
+		    "not key = value in a section", l->lineno);
 	return ini_set(c->ini, c->cur->name, l->key, l->value, c->err);
 }
 

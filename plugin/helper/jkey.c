@@ -74,3 +74,9 @@ jkey_rec(size_t n, char *buf, size_t sz)
 {
 	snprintf(buf, sz, "orig.rec.%zu", n);
 }
+
+void
+jkey_pend(size_t n, char *buf, size_t sz)
+{
+	snprintf(buf, sz, "pend.%zu", n);
+}

@@ -79,4 +79,8 @@ int		 jkey_progress(enum jkey);
  * five-field form label|type|value|class|id (owner.h own_rec_format). */
 void		 jkey_rec(size_t n, char *buf, size_t);
 
+/* "pend.N": the N-th change sent whose outcome is not known yet
+ * (pending.h; nine tab-separated fields). */
+void		 jkey_pend(size_t n, char *buf, size_t);
+
 #endif

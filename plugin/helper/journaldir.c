@@ -214,11 +214,11 @@ journal_lock(const char *dir, const char *domain, int *fd_out,
 				other = 0;
 		}
 		if (other != 0)
-			result = mc_err_set(err, MC_E_IO, "%s: another "
+			result = mc_err_set(err, MC_E_BUSY, "%s: another "
 			    "mailcutover run is working on this domain (pid "
 			    "%lu)", name, other);
 		else
-			result = mc_err_set(err, MC_E_IO, "%s: another "
+			result = mc_err_set(err, MC_E_BUSY, "%s: another "
 			    "mailcutover run is working on this domain", name);
 		goto out;
 	}

@@ -29,7 +29,7 @@ void		 journal_list_free(char **, size_t);
 
 /*
  * Take the per-domain lock DIR/DOMAIN.lock (flock, non-blocking) and write
- * our pid into it. If another run holds it: MC_E_IO, "DOMAIN: another
+ * our pid into it. If another run holds it: MC_E_BUSY, "DOMAIN: another
  * mailcutover run is working on this domain (pid N)". *fd_out is -1 on
  * failure. The lock file is never removed (removing it would race).
  */

@@ -22,8 +22,9 @@ usage_read(struct engine *e, struct dom **ds, size_t n, char **out)
 {
 	struct batch *b = NULL;
 	struct dom **own = NULL;
-	size_t i, k, m, used;
-	char buf[4096];
+	size_t i, k, m, len;
+	char *buf;
+	FILE *f;
 
 	if (n == 0 || (b = batch_new()) == NULL ||
 	    (own = change_owners(n)) == NULL)
@@ -42,14 +43,22 @@ usage_read(struct engine *e, struct dom **ds, size_t n, char **out)
 		struct op *o = b->ops[k];
 		if (o->result != MC_OK)
 			continue;
-		buf[0] = '\0';
-		for (m = 0, used = 0; m < o->nstrs && used < sizeof(buf); m++)
-			used += (size_t)snprintf(buf + used, sizeof(buf) - used,
-			    "%s%s=%lu", m ? " " : "", o->strs[m],
+		/* every mailbox, however many: a cut list would hide the
+		   residual mail of the ones cut off */
+		buf = NULL;
+		if ((f = open_memstream(&buf, &len)) == NULL)
+			continue;
+		for (m = 0; m < o->nstrs; m++)
+			fprintf(f, "%s%s=%lu", m ? " " : "", o->strs[m],
 			    o->usage ? o->usage[m] : 0UL);
+		if (fclose(f) != 0) {
+			free(buf);
+			continue;
+		}
 		for (i = 0; i < n; i++)
-			if (ds[i] == own[k])
+			if (ds[i] == own[k] && out[i] == NULL)
 				out[i] = strdup(buf);
+		free(buf);
 	}
 out:
 	batch_free(b);
@@ -186,6 +195,9 @@ grown(const struct dom *d, const char *base, const char *now, char *report,
 			break;
 		p++;
 	}
+	/* a long list is cut, and says so (the count is whole) */
+	if (used >= sz && sz > 12)
+		snprintf(report + sz - 12, 12, " ... (cut)");
 	return grew;
 }
 

@@ -35,7 +35,8 @@ void	mailbox_poll(struct engine *, struct dom **, size_t, int *ok);
 struct mailbox_copy {
 	char		 address[320];
 	unsigned long	 grew;		/* bytes; 0 when not known */
-	char		 command[1200];	/* imapsync, hosts filled in,
+	char		 command[2200];	/* imapsync, hosts filled in (room for
+					   the longest quoted words: never cut),
 					   passwords as placeholders */
 };
 

@@ -1,11 +1,14 @@
 /* main.c -- mailcutover: the command line. Global options, then a table
  * of commands (which need the configuration loaded first); every command
  * returns an exit code (exitcode.h). */
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 
@@ -66,6 +69,23 @@ usage(FILE *f)
 "            3 nothing failed but something waits (a time gate, a name\n"
 "              server, a confirmation), 4 panel unreachable or auth refused\n",
 	    f);
+}
+
+/*
+ * The helper holds the panel's secret in memory: no core dump of it
+ * (nor a ptrace attach by a non-root user of the same uid), and no TLS
+ * key log (libcurl writes one where SSLKEYLOGFILE points). Proxy
+ * variables are ignored by the transport (CURLOPT_PROXY ""): there is no
+ * proxy setting in the config.
+ */
+static void
+harden(void)
+{
+	struct rlimit no = { 0, 0 };
+
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	(void)setrlimit(RLIMIT_CORE, &no);
+	(void)unsetenv("SSLKEYLOGFILE");
 }
 
 /* global options: --config FILE, --json, --version, --help */
@@ -236,6 +256,7 @@ main(int argc, char **argv)
 	const struct cmd *cmd;
 	int i, rc;
 
+	harden();
 #ifdef MC_STATIC
 	/*
 	 * The static build carries its own OpenSSL: the host's openssl.cnf

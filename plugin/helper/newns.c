@@ -83,14 +83,14 @@ from_target(struct engine *e, struct dom **ds, size_t n, struct newns *out,
 		ops[i]->alias = refs[i].kind == SITE_ALIAS;
 	}
 	if (b->n > 0 && plesk_send(e->tgt, b, &err) != MC_OK)
-		none(out, n, "the target panel: %s", err.msg);
+		none(out, n, "the target panel: %.280s", err.msg);
 	for (i = 0; i < n; i++)
 		if (ops[i] != NULL && ops[i]->result == MC_OK)
 			take(&out[i], ds[i], ops[i]);
 		else if (ops[i] != NULL && out[i].why[0] == '\0')
 			snprintf(out[i].why, sizeof(out[i].why), "the target "
-			    "panel: reading the zone of %s: %s", ds[i]->zone,
-			    ops[i]->msg);
+			    "panel: reading the zone of %.120s: %.130s",
+			    ds[i]->zone, ops[i]->msg);	/* a note: cut */
 out:
 	batch_free(b);
 }
@@ -117,7 +117,7 @@ newns_read(struct engine *e, struct dom **ds, size_t n, struct newns *out)
 		return;
 	}
 	if (e->tgt == NULL && panel_open(&e->conf->target, &e->tgt, &err)) {
-		none(out, n, "the target panel: %s", err.msg);
+		none(out, n, "the target panel: %.280s", err.msg);
 		return;
 	}
 	refs = calloc(n, sizeof(*refs));

@@ -24,7 +24,11 @@
  * is never touched and keeps its id.
  */
 
-#define OWN_MAX_ADDRS	8	/* old addresses of one domain */
+/* old addresses of one domain: the operator's (--old-ip, old_ip: at most
+ * OWN_MAX_GIVEN) and the panel's own IPv4 and IPv6 */
+#define OWN_MAX_GIVEN	8
+#define OWN_MAX_ADDRS	(OWN_MAX_GIVEN + 2)
+#define OWN_MAX_LABELS	8	/* switched names (config records) */
 
 enum own_class {
 	OWN_OTHER,	/* not ours: never touched */
@@ -85,7 +89,7 @@ struct own_decision {
 	struct own_change *changes;
 	size_t		 nchanges;
 	/* the names that have something of ours (switch: journal "names") */
-	char		 names[256];
+	char		 names[OWN_MAX_LABELS * 64];
 	/* what it was decided from, canonical (the journal keeps it) */
 	char		 old[OWN_MAX_ADDRS][64];
 	size_t		 nold;

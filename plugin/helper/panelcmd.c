@@ -7,6 +7,7 @@
 #include "panel.h"
 #include "panelcmd.h"
 #include "transport.h"
+#include "valid.h"
 
 /* what a usage error on the command line adds */
 #define HINT	"\n(see mailcutover --help)"
@@ -20,7 +21,10 @@ panelcmd_pin(int argc, char **argv, int json)
 
 	if (argc != 2)
 		return exit_usage("pin takes exactly one URL" HINT);
-	if (strncmp(argv[1], "https://", 8) != 0 || strlen(argv[1]) > 512)
+	if (url_has_userinfo(argv[1]))
+		return exit_usage("pin: the URL must not hold a user or "
+		    "password" HINT);
+	if (!valid_https_url(argv[1]))
 		return exit_usage("pin: '%.100s' is not an https:// URL" HINT,
 		    argv[1]);
 	if (transport_fetch_pin(argv[1], 15000, pin, sizeof(pin), &err)) {

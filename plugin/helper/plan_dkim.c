@@ -56,6 +56,12 @@ plan_dkim(const struct engine *e, const struct dnsask *c, struct dom *d)
 		if (*p != ' ' && *p != '\t')
 			b64[bl++] = *p;
 	b64[bl] = '\0';
+	if (*p != '\0' && *p != ';') {
+		/* not cut into a key that would then fail as invalid */
+		dom_note(d, NOTE_WARN, "DKIM: the key at %s is longer than %zu "
+		    "base64 characters: not checked", name, sizeof(b64) - 1);
+		goto out;
+	}
 	if (bl == 0) {
 		dom_note(d, NOTE_WARN, "DKIM: the key at %s is revoked (empty "
 		    "p=)", name);

@@ -31,7 +31,7 @@ plan_relay(const struct engine *e, const char *old_ip, struct relay_memo *m)
 	    MC_OK || rr.code == 0) {
 		m->kind = NOTE_INFO;
 		snprintf(m->text, sizeof(m->text), "step 3: no SMTP answer from "
-		    "the old server %s to RCPT %s (%s): whether a disabled "
+		    "the old server %s to RCPT %s (%.150s): whether a disabled "
 		    "domain bounces is not known; the quiet gate holds step 3 "
 		    "until the old server stops receiving mail either way",
 		    old_ip, PLAN_RELAY_RCPT, rr.msg[0] ? rr.msg : err.msg);

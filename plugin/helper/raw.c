@@ -140,6 +140,26 @@ print_op_json(struct json *j, const struct op *o)
 	json_obj_close(j);
 }
 
+/*
+ * What the panel sent, printed on a terminal: control characters (C0,
+ * DEL, C1 in UTF-8) as \xNN, so a record value cannot move the cursor,
+ * retitle the window or fake a line; then the separator.
+ */
+static void
+put(const char *s, const char *sep)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)(s != NULL ? s : ""); *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			printf("\\x%02x", *p);
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			printf("\\xc2\\x%02x", *++p);
+		else
+			putchar(*p);
+	fputs(sep, stdout);
+}
+
 static void
 print_op_text(const struct op *o)
 {
@@ -147,17 +167,24 @@ print_op_text(const struct op *o)
 
 	printf("%s %s: %s", op_operator(o->kind), op_operation(o->kind),
 	    result_word(o->result));
-	if (o->result != MC_OK)
-		printf(" (%s)", o->msg);
+	if (o->result != MC_OK) {
+		fputs(" (", stdout);
+		put(o->msg, ")");
+	}
 	if (o->id)
 		printf(" id=%lu", o->id);
-	if (o->plesk_version)
-		printf(" plesk=%s", o->plesk_version);
+	if (o->plesk_version) {
+		fputs(" plesk=", stdout);
+		put(o->plesk_version, "");
+	}
 	putchar('\n');
-	for (i = 0; i < o->nrecs; i++)
-		printf("  %lu\t%lu\t%s\t%s\t%s\t%s\n", o->recs[i].id,
-		    o->recs[i].site_id, o->recs[i].type, o->recs[i].host,
-		    o->recs[i].value, o->recs[i].opt);
+	for (i = 0; i < o->nrecs; i++) {
+		printf("  %lu\t%lu\t", o->recs[i].id, o->recs[i].site_id);
+		put(o->recs[i].type, "\t");
+		put(o->recs[i].host, "\t");
+		put(o->recs[i].value, "\t");
+		put(o->recs[i].opt, "\n");
+	}
 	for (i = 0; i < o->nitems; i++) {
 		const struct op_item *it = &o->items[i];
 		printf("  %lu: %s", it->id, result_word(it->result));
@@ -172,8 +199,10 @@ print_op_text(const struct op *o)
 			printf(" mail=%s", it->mailservice ? "on" : "off");
 		putchar('\n');
 	}
-	for (i = 0; i < o->nstrs; i++)
-		printf("  %s\n", o->strs[i]);
+	for (i = 0; i < o->nstrs; i++) {
+		fputs("  ", stdout);
+		put(o->strs[i], "\n");
+	}
 }
 
 static enum exit_code
@@ -307,8 +336,9 @@ run_resolve(struct plesk *p, int argc, char **argv, int json)
 		if (refs[i].result != MC_OK && rc == EXIT_DONE)
 			rc = EXIT_FAILED;
 		if (!json) {
-			printf("%s: %s\n", argv[i], refs[i].result == MC_OK ?
-			    refs[i].msg + strlen(ascii[i]) + 2 : refs[i].msg);
+			printf("%s: ", argv[i]);
+			put(refs[i].result == MC_OK ? refs[i].msg +
+			    strlen(ascii[i]) + 2 : refs[i].msg, "\n");
 			continue;
 		}
 		json_obj_open(&j, NULL);

@@ -7,14 +7,19 @@
 #include "decide.h"
 #include "dom.h"
 #include "engine.h"
+#include "pending.h"
 #include "records.h"
 #include "zone.h"
+
+/* "label.zone type value" of a record: 63 + 1 + 255 + 1 + 7 + 1 + 63 bytes
+ * at most, so never cut */
+#define WHAT_MAX	400
 
 /* what a pass over the domains queues: one owner (and text) per op */
 struct queue {
 	struct batch	 *b;
 	struct dom	**own;
-	char		(*whats)[200];
+	char		(*whats)[WHAT_MAX];
 	size_t		  cap;
 };
 
@@ -33,7 +38,7 @@ queue_room(struct queue *q)
 {
 	size_t nc = q->cap ? q->cap * 2 : 64;
 	struct dom **p;
-	char (*w)[200];
+	char (*w)[WHAT_MAX];
 
 	if (q->b->n < q->cap)
 		return 1;
@@ -52,8 +57,8 @@ static void
 records_text(const struct dom *d, const struct own_rec *r, char *buf,
     size_t n)
 {
-	snprintf(buf, n, "%s%s%s %s %s", r->label, r->label[0] ? "." : "",
-	    d->zone, r->type, r->value);
+	snprintf(buf, n, "%.63s%s%.255s %.7s %.63s", r->label, r->label[0] ?
+	    "." : "", d->zone, r->type, r->value);
 }
 
 /* in the list, still acting, and this panel is its primary DNS */
@@ -70,7 +75,7 @@ acting(const struct dom *d)
 static void
 manual_changes(struct dom *d, const struct own_decision *dec)
 {
-	char what[400];
+	char what[WHAT_MAX];
 	size_t i;
 
 	for (i = 0; i < dec->nchanges; i++) {
@@ -104,12 +109,51 @@ record_added(struct dom *d, const struct op *o)
 	return dom_record_add(d, &r);
 }
 
+/* what names a record's change in the pending journal: "label|type|value"
+ * of an add, the id of a delete */
+static void
+pend_what(const struct own_rec *r, int del, char *buf, size_t n)
+{
+	if (del)
+		snprintf(buf, n, "%lu", r->id);
+	else
+		snprintf(buf, n, "%s|%s|%s", r->label, r->type, r->value);
+}
+
+/*
+ * Journal d's changes of one kind (adds, or deletes) as pending and save
+ * the journal before any of them is queued: a run that dies after the
+ * packet left still leaves them for the next reading to settle. Returns
+ * how many there are; 0 also when the domain failed.
+ */
+static size_t
+pend_changes(struct engine *e, struct dom *d, const struct own_decision *dec,
+    int del, const char *step)
+{
+	char what[WHAT_MAX], key[200];
+	size_t k, n = 0;
+
+	for (k = 0; k < dec->nchanges; k++) {
+		if (dec->changes[k].del != del)
+			continue;
+		records_text(d, &dec->changes[k].rec, what, sizeof(what));
+		pend_what(&dec->changes[k].rec, del, key, sizeof(key));
+		if (!pending_add(e, d, del ? PEND_DEL : PEND_ADD, key, step,
+		    del ? what : "-", del ? "-" : what, del ? "deleted" :
+		    "added"))
+			return 0;
+		n++;
+	}
+	return n > 0 && !dom_save(e, d) ? 0 : n;
+}
+
 /* queue the adds of d's decision; notes for what is not ours */
 static int
-queue_adds(struct engine *e, struct dom *d, struct queue *q, enum own_dir dir)
+queue_adds(struct engine *e, struct dom *d, struct queue *q, enum own_dir dir,
+    const char *step)
 {
 	struct own_decision dec;
-	char what[400];
+	char what[WHAT_MAX];
 	size_t k;
 	int ok = 1;
 
@@ -122,6 +166,10 @@ queue_adds(struct engine *e, struct dom *d, struct queue *q, enum own_dir dir)
 		    NOTE_INFO, "%s is %s: left alone", what,
 		    dec.others[k].cls == OWN_BAD ? "not an IP address" :
 		    "not the old server's");
+	}
+	if (pend_changes(e, d, &dec, 0, step) == 0) {
+		own_decision_clear(&dec);
+		return 1;
 	}
 	for (k = 0; ok && k < dec.nchanges; k++) {
 		if (dec.changes[k].del)
@@ -139,30 +187,33 @@ queue_adds(struct engine *e, struct dom *d, struct queue *q, enum own_dir dir)
 
 /* the answer to one add: in the zone, already there, lost, or failed */
 static int
-take_add(struct engine *e, const struct op *o, struct dom *d,
-    const char *step, int *lost)
+take_add(struct engine *e, const struct op *o, struct dom *d, int *lost)
 {
 	struct own_rec r;
-	char what[400];
+	char what[WHAT_MAX], key[200];
 
 	memset(&r, 0, sizeof(r));
 	snprintf(r.label, sizeof(r.label), "%s", o->rec.host);
 	snprintf(r.type, sizeof(r.type), "%s", o->rec.type);
 	snprintf(r.value, sizeof(r.value), "%s", o->rec.value);
 	records_text(d, &r, what, sizeof(what));
+	pend_what(&r, 0, key, sizeof(key));
 	if (o->result == MC_OK) {
 		dom_note(d, NOTE_DIFF, "added %s (record %lu)", what, o->id);
-		dom_audit(e, d, step, "-", what, "added");
+		pending_settle(e, d, PEND_ADD, key, PEND_MADE);
 		if (!*lost && !record_added(d, o))
 			return 0;
 	} else if (o->result == MC_E_API && o->errcode == 1007) {
 		/* already there: read again to learn its id */
 		dom_note(d, NOTE_INFO, "%s is already in the zone", what);
+		pending_settle(e, d, PEND_ADD, key, PEND_NOT_MADE);
 		*lost = 1;
 	} else if (change_unknown(o)) {
+		/* the reading that follows settles it */
+		pending_settle(e, d, PEND_ADD, key, PEND_UNKNOWN);
 		*lost = 1;
 	} else {
-		dom_audit(e, d, step, "-", what, "failed");
+		pending_settle(e, d, PEND_ADD, key, PEND_FAILED);
 		dom_fail(d, "adding %s: %s; nothing was deleted", what, o->msg);
 	}
 	return 1;
@@ -180,12 +231,12 @@ converge_adds(struct engine *e, struct dom **list, size_t nlist,
 	if ((q.b = batch_new()) == NULL)
 		return 0;
 	for (i = 0; i < nlist; i++)
-		if (acting(list[i]) && !queue_adds(e, list[i], &q, dir))
+		if (acting(list[i]) && !queue_adds(e, list[i], &q, dir, step))
 			goto out;
 	if (q.b->n > 0)
 		change_send(e, q.b, q.own);
 	for (i = 0; i < q.b->n; i++)
-		if (!take_add(e, q.b->ops[i], q.own[i], step, lost))
+		if (!take_add(e, q.b->ops[i], q.own[i], lost))
 			goto out;
 	ok = 1;
 out:
@@ -199,7 +250,7 @@ queue_dels(struct engine *e, struct dom *d, struct queue *q, enum own_dir dir,
     const char *step)
 {
 	struct own_decision dec;
-	char what[400];
+	char what[WHAT_MAX];
 	size_t k;
 	int ok = 1;
 
@@ -215,6 +266,10 @@ queue_dels(struct engine *e, struct dom *d, struct queue *q, enum own_dir dir,
 			    "read first)", what, step);
 			break;
 		}
+	if (dom_active(d) && pend_changes(e, d, &dec, 1, step) == 0) {
+		own_decision_clear(&dec);
+		return 1;
+	}
 	for (k = 0; ok && dom_active(d) && k < dec.nchanges; k++) {
 		if (!queue_room(q)) {
 			ok = 0;
@@ -230,25 +285,31 @@ queue_dels(struct engine *e, struct dom *d, struct queue *q, enum own_dir dir,
 	return ok;
 }
 
-/* the answer to one delete */
-static void
+/* the answer to one delete; 1 when it was lost */
+static int
 take_del(struct engine *e, const struct op *o, struct dom *d,
-    const char *what, const char *step)
+    const char *what)
 {
+	char key[32];
+
+	snprintf(key, sizeof(key), "%lu", o->ids[0]);
 	if (o->result == MC_OK || (o->nitems == 1 &&
 	    o->items[0].result == MC_E_NOTFOUND)) {
 		dom_note(d, NOTE_DIFF, "deleted record %lu (%s)", o->ids[0],
 		    what);
-		dom_audit(e, d, step, what, "-", "deleted");
+		pending_settle(e, d, PEND_DEL, key, PEND_MADE);
 		dom_record_drop(d, o->ids[0]);
-	} else if (change_unknown(o))
+	} else if (change_unknown(o)) {
 		dom_note(d, NOTE_WARN, "delete of record %lu (%s): answer "
-		    "lost; checked by DNS next", o->ids[0], what);
-	else {
-		dom_audit(e, d, step, what, "-", "failed");
+		    "lost; the zone is read again", o->ids[0], what);
+		pending_settle(e, d, PEND_DEL, key, PEND_UNKNOWN);
+		return 1;
+	} else {
+		pending_settle(e, d, PEND_DEL, key, PEND_FAILED);
 		dom_fail(d, "deleting record %lu (%s): %s (the new record is "
 		    "in place; run again)", o->ids[0], what, o->msg);
 	}
+	return 0;
 }
 
 void
@@ -257,7 +318,8 @@ records_converge(struct engine *e, struct dom **list, size_t nlist,
 {
 	struct queue q = { 0 };
 	struct own_decision dec;
-	size_t i;
+	struct dom **lostd = NULL;
+	size_t i, nl = 0;
 	int lost = 0;
 
 	for (i = 0; i < nlist; i++)
@@ -270,20 +332,30 @@ records_converge(struct engine *e, struct dom **list, size_t nlist,
 		goto nomem;
 	if (lost && !zone_reread(e, list, nlist))
 		return;
-	if ((q.b = batch_new()) == NULL)
+	if ((q.b = batch_new()) == NULL ||
+	    (lostd = calloc(nlist + 1, sizeof(*lostd))) == NULL)
 		goto nomem;
 	for (i = 0; i < nlist; i++)
 		if (acting(list[i]) &&
 		    !queue_dels(e, list[i], &q, dir, step))
 			goto nomem;
 	change_send(e, q.b, q.own);
+	/* a domain's deletes are consecutive in the batch */
 	for (i = 0; i < q.b->n; i++)
-		take_del(e, q.b->ops[i], q.own[i], q.whats[i], step);
+		if (take_del(e, q.b->ops[i], q.own[i], q.whats[i]) &&
+		    (nl == 0 || lostd[nl - 1] != q.own[i]))
+			lostd[nl++] = q.own[i];
+	/* lost delete answers: the reading settles them (and their audit
+	   lines) now rather than at the next run */
+	if (nl > 0)
+		(void)zone_reread(e, lostd, nl);
 	queue_free(&q);
+	free(lostd);
 	return;
 nomem:
 	for (i = 0; i < nlist; i++)
 		if (dom_active(list[i]))
 			dom_fail(list[i], "out of memory");
 	queue_free(&q);
+	free(lostd);
 }

@@ -144,7 +144,7 @@ refresh_server(struct engine *e, struct dom *d, struct srv *v)
 	enum refresh_method m = v->sc ? v->sc->method : REFRESH_NOTIFY;
 	struct dnsprobe_opts o;
 	struct mc_err err = { 0 };
-	char msg[400] = "";
+	char msg[1024] = "";	/* a long one: the note says it was cut */
 	int ok = 0;
 
 	memset(&o, 0, sizeof(o));

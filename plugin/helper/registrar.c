@@ -57,7 +57,7 @@ ask_all(struct engine *e, struct check *c, size_t n, struct delegation *dl)
 	o.timeout_ms = (int)e->cc->dns_timeout_ms;
 	if (o.nparents == 0 && roothints_load(e->cc, &rh, &err) != MC_OK) {
 		for (i = 0; i < m; i++)
-			snprintf(dl[i].msg, sizeof(dl[i].msg), "%s", err.msg);
+			snprintf(dl[i].msg, sizeof(dl[i].msg), "%.255s", err.msg);
 		return;
 	}
 	for (i = 0; o.nparents == 0 && i < rh.n; i++)

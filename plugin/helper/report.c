@@ -271,7 +271,8 @@ report_exit(const struct engine *e)
 		return EXIT_DONE;
 	for (i = 0; i < e->n; i++) {
 		failed |= e->doms[i].res == DR_FAILED;
-		waiting |= e->doms[i].res == DR_WAIT;
+		waiting |= e->doms[i].res == DR_WAIT ||
+		    e->doms[i].res == DR_BUSY;
 	}
 	return failed ? EXIT_FAILED : waiting ? EXIT_WAIT : EXIT_DONE;
 }

@@ -11,10 +11,10 @@
 #include "atomicfile.h"
 #include "audit.h"
 #include "config.h"
+#include "idn.h"
 #include "ini.h"
 #include "json.h"
 #include "settings.h"
-#include "valid.h"
 
 /* ------------------------------------------------------------- writing */
 
@@ -68,8 +68,20 @@ config_read(const char *config_path, struct ini *ini, int check,
 			    config_path, strerror(errno));
 		return 0;
 	}
-	if ((text = calloc(1, SETTINGS_MAX_CONFIG + 1)) != NULL)
-		(void)fread(text, 1, SETTINGS_MAX_CONFIG, f);
+	/* a config someone else could have written is not shown either */
+	if (config_trusted(config_path, fileno(f), err) != MC_OK) {
+		fclose(f);
+		return 1;
+	}
+	if ((text = calloc(1, SETTINGS_MAX_CONFIG + 2)) != NULL &&
+	    fread(text, 1, SETTINGS_MAX_CONFIG + 1, f) > SETTINGS_MAX_CONFIG) {
+		/* never a cut config, shown or written back */
+		free(text);
+		fclose(f);
+		mc_err_set(err, MC_E_CONFIG, "config %s: longer than %d bytes",
+		    config_path, SETTINGS_MAX_CONFIG);
+		return 1;
+	}
 	fclose(f);
 	if (text == NULL)
 		mc_err_set(err, MC_E_NOMEM, "out of memory");
@@ -237,6 +249,26 @@ set_report(const char *config_path, enum mc_result r, const char *msg,
 		printf("settings saved to %s\n", config_path);
 }
 
+/*
+ * settings set writes as root: only the default config, in a directory
+ * that is root's alone (the secret goes beside it: settings_merge).
+ */
+static enum mc_result
+set_where(const char *config_path, struct mc_err *err)
+{
+	char *dir;
+	enum mc_result r;
+
+	if (strcmp(config_path, CONFIG_DEFAULT_PATH) != 0)
+		return mc_err_set(err, MC_E_CONFIG, "settings set writes only "
+		    "%s, not %s", CONFIG_DEFAULT_PATH, config_path);
+	if ((dir = strdup(config_path)) == NULL)
+		return mc_err_set(err, MC_E_NOMEM, "out of memory");
+	r = config_dir_trusted(dirname(dir), err);
+	free(dir);
+	return r;
+}
+
 static enum exit_code
 settings_set(const char *config_path, int json)
 {
@@ -247,7 +279,9 @@ settings_set(const char *config_path, int json)
 	enum mc_result r;
 
 	memset(&ini, 0, sizeof(ini));
-	if ((r = request_read(&in, &err)) == MC_OK) {
+	memset(&in, 0, sizeof(in));
+	if ((r = set_where(config_path, &err)) == MC_OK &&
+	    (r = request_read(&in, &err)) == MC_OK) {
 		config_read(config_path, &ini, 0, &err);
 		r = err.code;
 	}
@@ -286,23 +320,26 @@ settings_confirm(const struct config *c, int argc, char **argv, int json)
 {
 	struct mc_err err = { 0 };
 	struct json j;
-	const char *actor = getenv("MAILCUTOVER_ACTOR");
+	const char *actor = getenv("MAILCUTOVER_ACTOR"), *why;
+	char name[256];
 	enum mc_result r;
 
 	if (argc != 4 || strcmp(argv[2], "clients") != 0 ||
 	    (strcmp(argv[3], "yes") != 0 && strcmp(argv[3], "no") != 0)) {
 		return exit_usage("usage: confirm DOMAIN clients yes|no");
 	}
-	if (!valid_domain(argv[1])) {
-		return exit_usage("'%.100s' is not a domain name", argv[1]);
-	}
-	r = audit_append(c->cutover.state_dir, argv[1], "confirm-clients",
+	/* the one spelling the journal and the log use: ASCII, lower case,
+	   no final dot */
+	if ((why = idn_ascii(argv[1], name, sizeof(name))) != NULL)
+		return exit_usage("'%.100s' is not a domain name: %s", argv[1],
+		    why);
+	r = audit_append(c->cutover.state_dir, name, "confirm-clients",
 	    NULL, argv[3], "ok", actor != NULL ? actor : "cli", &err);
 	if (json) {
 		json_init(&j, stdout);
 		json_obj_open(&j, NULL);
 		json_str(&j, "command", "confirm");
-		json_str(&j, "domain", argv[1]);
+		json_str(&j, "domain", name);
 		json_str(&j, "result", r == MC_OK ? "done" : "failed");
 		json_str(&j, "message", r == MC_OK ? (argv[3][0] == 'y' ?
 		    "mail clients confirmed" : "confirmation withdrawn") :

@@ -192,7 +192,7 @@ url_ok(const char *v)
 
 	return strncmp(v, "https://", 8) == 0 && line_safe(v) &&
 	    (isalnum((unsigned char)*host) || *host == '[') &&
-	    strpbrk(v, " \t\"'<>\\`{}|^") == NULL;
+	    strpbrk(v, " \t\"'<>\\`{}|^") == NULL && !url_has_userinfo(v);
 }
 
 static int
@@ -288,6 +288,11 @@ check_values(const struct settings_in *in, struct mc_err *err)
 {
 	enum mc_result r;
 
+	/* not echoed: the password would be in the message */
+	if (in->url != NULL && url_has_userinfo(in->url))
+		return mc_err_set(err, MC_E_CONFIG, "the URL must not hold a "
+		    "user or password (user:password@): the secret has its own "
+		    "field");
 	if (in->url != NULL && !url_ok(in->url))
 		return mc_err_set(err, MC_E_CONFIG, "URL '%.100s' is not an "
 		    "https:// URL such as https://panel.example.com:8443",
@@ -351,8 +356,22 @@ set_values(struct ini *ini, const struct settings_in *in, struct mc_err *err)
 	return MC_OK;
 }
 
+/* is file a plain name in the directory of config ("/d/x" beside
+ * "/d/c.conf")? */
+static int
+beside(const char *file, const char *config)
+{
+	const char *fs = strrchr(file, '/'), *cs = strrchr(config, '/');
+
+	return fs != NULL && cs != NULL && fs - file == cs - config &&
+	    strncmp(file, config, (size_t)(fs - file)) == 0 &&
+	    fs[1] != '\0' && strcmp(fs + 1, ".") != 0 &&
+	    strcmp(fs + 1, "..") != 0 && strcmp(fs + 1, cs + 1) != 0;
+}
+
 /* a new secret goes to the file the config names (or a default beside
- * the config); *path gets it (malloc'd) */
+ * the config), which must be in the config's directory; *path gets it
+ * (malloc'd) */
 static enum mc_result
 secret_file(struct ini *ini, const char *config_path, char **path,
     struct mc_err *err)
@@ -380,6 +399,10 @@ secret_file(struct ini *ini, const char *config_path, char **path,
 			return r;
 		sf = ini_get(ini, "source", "secret_file");
 	}
+	if (!beside(sf, config_path))
+		return mc_err_set(err, MC_E_CONFIG, "secret_file %.200s: a new "
+		    "secret is written only into the config's own directory; "
+		    "refused", sf);
 	if ((*path = strdup(sf)) == NULL)
 		return mc_err_set(err, MC_E_NOMEM, "out of memory");
 	return MC_OK;

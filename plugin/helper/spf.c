@@ -286,12 +286,11 @@ unknown:
 
 /* the record's terms in order; then redirect=, or neutral */
 static enum spf_res
-eval(struct spf *s, const char *dom, const char *rec, int depth)
+eval_terms(struct spf *s, const char *dom, char *buf, int depth)
 {
-	char buf[1024], term[256], redirect[256] = "", *tok, *save = NULL;
+	char term[256], redirect[256] = "", *tok, *save = NULL;
 	enum spf_res res = SPF_NEUTRAL;
 
-	snprintf(buf, sizeof(buf), "%s", rec);
 	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ",
 	    &save)) {
 		char q = '+', *t = tok;
@@ -299,6 +298,13 @@ eval(struct spf *s, const char *dom, const char *rec, int depth)
 
 		if (!strcasecmp(t, "v=spf1"))
 			continue;
+		/* a domain-spec is at most 253 bytes: a longer term is an
+		   error, never cut into another one */
+		if (strlen(tok) >= sizeof(term)) {
+			snprintf(s->why, sizeof(s->why), "a term longer than "
+			    "%zu bytes (%.40s...)", sizeof(term) - 1, tok);
+			return SPF_PERMERROR;
+		}
 		snprintf(term, sizeof(term), "%s", tok);
 		if (strchr("+-~?", *t))
 			q = *t++;
@@ -334,6 +340,22 @@ eval(struct spf *s, const char *dom, const char *rec, int depth)
 	if (depth == 0 && res != SPF_NONE)
 		snprintf(s->match, sizeof(s->match), "redirect=%s", redirect);
 	return res == SPF_NONE ? SPF_PERMERROR : res;
+}
+
+/* the record's terms, in a copy of any length */
+static enum spf_res
+eval(struct spf *s, const char *dom, const char *rec, int depth)
+{
+	enum spf_res res;
+	char *buf;
+
+	if ((buf = strdup(rec)) == NULL) {
+		snprintf(s->why, sizeof(s->why), "out of memory");
+		return SPF_TEMPERROR;
+	}
+	res = eval_terms(s, dom, buf, depth);
+	free(buf);
+	return res;
 }
 
 /* the one SPF record of dom (TXT "v=spf1 ..."), evaluated */

@@ -33,8 +33,9 @@ struct spf {
 	/* what it found */
 	int			 lookups;	/* DNS-querying terms so far */
 	int			 used_switched;	/* a name matched through `as` */
-	char			 why[200];	/* of a temperror or permerror */
-	char			 match[160];	/* the term that decided */
+	char			 why[320];	/* of a temperror or permerror */
+	char			 match[272];	/* the term that decided,
+						   "redirect=" and its domain */
 	char			 record[256];	/* the domain's SPF record */
 };
 

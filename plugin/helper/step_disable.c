@@ -9,6 +9,7 @@
 #include "engine.h"
 #include "gate.h"
 #include "mailbox.h"
+#include "pending.h"
 #include "step_disable.h"
 #include "step_rollback.h"
 #include "zone.h"
@@ -138,10 +139,12 @@ disable_one(struct engine *e, struct dom *d, struct batch *b,
 		return 0;
 	}
 	dom_stamp(e, d, JK_DISABLE_INTENT);
-	if (!dom_save(e, d))
+	if (!pending_add(e, d, PEND_MAIL_OFF, "", "disable-old-mail", "on",
+	    "off", "ok") || !dom_save(e, d))
 		return 0;
 	own[b->n] = d;
 	if (change_mail(b, d, OP_MAIL_DISABLE) == NULL) {
+		pending_settle(e, d, PEND_MAIL_OFF, "", PEND_NOT_MADE);
 		dom_fail(d, "out of memory");
 		return 0;
 	}
@@ -176,9 +179,15 @@ disable_act(struct engine *e)
 		if (dom_active(&e->doms[i]) && e->doms[i].res != DR_WAIT)
 			disable_one(e, &e->doms[i], b, own, read[i]);
 	change_send(e, b, own);
-	for (i = 0; i < b->n; i++)
-		if (b->ops[i]->result != MC_OK && !change_unknown(b->ops[i]))
-			dom_fail(own[i], "mail disable: %s", b->ops[i]->msg);
+	/* the read-back of disable_check settles what the panel said ok */
+	for (i = 0; i < b->n; i++) {
+		const struct op *o = b->ops[i];
+		pending_settle(e, own[i], PEND_MAIL_OFF, "", o->result == MC_OK ?
+		    PEND_ANSWERED : change_unknown(o) ? PEND_UNKNOWN :
+		    PEND_FAILED);
+		if (o->result != MC_OK && !change_unknown(o))
+			dom_fail(own[i], "mail disable: %s", o->msg);
+	}
 out:
 	batch_free(b);
 	free(own);
@@ -196,7 +205,8 @@ disable_check(struct engine *e, int own)
 	(void)own;
 	if ((list = engine_acted(e, &n)) == NULL)
 		return;
-	/* read the preferences back: the only proof that counts */
+	/* read the preferences back: the only proof that counts (the
+	   reading writes the audit line of what it shows made) */
 	if (n > 0 && zone_read_mail(e, list, n))
 		for (i = 0; i < n; i++) {
 			struct dom *d = list[i];
@@ -211,7 +221,6 @@ disable_check(struct engine *e, int own)
 			}
 			disabled(e, d);
 			dom_note(d, NOTE_DIFF, "mail on the old server: on -> off");
-			dom_audit(e, d, "disable-old-mail", "on", "off", "ok");
 			dom_done(d, "old mail disabled (confirmed by get_prefs)");
 		}
 	free(list);
@@ -229,13 +238,16 @@ disable_undo(struct engine *e, struct undo *u)
 		if (!dom_active(d) || om == NULL || strcmp(om, "on") != 0 ||
 		    d->mailservice != 0)
 			continue;
+		if (!pending_add(e, d, PEND_MAIL_ON, "", "rollback", "mail off",
+		    "mail on", "ok") || !dom_save(e, d))
+			continue;
 		u->own[u->b->n] = d;
 		if (change_mail(u->b, d, OP_MAIL_ENABLE) == NULL) {
 			u->own[u->b->n] = NULL;
+			pending_settle(e, d, PEND_MAIL_ON, "", PEND_NOT_MADE);
 			dom_fail(d, "out of memory");
 		}
 	}
-	(void)e;
 }
 
 void

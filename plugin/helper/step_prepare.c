@@ -9,6 +9,7 @@
 #include "dom.h"
 #include "engine.h"
 #include "gate.h"
+#include "pending.h"
 #include "step_prepare.h"
 #include "step_rollback.h"
 #include "step_sync.h"
@@ -31,6 +32,7 @@ prepare_one(struct engine *e, struct dom *d, struct batch *b,
     struct dom **own)
 {
 	unsigned long old_ttl = 0, low = e->cc->lowered_ttl;
+	char olds[32], lows[32];
 
 	/* prepared before: nothing to change (the check may still confirm) */
 	if (dom_time(d, JK_PREPARE_DONE)) {
@@ -66,11 +68,15 @@ prepare_one(struct engine *e, struct dom *d, struct batch *b,
 	   panel is asked: a crash after it still leaves the gate right */
 	dom_setf(d, JK_PREPARE_OLD_TTL, "%lu", old_ttl);
 	dom_stamp(e, d, JK_PREPARE_INTENT);
-	if (!dom_save(e, d))
+	snprintf(olds, sizeof(olds), "%lu", old_ttl);
+	snprintf(lows, sizeof(lows), "%lu", low);
+	if (!pending_add(e, d, PEND_TTL, lows, "prepare", olds, lows, "ok") ||
+	    !dom_save(e, d))
 		return 0;
 	own[b->n] = d;
 	if (change_ttl(b, d, low) == NULL) {
 		own[b->n] = NULL;
+		pending_settle(e, d, PEND_TTL, lows, PEND_NOT_MADE);
 		return 0;
 	}
 	return 1;
@@ -85,15 +91,14 @@ prepare_took(struct engine *e, const struct op *o, struct dom *d)
 	snprintf(buf, sizeof(buf), "%lu", e->cc->lowered_ttl);
 	if (o->result == MC_OK) {
 		d->soa.ttl = e->cc->lowered_ttl;
+		pending_settle(e, d, PEND_TTL, buf, PEND_MADE);
 		prepared(e, d);
 		dom_note(d, NOTE_DIFF, "zone TTL %s -> %lu",
 		    dom_get(d, JK_PREPARE_OLD_TTL), e->cc->lowered_ttl);
-		dom_audit(e, d, "prepare", dom_get(d, JK_PREPARE_OLD_TTL), buf,
-		    "ok");
 		return;
 	}
-	dom_audit(e, d, "prepare", dom_get(d, JK_PREPARE_OLD_TTL), buf,
-	    change_unknown(o) ? "unknown" : "failed");
+	pending_settle(e, d, PEND_TTL, buf, change_unknown(o) ? PEND_UNKNOWN :
+	    PEND_FAILED);
 	dom_fail(d, "lowering the TTL: %s%s", o->msg, change_unknown(o) ?
 	    " (run again: the zone is read first)" : "");
 }
@@ -144,6 +149,7 @@ void
 prepare_undo(struct engine *e, struct undo *u)
 {
 	unsigned long ttl;
+	char buf[32];
 	size_t k;
 
 	for (k = 0; k < u->n; k++) {
@@ -151,9 +157,14 @@ prepare_undo(struct engine *e, struct undo *u)
 		if (!dom_active(d) || !dom_ulong(d, JK_ORIG_TTL, &ttl) ||
 		    d->soa.ttl == ttl || dom_manual(d))
 			continue;
+		snprintf(buf, sizeof(buf), "%lu", ttl);
+		if (!pending_add(e, d, PEND_TTL, buf, "rollback", "TTL", buf,
+		    "ok") || !dom_save(e, d))
+			continue;
 		u->own[u->b->n] = d;
-		if (change_ttl(u->b, d, ttl) == NULL)
+		if (change_ttl(u->b, d, ttl) == NULL) {
 			u->own[u->b->n] = NULL;
+			pending_settle(e, d, PEND_TTL, buf, PEND_NOT_MADE);
+		}
 	}
-	(void)e;
 }

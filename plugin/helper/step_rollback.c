@@ -8,6 +8,7 @@
 #include "change.h"
 #include "dom.h"
 #include "engine.h"
+#include "pending.h"
 #include "step_rollback.h"
 #include "zone.h"
 
@@ -51,24 +52,29 @@ void
 rollback_send(struct engine *e, struct undo *u)
 {
 	size_t i;
+	char ttl[32];
 
 	change_send(e, u->b, u->own);
 	for (i = 0; i < u->b->n; i++) {
 		struct op *o = u->b->ops[i];
 		struct dom *d = u->own[i];
+		int mail = o->kind == OP_MAIL_ENABLE;
+		if (d == NULL)
+			continue;
+		snprintf(ttl, sizeof(ttl), "%lu", o->soa.ttl);
+		pending_settle(e, d, mail ? PEND_MAIL_ON : PEND_TTL, mail ? "" :
+		    ttl, o->result == MC_OK ? PEND_MADE : change_unknown(o) ?
+		    PEND_UNKNOWN : PEND_FAILED);
 		if (o->result != MC_OK) {
 			dom_fail(d, "rollback: %s: %s", op_operation(o->kind),
 			    o->msg);
-		} else if (o->kind == OP_MAIL_ENABLE) {
+		} else if (mail) {
 			d->mailservice = 1;
 			dom_note(d, NOTE_DIFF, "mail on the old server: off -> on");
-			dom_audit(e, d, "rollback", "mail off", "mail on", "ok");
 		} else {
 			d->soa.ttl = o->soa.ttl;
 			dom_note(d, NOTE_DIFF, "zone TTL -> %s",
 			    dom_get(d, JK_ORIG_TTL));
-			dom_audit(e, d, "rollback", "TTL",
-			    dom_get(d, JK_ORIG_TTL), "ok");
 		}
 	}
 }

@@ -220,7 +220,9 @@ walk_answer(struct walk *w, struct memo *m, const struct dnsq *q)
 	else if (q->aa)
 		m->kind = M_INZONE;
 	else {
-		snprintf(why, sizeof(why), "%s is not authoritative for %s (%s%s)",
+		/* a note's part: the names cut explicitly */
+		snprintf(why, sizeof(why), "%.50s is not authoritative for %.50s "
+		    "(%s%.50s)",
 		    srv, w->cuts[m->from].name[0] ? w->cuts[m->from].name :
 		    "the root", q->cut ? "a referral to " : "no referral",
 		    q->cut ? (cut[0] ? cut : ".") : "");
@@ -280,7 +282,8 @@ ask(struct walk *w, size_t mi)
 	memset(q, 0, sizeof(*q));
 	snprintf(q->server, sizeof(q->server), "%s", c->host[i].addr);
 	q->port = 53;
-	snprintf(q->name, sizeof(q->name), "%s.", m->qname);
+	/* a DNS name is at most 253 bytes: the precision never cuts one */
+	snprintf(q->name, sizeof(q->name), "%.254s.", m->qname);
 	q->type = LDNS_RR_TYPE_NS;
 	w->qmemo[w->nq] = mi;
 	m->qi = w->nq++;
@@ -410,7 +413,7 @@ walk_run(struct walk_zone *zs, size_t n, const char *const *roots,
 			break;
 	for (i = 0; i < n; i++)
 		if (zs[i].nhosts == 0 && zs[i].msg[0] == '\0')
-			snprintf(zs[i].msg, sizeof(zs[i].msg), "%s",
+			snprintf(zs[i].msg, sizeof(zs[i].msg), "%.255s",
 			    r != MC_OK ? err->msg : "the walk did not end");
 	free(w.qs);
 	free(w.qmemo);

@@ -8,6 +8,7 @@
 #include "engine.h"
 #include "exitcode.h"
 #include "panel.h"
+#include "pending.h"
 #include "utf8.h"
 #include "zone.h"
 
@@ -324,6 +325,11 @@ read_doms(struct engine *e, struct dom **ds, size_t n, int kinds)
 		if (!ds[i]->skip && ds[i]->read == READING &&
 		    (kinds & 1) && !ds[i]->have_zone && r != MC_OK)
 			dom_fail(ds[i], "%s", err.msg);
+	/* what the panel shows now settles the changes whose answer was
+	   lost (by this run or an earlier one): each gets its audit line */
+	for (i = 0; i < n; i++)
+		if (ds[i]->read == READING)
+			pending_reconcile(e, ds[i], kinds & 1, (kinds & 2) != 0);
 	ok = 1;
 out:
 	for (i = 0; i < n; i++) {

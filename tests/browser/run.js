@@ -129,9 +129,11 @@ function setup() {
   started.push(() => spawnSync('/usr/bin/python3', [PARENTBED, 'down', '--dir', pbdir], { timeout: 60000 }));
   parentSet([`ns1.${MOVED}=${P}`, `ns2.${MOVED}=${S}`]);
 
-  const conf = path.join(OUT, 'etc', 'mailcutover.conf');
-  fs.mkdirSync(path.dirname(conf), { mode: 0o700 });
-  const secret = path.join(OUT, 'etc', 'source.secret');
+  // `settings set` writes only the default config (issue 11): this run has
+  // a private tmpfs there (mount namespace, see the end of this file)
+  const conf = path.join(ETC, 'mailcutover.conf');
+  check(fs.readdirSync(ETC).length === 0, 'a private, empty ' + ETC);
+  const secret = path.join(ETC, 'source.secret');
   fs.writeFileSync(secret, KEY + '\n', { mode: 0o600 });
   fs.writeFileSync(conf, `[source]\nurl = https://${PANEL}\nsecret_file = ${secret}\npin = ${pin}\n` +
     `[cutover]\nnew_ip = ${NEW}\nprimary_dns = ${P}\nstate_dir = ${path.join(OUT, 'state')}\n` +
@@ -428,6 +430,31 @@ T['the controller checks its own CSRF token on every POST'] = async () => {
   check(snapshot(DOMAINS.slice(0, 4)) === snap, 'nothing changed on the panel');
 };
 
+T['a domain busy in another run shows "busy, retrying", not failed'] = async () => {
+  // another run holds addon.test's lock (flock(1), as the helper's flock)
+  const lock = path.join(OUT, 'state', 'addon.test.lock');
+  // (a process group of its own: flock and its sleep go together)
+  const holder = spawn('flock', [lock, 'sleep', '60'], { stdio: 'ignore', detached: true });
+  try {
+    check(await waitFor(() => fs.existsSync(lock)), 'lock taken');
+    await new Promise(r => setTimeout(r, 300));
+    await list();
+    const snap = snapshot(['addon.test']);
+    await select(['addon.test']);
+    await page.locator('#mc-bulk button[value="prepare"]').click();
+    await page.waitForLoadState();
+    const last = await rowText('addon.test', 'c-last');
+    check(last.startsWith('busy, retrying') && /another mailcutover run/.test(last), 'busy on the row', last);
+    const cls = await page.locator('tr[data-domain="addon.test"]').getAttribute('class');
+    check(cls.includes('mc-busy') && !cls.includes('mc-failed'), 'row not failed', cls);
+    check(await page.locator('#mc-status .msg-error').count() === 0, 'no error message', await page.locator('#mc-status').innerText());
+    check(snapshot(['addon.test']) === snap, 'nothing changed on the panel');
+  } finally {
+    try { process.kill(-holder.pid, 'SIGKILL'); } catch (e) { /* gone */ }
+    await new Promise(r => holder.exitCode !== null || holder.signalCode !== null ? r() : holder.once('exit', r));
+  }
+};
+
 T['more than 20 domains: a background task, the page polls it'] = async () => {
   // the panel holds the task's TTL packet: the page must come back before it
   simctl('POST', '/__sim/fault', { kind: 'hold', count: 1, match: 'dns.set', delay_s: 120 });
@@ -463,6 +490,9 @@ T['more than 20 domains: a background task, the page polls it'] = async () => {
   }
   const calls = fs.readFileSync(path.join(OUT, 'helper-calls.log'), 'utf8').split('\n').filter(Boolean).map(JSON.parse);
   check(calls.some(c => c.argv.includes('prepare') && BULK.every(d => c.argv.includes(d))), 'one helper run for the batch');
+  // the task runs without a web session: its actor is the one who started it
+  check(calls.some(c => c.argv.includes('prepare') && BULK.every(d => c.argv.includes(d)) && c.actor === 'plesk:admin'),
+    'the task\'s actor', calls.filter(c => c.argv.includes('prepare')).map(c => c.actor));
 };
 
 T['Japanese locale renders the list'] = async () => {
@@ -873,4 +903,19 @@ async function main() {
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);
 }
-main();
+/*
+ * The helper's settings page writes only /etc/mailcutover/mailcutover.conf:
+ * run in a mount namespace of its own with an empty tmpfs there, so a real
+ * config on this machine is never seen nor touched.
+ */
+const ETC = '/etc/mailcutover';
+if (process.env.MC_BROWSER_PRIVATE_ETC !== '1') {
+  const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c',
+    `mkdir -p ${ETC} && mount -t tmpfs -o mode=0700,size=4m mc-browser-etc ${ETC} && exec "$0" "$@"`,
+    process.execPath, __filename, ...process.argv.slice(2)],
+  { stdio: 'inherit', env: Object.assign({}, process.env, { MC_BROWSER_PRIVATE_ETC: '1' }) });
+  if (r.status !== 0 && r.status !== 1) console.log(`FAIL - setup: unshare -m for a private ${ETC}: ${r.error || r.status}\n0 passed, 1 failed`);
+  process.exit(r.status === null ? 1 : r.status);
+} else {
+  main();
+}

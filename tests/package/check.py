@@ -144,8 +144,10 @@ SDK = os.path.join(ROOT, "tests", "package", "sdk.php")
 
 def run_script(ext, script, var):
     """plib/scripts/SCRIPT of the staged extension EXT, as Plesk runs it."""
+    # scripts run without a web session (issue 11: pm_Session guarded)
     env = dict(os.environ, MC_EXT_DIR=ext, MC_SBIN_DIR=os.path.join(ext, "sbin"),
-               MC_CONFIG=os.path.join(var, "none.conf"), MC_VAR_DIR=var)
+               MC_CONFIG=os.path.join(var, "none.conf"), MC_VAR_DIR=var,
+               MC_STUB_NO_SESSION="1")
     return subprocess.run(["php", SDK, os.path.join(ext, "plib", "scripts", script)],
                           capture_output=True, text=True, env=env, timeout=60)
 

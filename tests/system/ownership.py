@@ -403,6 +403,29 @@ def localized_error_text(plesk):
         bed.down()
 
 
+def t_eight_old_ipv6_and_the_panel_ipv4():
+    """issue 11: old_ip may give 8 addresses; with 8 IPv6 ones the
+    panel's IPv4 is the ninth old address. It was written past the end
+    of a fixed array (own_facts.old[8]) and so dropped: the domain,
+    on the old IPv4, was "not on the old server"."""
+    six = " ".join("2001:db8:99::%d" % i for i in range(1, 9))
+    bed = Bed("eight-v6", cfg="old_ip = " + six)
+    try:
+        r = bed.mc("prepare", "owned.test")
+        res = by_domain(r)
+        check(r.rc == 0 and res["owned.test"]["result"] == "done",
+              "the panel's IPv4 is still an old address", r)
+        r = bed.mc("switch", "owned.test", fake=DAY + 60)
+        check(r.rc == 0 and by_domain(r)["owned.test"]["result"] == "done",
+              "switched", r)
+        st = bed.state()
+        for n in NAMES:
+            check(values(st, "owned.test", n) == [NEW], "A " + n,
+                  values(st, "owned.test", n))
+    finally:
+        bed.down()
+
+
 def t_ipv6_obsidian():
     ipv6("obsidian")
 

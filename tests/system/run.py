@@ -7,14 +7,15 @@ import glob
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from simlib import (KEY, OUT, PASSWORD, ROOT, XSD_DIR, Runner, Sim,  # noqa: E402
-                    check, dig, helper, soa_serial, wait_for, write_config,
-                    write_secret)
+from simlib import (HELPER, KEY, OUT, PASSWORD, ROOT, XSD_DIR,  # noqa: E402
+                    Result, Runner, Sim, check, dig, helper, soa_serial,
+                    wait_for, write_config, write_secret)
 
 FIXTURE = os.path.join(ROOT, "tests", "fixtures", "system.json")
 OLD, NEW = "127.0.2.10", "127.0.3.20"
@@ -131,6 +132,11 @@ def t_bad_arguments(env):
                         "999.1.1.1"),
                        (["raw", "add-rec", "1", "BOGUS", "x", "y"], "BOGUS"),
                        (["raw", "del-rec", "0"], "'0'"),
+                       # issue 11: a domain name that is an IP address
+                       (["plan", "127.0.0.1"], "an IP address"),
+                       (["confirm", "10.1.2.3", "clients", "yes"],
+                        "an IP address"),
+                       (["log", "192.0.2.1"], "an IP address"),
                        (["frobnicate"], "frobnicate")):
         r = helper(env.conf, *args)
         check(r.rc == 2, "bad argument must exit 2", args, r)
@@ -305,6 +311,55 @@ def t_fault_drop_after_no_resend(env):
     check(r.rc == 0, "cleanup", r)
 
 
+def reconnect_case(env, mode):
+    """The answer is lost on a kept-alive connection after the packet
+    left; libcurl reconnects by itself and that connection is refused
+    (mode "refuse") or its TLS handshake fails ("garbage"). The panel
+    had the packet: the outcome is unknown, never a definite failure."""
+    from faultlib import PanelProxy
+    sim = env.sim
+    proxy = PanelProxy(("127.0.2.12", 8443), ("127.0.2.10", 8443))
+    conf = write_config(os.path.join(env.d, "proxy-%s.conf" % mode), sim,
+                        url="https://127.0.2.12:8443", secret_file=env.key)
+    try:
+        before = find(records(env, 1), "lists.example.com")
+        sim.fault(kind="hold", match="dns.add_rec", count=1, delay_s=60)
+        p = subprocess.Popen([HELPER, "--config", conf, "--json", "raw",
+                              "add-rec", "1", "A", "lists", NEW],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        held = wait_for(lambda: sim.ctl("GET", "/__sim/held")["held"], 30,
+                        0.05)
+        check(held and "dns.add_rec" in held[0]["ops"], "request held",
+              held)
+        proxy.set_mode(mode)
+        check(proxy.reset_all() == 1, "the kept-alive connection reset")
+        rel = sim.ctl("POST", "/__sim/fault/release", {"timeout_s": 30})
+        check(rel["applied"] == 1, "the held packet was applied", rel)
+        out, err = p.communicate(timeout=60)
+        r = Result(p.returncode, out, err)
+    finally:
+        sim.ctl("POST", "/__sim/fault/clear")
+        proxy.stop()
+    check(r.rc == 1 and r.json, "failed with a JSON answer", r)
+    check(r.json.get("error_kind") == "answer lost, outcome unknown",
+          "the outcome is unknown, not a definite failure", r)
+    check(r.json.get("maybe_applied") is True, "maybe applied", r)
+    after = find(records(env, 1), "lists.example.com")
+    added = [x for x in after if x["value"] == NEW]
+    check(len(added) == 1, "applied exactly once", before, after)
+    r = helper(env.conf, "raw", "del-rec", str(added[0]["id"]))
+    check(r.rc == 0, "cleanup", r)
+
+
+def t_fault_reconnect_refused(env):
+    reconnect_case(env, "refuse")
+
+
+def t_fault_reconnect_tls(env):
+    reconnect_case(env, "garbage")
+
+
 def t_fault_truncated(env):
     fault_case(env, "truncate", ["raw", "get-rec", "1"], 1,
                "malformed reply", match="dns.get_rec")
@@ -431,6 +486,260 @@ def t_bad_config(env):
           "names file, line and key", r)
     r = helper(os.path.join(env.d, "nonexistent.conf"), "servers")
     check(r.rc == 2 and "nonexistent.conf" in r.err, "missing config", r)
+
+
+def t_config_trust(env):
+    """issue 11: the root helper acts on a config only when root alone
+    could have written it and every directory above it (a root-owned
+    sticky directory such as /tmp counts as safe); else exit 2 naming
+    the file or the directory."""
+    base = setup_dir("trust")
+    os.chmod(base, 0o755)
+
+    def conf_in(d, name="c.conf", mode=0o600):
+        os.makedirs(d, exist_ok=True)
+        p = write_config(os.path.join(d, name), env.sim,
+                         secret_file=env.key)
+        os.chmod(p, mode)
+        return p
+
+    good = conf_in(os.path.join(base, "good"))
+    r = helper(good, "servers")
+    check(r.rc == 0, "a root-only config is used", r)
+    bad = []
+    p = conf_in(os.path.join(base, "gw"), mode=0o620)
+    bad.append((p, p, "writable by group or others"))
+    p = conf_in(os.path.join(base, "ow"), mode=0o606)
+    bad.append((p, p, "writable by group or others"))
+    p = conf_in(os.path.join(base, "other"))
+    os.chown(p, 65534, 65534)
+    bad.append((p, p, "owned by another user"))
+    d = os.path.join(base, "opendir")
+    p = conf_in(d)
+    os.chmod(d, 0o777)
+    bad.append((p, d, "writable by group or others"))
+    d = os.path.join(base, "grpdir")
+    p = conf_in(os.path.join(d, "deeper"))
+    os.chmod(d, 0o775)
+    bad.append((p, d, "writable by group or others"))
+    d = os.path.join(base, "nobodys")
+    p = conf_in(d)
+    os.chown(d, 65534, 65534)
+    bad.append((p, d, "owned by another user"))
+    d = os.path.join(base, "stickynotroot")
+    p = conf_in(d)
+    os.chmod(d, 0o1777)
+    os.chown(d, 65534, 65534)
+    bad.append((p, d, "owned by another user"))
+    for conf, named, why in bad:
+        for args in (("servers",), ("settings", "get")):
+            r = helper(conf, *args)
+            check(r.rc == 2, "refused with exit 2", conf, args, r)
+            text = r.err + r.out
+            check(named in text and why in text, "names it and why",
+                  named, why, text)
+            check("127.0.2.10" not in r.out, "nothing of it shown", r.out)
+    # a root-owned sticky directory (like /tmp) is safe
+    d = os.path.join(base, "sticky")
+    p = conf_in(os.path.join(d, "mine"))
+    os.chmod(d, 0o1777)
+    r = helper(p, "servers")
+    check(r.rc == 0, "a config below a root-owned sticky directory", r)
+    # a symlink in a world-writable directory to a good config: the
+    # directories of the file itself are what count
+    d = os.path.join(base, "opendir2")
+    os.makedirs(d)
+    os.symlink(p, os.path.join(d, "link.conf"))
+    os.chmod(d, 0o777)
+    r = helper(os.path.join(d, "link.conf"), "servers")
+    check(r.rc == 0, "the file reached through a link is checked", r)
+
+
+def t_settings_limits(env):
+    """issue 11: settings set writes only the default config (and its
+    secret beside it); settings get shows only a config's own keys."""
+    d = setup_dir("settings-limits")
+    os.chmod(d, 0o700)
+    victim = os.path.join(d, "authorized_keys")
+    with open(victim, "w") as f:
+        f.write("ssh-ed25519 AAAAoriginal root@host\n")
+    conf = write_config(os.path.join(d, "c.conf"), env.sim,
+                        secret_file=victim)
+    before = open(conf).read()
+    r = helper(conf, "settings", "set",
+               stdin='{"secret": "ssh-ed25519 AAAAattacker x"}')
+    check(r.rc == 2, "settings set with another --config: exit 2", r)
+    check("writes only /etc/mailcutover/mailcutover.conf" in r.out + r.err,
+          "says which file it writes", r)
+    check(open(victim).read() == "ssh-ed25519 AAAAoriginal root@host\n",
+          "the file named as secret_file unchanged")
+    check(open(conf).read() == before, "the config unchanged")
+    # a root-only file that is not a config: not one of its lines shown
+    shadow = os.path.join(d, "shadow")
+    with open(shadow, "w") as f:
+        f.write("root:$y$j9T$HASHSECRETHASH:19000:0:99999:7:::\n"
+                "[source]\nTOKEN=abcSECRETdef\n")
+    os.chmod(shadow, 0o640)
+    r = helper(shadow, "settings", "get")
+    check(r.rc == 2, "not a config: exit 2", r)
+    check("SECRET" not in r.out + r.err, "no line of it shown", r)
+
+
+def t_process_hygiene(env):
+    """issue 11: while the secret is in memory the helper cannot dump
+    core (RLIMIT_CORE 0, not dumpable: its /proc files are root's even
+    when it runs as another user), writes no TLS key log
+    (SSLKEYLOGFILE) and goes to the panel directly whatever the proxy
+    variables say (the config has no proxy setting)."""
+    d = setup_dir("hygiene")
+    os.chmod(d, 0o755)
+    keylog = os.path.join(d, "tls-keys.log")
+    dead = "http://127.0.0.1:9"          # nothing listens there
+    e = dict(os.environ, SSLKEYLOGFILE=keylog, https_proxy=dead,
+             HTTPS_PROXY=dead, ALL_PROXY=dead, all_proxy=dead,
+             http_proxy=dead)
+    e.pop("NO_PROXY", None)
+    e.pop("no_proxy", None)
+    r = helper(env.conf, "servers", env=e)
+    check(r.rc == 0, "the proxy variables are not used", r)
+    check(not os.path.exists(keylog) or os.path.getsize(keylog) == 0,
+          "no TLS key log written")
+    # a helper waiting for its secret on stdin, as an unprivileged user
+    conf = write_config(os.path.join(d, "stdin.conf"), env.sim,
+                        secret_file="-")
+    os.chmod(conf, 0o644)
+    p = subprocess.Popen(["setpriv", "--reuid=65534", "--regid=65534",
+                          "--clear-groups", HELPER, "--config", conf,
+                          "servers"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        proc = "/proc/%d" % p.pid
+
+        def waiting():
+            try:
+                with open(proc + "/comm") as f:
+                    comm = f.read().strip()
+                with open(proc + "/stat") as f:
+                    state = f.read().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                return False
+            return comm == "mailcutover" and state == "S"
+        check(wait_for(waiting, 10), "the helper waits for its secret")
+        with open(proc + "/status") as f:
+            uid = [l for l in f if l.startswith("Uid:")][0].split()[1]
+        check(uid == "65534", "runs as nobody", uid)
+        with open(proc + "/limits") as f:
+            core = [l for l in f if l.startswith("Max core file size")][0]
+        check(core.split()[4:6] == ["0", "0"], "RLIMIT_CORE 0", core)
+        # (the /proc/PID directory keeps the euid; its files do not)
+        owner = os.stat(proc + "/environ").st_uid
+        check(owner == 0, "not dumpable: its /proc files are root's", owner)
+    finally:
+        p.kill()
+        p.communicate()
+
+
+def t_url_userinfo(env):
+    """issue 11: a user:password@ in a panel URL is refused (config and
+    pin), and the refusal does not repeat it."""
+    d = setup_dir("userinfo")
+    conf = write_config(os.path.join(d, "u.conf"),
+                        url="https://admin:PW-zz7@127.0.2.10:8443",
+                        pin=env.sim.pin, secret_file=env.key)
+    r = helper(conf, "servers")
+    check(r.rc == 2 and "user or password" in r.err, "config refused", r)
+    check("PW-zz7" not in r.out + r.err, "not repeated", r)
+    r = helper(env.conf, "pin", "https://admin:PW-zz7@127.0.2.10:8443")
+    check(r.rc == 2 and "PW-zz7" not in r.out + r.err, "pin refused", r)
+    r = helper(env.conf, "pin", "http://127.0.2.10:8443")
+    check(r.rc == 2, "pin: https only", r)
+
+
+def t_confirm_one_spelling(env):
+    """issue 11: confirm takes a domain in any spelling (case, final dot,
+    Unicode) and logs it in the one the journal and `log` use."""
+    d = setup_dir("confirm")
+    os.chmod(d, 0o755)
+    os.makedirs(os.path.join(d, "state"), 0o700)
+    conf = write_config(os.path.join(d, "c.conf"), env.sim,
+                        secret_file=env.key,
+                        extra="[cutover]\nstate_dir = %s" %
+                        os.path.join(d, "state"))
+    r = helper(conf, "confirm", "Shop.EXAMPLE.com.", "clients", "yes")
+    check(r.rc == 0 and r.json["domain"] == "shop.example.com", "confirmed",
+          r)
+    r = helper(conf, "confirm", "b\u00fccher.example", "clients", "no")
+    check(r.rc == 0 and r.json["domain"] == "xn--bcher-kva.example",
+          "an IDN in its ASCII form", r)
+    r = helper(conf, "log", "shop.example.com")
+    check(r.rc == 0 and [x["domain"] for x in r.json["log"]] ==
+          ["shop.example.com"], "one spelling in the log", r)
+    r = helper(conf, "log", "xn--bcher-kva.example")
+    check(r.rc == 0 and len(r.json["log"]) == 1, "the IDN's line", r)
+
+
+def t_raw_text_escapes(env):
+    """issue 11: raw's text output shows what the panel holds with its
+    control characters escaped (a CR, a LF, a C1 CSI in a TXT value cannot
+    forge a line or drive the terminal)."""
+    val = "v=x\rFAKE ok\nforged line \u009b2J end"
+    r = helper(env.conf, "raw", "add-rec", "5", "TXT", "esc", val)
+    check(r.rc == 0, "TXT added", r)
+    rid = r.json["ops"][0]["id"]
+    try:
+        p = subprocess.run([HELPER, "--config", env.conf, "raw", "get-rec",
+                            "5"], capture_output=True, timeout=60)
+        check(p.returncode == 0, "get-rec", p)
+        line = [x for x in p.stdout.split(b"\n") if b"\tesc." in x]
+        check(len(line) == 1, "the record on one line", p.stdout)
+        check(b"\r" not in p.stdout and b"\xc2\x9b" not in p.stdout,
+              "no raw CR or CSI", p.stdout)
+        check(b"v=x\\x0dFAKE ok\\x0aforged line \\xc2\\x9b2J end" in
+              line[0], "escaped", line[0])
+    finally:
+        helper(env.conf, "raw", "del-rec", str(rid))
+
+
+def t_busy_domain(env):
+    """issue 11: a domain another run holds (its per-domain lock) is
+    "busy" (exit 3, retried by the next run), not failed; the others of
+    the run go on."""
+    d = setup_dir("busy")
+    os.chmod(d, 0o755)
+    state = os.path.join(d, "state")
+    os.makedirs(state, 0o700)
+    conf = write_config(os.path.join(d, "c.conf"), env.sim,
+                        secret_file=env.key,
+                        extra="[cutover]\nnew_ip = %s\nprimary_dns = %s\n"
+                        "state_dir = %s" % (NEW, P, state))
+    # flock and its sleep in a session of their own: both go at the end
+    holder = subprocess.Popen(["flock", os.path.join(state, "example.com.lock"),
+                               "sleep", "60"], start_new_session=True)
+    try:
+        check(wait_for(lambda: os.path.exists(
+            os.path.join(state, "example.com.lock")), 10), "lock held")
+        time.sleep(0.3)
+        r = helper(conf, "status", "example.com")     # takes no lock
+        check(r.rc == 0, "status reads a locked domain", r)
+        r = helper(conf, "plan", "example.com", "shop.test")
+        res = {x["domain"]: x for x in (r.json or {}).get("domains", [])}
+        check(res.get("example.com", {}).get("result") == "busy",
+              "busy, not failed", r)
+        check("another mailcutover run" in res["example.com"]["message"],
+              "says why", res["example.com"])
+        check(res.get("shop.test", {}).get("result") != "busy",
+              "the other domain went on", res.get("shop.test"))
+        check(r.rc in (0, 3), "busy is not a failure (exit %d)" % r.rc, r)
+    finally:
+        os.killpg(holder.pid, signal.SIGKILL)
+        holder.wait()
+    # two spellings of one domain in one run: one domain, one lock (they
+    # must not lock each other out)
+    r = helper(conf, "plan", "EXAMPLE.com", "example.com.", "Example.Com")
+    doms = [x["domain"] for x in (r.json or {}).get("domains", [])]
+    check(doms == ["example.com"], "one domain for three spellings", r)
+    check(r.json["domains"][0]["result"] not in ("busy", "failed"),
+          "not locked out by itself", r.json["domains"][0])
 
 
 def t_replies_validate(env):

@@ -887,6 +887,37 @@ test_server_info(void **state)
 	batch_free(b);
 }
 
+/* issue 11: a <system> error after operation results: the panel ran part
+ * of the packet, so the outcome is unknown (maybe applied); alone, before
+ * any result, nothing ran */
+static void
+test_system_after_results(void **state)
+{
+	struct batch *b = batch_new();
+	struct mc_err err;
+	const char *late = R("<dns><add_rec><result>" OK "<id>7</id></result>"
+	    "</add_rec></dns><system><status>error</status><errcode>1014"
+	    "</errcode><errtext>Parser error</errtext></system>");
+	const char *alone = R("<system><status>error</status><errcode>1014"
+	    "</errcode><errtext>Parser error</errtext></system>");
+	struct op *o1, *o2;
+
+	(void)state;
+	o1 = batch_add(b, OP_DNS_ADD_REC);
+	o2 = batch_add(b, OP_DNS_ADD_REC);
+	o1->rec.site_id = o2->rec.site_id = 1;
+	mc_err_clear(&err);
+	assert_int_equal(batch_take_reply(b, 0, 2, late, strlen(late), NULL,
+	    &err), MC_E_SYSTEM);
+	assert_int_equal(err.maybe_applied, 1);
+	assert_non_null(strstr(err.msg, "after 1 operation result"));
+	mc_err_clear(&err);
+	assert_int_equal(batch_take_reply(b, 0, 2, alone, strlen(alone), NULL,
+	    &err), MC_E_SYSTEM);
+	assert_int_equal(err.maybe_applied, 0);
+	batch_free(b);
+}
+
 /* The streamed reader: a reply cut after the first operation, and one
  * with a DTD, fail the packet; nothing is half-taken as success. */
 static void
@@ -956,6 +987,7 @@ main(void)
 		cmocka_unit_test(test_take_range),
 		cmocka_unit_test(test_batch_fail),
 		cmocka_unit_test(test_stream_broken),
+		cmocka_unit_test(test_system_after_results),
 		cmocka_unit_test(test_stream_version),
 		cmocka_unit_test(test_idn_resolve),
 		cmocka_unit_test(test_site_sub_alias),

@@ -80,6 +80,7 @@ fi_rename(const char *from, const char *to)
 #define AFILE_WRITE	fi_write
 #define AFILE_FSYNC	fi_fsync
 #define AFILE_RENAME	fi_rename
+#define AUDIT_WRITE	fi_write
 
 #include "../../plugin/helper/atomicfile.c"
 #include "../../plugin/helper/journal.c"
@@ -873,7 +874,7 @@ test_lock(void **state)
 
 	/* a second open file description conflicts, as a second run would */
 	assert_int_equal(journal_lock(fx->dir, "example.com", &fd2, &err),
-	    MC_E_IO);
+	    MC_E_BUSY);
 	assert_int_equal(fd2, -1);
 	snprintf(want, sizeof(want), "example.com: another mailcutover run is "
 	    "working on this domain (pid %ld)", (long)getpid());
@@ -913,7 +914,7 @@ test_lock_other_process(void **state)
 		mc_err_clear(&cerr);
 		/* fd was inherited but close-on-exec only; take our own */
 		if (journal_lock(fx->dir, "example.com", &cfd, &cerr) ==
-		    MC_E_IO && strstr(cerr.msg, "another mailcutover run") !=
+		    MC_E_BUSY && strstr(cerr.msg, "another mailcutover run") !=
 		    NULL)
 			_exit(0);
 		_exit(1);
@@ -1151,6 +1152,54 @@ test_audit_read_bad_lines(void **state)
 	free(s);
 }
 
+/*
+ * An append is all or nothing: a disk that fills in the middle of a line
+ * (ENOSPC after part of it) leaves the log as it was, and says so; the
+ * next append and every read are clean (the fault matrix's "disk" case:
+ * a torn line made every later `log` exit 1).
+ */
+static void
+test_audit_append_disk_full(void **state)
+{
+	struct fx *fx = *state;
+	struct mc_err err;
+	struct seen *s = calloc(1, sizeof(*s));
+	struct stat st1, st2;
+	char path[256];
+
+	assert_non_null(s);
+	snprintf(path, sizeof(path), "%s/audit.log", fx->dir);
+	mc_err_clear(&err);
+	assert_int_equal(audit_append(fx->dir, "a.example", "prepare",
+	    "86400", "600", "ok", "cli", &err), MC_OK);
+	assert_int_equal(stat(path, &st1), 0);
+
+	fi_write_budget = 20;		/* the disk fills inside the line */
+	mc_err_clear(&err);
+	assert_int_equal(audit_append(fx->dir, "a.example", "switch", "-",
+	    "mail.a.example A 192.0.2.7", "added", "cli", &err), MC_E_IO);
+	assert_contains(err.msg, path);
+	assert_contains(err.msg, "disk full");
+	assert_int_equal(stat(path, &st2), 0);
+	assert_int_equal(st2.st_size, st1.st_size);	/* nothing of it */
+
+	fi_write_budget = 0;		/* full before the first byte */
+	mc_err_clear(&err);
+	assert_int_equal(audit_append(fx->dir, "a.example", "switch", "-",
+	    "x", "added", "cli", &err), MC_E_IO);
+	assert_int_equal(stat(path, &st2), 0);
+	assert_int_equal(st2.st_size, st1.st_size);
+
+	fi_reset();
+	mc_err_clear(&err);
+	assert_int_equal(audit_append(fx->dir, "a.example", "switch", "-",
+	    "mail.a.example A 192.0.2.7", "added", "cli", &err), MC_OK);
+	assert_int_equal(audit_read(fx->dir, NULL, seen_cb, s, &err), MC_OK);
+	assert_int_equal(s->n, 2);
+	assert_string_equal(s->f[1][5], "added");
+	free(s);
+}
+
 int
 main(void)
 {
@@ -1178,6 +1227,7 @@ main(void)
 		T(test_list),
 		T(test_audit_append_read),
 		T(test_audit_read_bad_lines),
+		T(test_audit_append_disk_full),
 #undef T
 	};
 

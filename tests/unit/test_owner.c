@@ -423,7 +423,7 @@ test_utf8(void **state)
 	assert_int_equal(utf8_clip(ja, 4), 3);
 	assert_int_equal(utf8_clip(ja, 2), 0);
 	assert_int_equal(utf8_clip("abc", 2), 2);
-	snprintf(buf, 8, "%s", ja);	/* 7 bytes: cut inside the third */
+	snprintf(buf, 8, "%.7s", ja);	/* 7 bytes: cut inside the third */
 	utf8_trim(buf);
 	assert_string_equal(buf, "\xe3\x82\xa8\xe3\x83\xa9");
 	snprintf(buf, sizeof(buf), "a\xc3\xa9");

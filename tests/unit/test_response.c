@@ -393,6 +393,60 @@ test_xml_helpers(void **state)
 	response_free(r);
 }
 
+/* issue 11: libxml2 printed panel bytes on stderr ("input conversion
+ * failed due to input error, bytes 0xFF 0xFE ...") despite NOERROR */
+static void
+no_op(void *arg, size_t i, const char *op, const char *name, xmlNodePtr n)
+{
+	(void)arg;
+	(void)i;
+	(void)op;
+	(void)name;
+	(void)n;
+}
+
+static void
+test_libxml2_silent(void **state)
+{
+	static const char *const bad[] = {
+		"<?xml version=\"1.0\" encoding=\"ISO-2022-JP\"?><packet>"
+		"\x1b$B\xff\xfe PANELTEXT</packet>",
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?><packet>\xff\xfe "
+		"PANELTEXT &bogus;</packet>",
+		"<?xml version=\"1.0\" encoding=\"x-PANELTEXT\"?><packet/>",
+	};
+	char path[] = "/tmp/test_response.XXXXXX", *v;
+	struct response *r;
+	struct mc_err err;
+	struct stat st;
+	size_t i, n;
+	int fd, saved;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) >= 0);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fd, 2);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		r = NULL;
+		mc_err_clear(&err);
+		assert_int_not_equal(response_parse(bad[i], strlen(bad[i]), &r,
+		    &err), MC_OK);
+		response_free(r);
+		v = NULL;
+		(void)response_stream(bad[i], strlen(bad[i]), &v, no_op, NULL,
+		    &n, &err);
+		free(v);
+	}
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	assert_int_equal(fstat(fd, &st), 0);
+	close(fd);
+	unlink(path);
+	assert_int_equal(st.st_size, 0);
+}
+
 int
 main(void)
 {
@@ -409,6 +463,7 @@ main(void)
 		cmocka_unit_test(test_errtext_printable),
 		cmocka_unit_test(test_printable),
 		cmocka_unit_test(test_xml_helpers),
+		cmocka_unit_test(test_libxml2_silent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

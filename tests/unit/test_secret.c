@@ -2,6 +2,7 @@
 #include "unit.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <ftw.h>
 
 #include "secret.h"
@@ -306,6 +307,62 @@ test_fd(void **state)
 	assert_contains(err.msg, "stdin");
 }
 
+/*
+ * A FIFO swapped in between the lstat and the open (issue 11): the
+ * lstat below, seen by secret.c, says "a regular file" for the FIFO's
+ * path, as a race would; the open must not wait for a writer, and the
+ * fstat that follows refuses it. Without O_NONBLOCK the open hangs and
+ * the alarm fails the test.
+ */
+static const char *fifo_path;
+
+int	lstat(const char *, struct stat *);
+
+int
+lstat(const char *path, struct stat *st)
+{
+	if (fifo_path != NULL && strcmp(path, fifo_path) == 0) {
+		memset(st, 0, sizeof(*st));
+		st->st_mode = S_IFREG | 0600;
+		st->st_nlink = 1;
+		st->st_size = 10;
+		return 0;
+	}
+	return fstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
+}
+
+static void
+on_alarm(int sig)
+{
+	static const char m[] = "test_secret: the open of a FIFO hung\n";
+
+	(void)sig;
+	(void)write(2, m, sizeof(m) - 1);
+	_exit(1);
+}
+
+static void
+test_fifo_swapped_in(void **state)
+{
+	struct secret *s = NULL;
+	struct mc_err err;
+	char *p = unit_path(dir, "fifo.secret");
+
+	(void)state;
+	unlink(p);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	fifo_path = p;
+	signal(SIGALRM, on_alarm);
+	alarm(5);
+	mc_err_clear(&err);
+	assert_int_equal(secret_load_file(p, 0, &s, &err), MC_E_SECRET);
+	alarm(0);
+	fifo_path = NULL;
+	assert_null(s);
+	assert_non_null(strstr(err.msg, p));
+	free(p);
+}
+
 static void
 test_secret_free(void **state)
 {
@@ -331,6 +388,7 @@ main(void)
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_fd),
 		cmocka_unit_test(test_secret_free),
+		cmocka_unit_test(test_fifo_swapped_in),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -6,6 +6,7 @@
 #include "../../plugin/helper/config.c"
 #include "../../plugin/helper/config_key.c"
 #include "../../plugin/helper/exitcode.c"
+#include "../../plugin/helper/idn.c"
 #include "../../plugin/helper/ini.c"
 #include "../../plugin/helper/json.c"
 #include "../../plugin/helper/jsonin.c"
@@ -179,6 +180,82 @@ test_merge_ok(void **state)
 	free(secret);
 }
 
+/* issue 11: a new secret is written only beside the config; a line that
+ * is not the config's own is never echoed */
+static void
+test_secret_beside_config(void **state)
+{
+	static const char *const elsewhere[] = {
+		"/root/.ssh/authorized_keys", "/etc/mailcutover/sub/x.key",
+		"/etc/mailcutover/", "/etc/mailcutover/..",
+		"/etc/mailcutover/mailcutover.conf", "/etc/mailcutoverx/k",
+		"/etc/x.key",
+	};
+	struct mc_err err;
+	struct ini ini;
+	char *text = NULL, *secret = NULL, base[300];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(elsewhere) / sizeof(elsewhere[0]); i++) {
+		snprintf(base, sizeof(base), "[source]\nurl = https://a.example"
+		    "\nsecret_file = %s\n", elsewhere[i]);
+		assert_int_equal(merge(base, "{\"secret\":\"ssh-ed25519 AAA\"}",
+		    &text, &secret, &err), MC_E_CONFIG);
+		assert_contains(err.msg, "config's own directory");
+		assert_null(text);
+		assert_null(secret);
+	}
+	/* a file that is not a config: its lines are not shown */
+	mc_err_clear(&err);
+	assert_int_equal(ini_parse("root:$y$j9T$SECRETHASH:19000:0:::\n", &ini,
+	    &err), MC_E_CONFIG);
+	assert_null(strstr(err.msg, "SECRETHASH"));
+	assert_contains(err.msg, "line 1");
+	mc_err_clear(&err);
+	assert_int_equal(ini_parse("[source]\nSECRETHASH\n", &ini, &err),
+	    MC_E_CONFIG);
+	assert_null(strstr(err.msg, "SECRETHASH"));
+	mc_err_clear(&err);
+	assert_int_equal(ini_parse("[SECRETHASH\n", &ini, &err), MC_E_CONFIG);
+	assert_null(strstr(err.msg, "SECRETHASH"));
+}
+
+/* issue 11: no user:password in a panel URL, and the refusal never
+ * echoes it */
+static void
+test_url_userinfo(void **state)
+{
+	static const char *const urls[] = {
+		"https://admin:S3CRETPW@panel.example.com:8443",
+		"https://S3CRETPW@panel.example.com",
+		"https://a:S3CRETPW@[2001:db8::1]:8443/x",
+	};
+	struct mc_err err;
+	struct config *c = NULL;
+	char *text = NULL, *secret = NULL, json[200], conf[300];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		snprintf(json, sizeof(json), "{\"url\":\"%s\"}", urls[i]);
+		assert_int_equal(merge(CONF, json, &text, &secret, &err),
+		    MC_E_CONFIG);
+		assert_null(strstr(err.msg, "S3CRETPW"));
+		assert_contains(err.msg, "user or password");
+		snprintf(conf, sizeof(conf), "[source]\nurl = %s\n"
+		    "secret_file = /etc/mailcutover/k\n", urls[i]);
+		mc_err_clear(&err);
+		assert_int_equal(config_parse("c", conf, &c, &err), MC_E_CONFIG);
+		assert_null(strstr(err.msg, "S3CRETPW"));
+		assert_contains(err.msg, "user or password");
+		assert_false(valid_https_url(urls[i]));
+	}
+	/* an '@' in the path is not a user */
+	assert_true(valid_https_url("https://panel.example.com/a@b"));
+	assert_false(url_has_userinfo("https://panel.example.com/a@b"));
+}
+
 static void
 test_merge_refused(void **state)
 {
@@ -263,6 +340,8 @@ main(void)
 		cmocka_unit_test(test_ini_roundtrip),
 		cmocka_unit_test(test_merge_ok),
 		cmocka_unit_test(test_merge_refused),
+		cmocka_unit_test(test_secret_beside_config),
+		cmocka_unit_test(test_url_userinfo),
 		cmocka_unit_test(test_write_file),
 	};
 

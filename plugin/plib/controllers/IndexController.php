@@ -190,7 +190,8 @@ class IndexController extends pm_Controller_Action
         }
         if (count($domains) > self::SYNC_MAX) {
             $task = new Modules_MailCutover_Task_Migrate();
-            $task->setParams(['command' => $op, 'domains' => $domains]);
+            $task->setParams(['command' => $op, 'domains' => $domains,
+                'actor' => (string)Modules_MailCutover_Helper::login()]);
             (new pm_LongTask_Manager())->start($task);
             $this->_status->addMessage('info', $this->lmsg('taskStarted', ['count' => count($domains)]));
             $this->_redirect($back);
@@ -218,7 +219,8 @@ class IndexController extends pm_Controller_Action
         foreach (($r['json']['domains'] ?? []) as $d) {
             $res = $d['result'] ?? '';
             $failed += ($res === 'failed') ? 1 : 0;
-            $waiting += ($res === 'waiting') ? 1 : 0;
+            /* busy: another run holds it; retried like a wait */
+            $waiting += ($res === 'waiting' || $res === 'busy') ? 1 : 0;
             if (isset($n[$res])) {
                 $n[$res]++;
             }

@@ -16,8 +16,12 @@ class Modules_MailCutover_CustomButtons extends pm_Hook_CustomButtons
             'link' => pm_Context::getActionUrl('index', 'domain'),
             'contextParams' => true,
             'visibility' => function ($params) {
-                return pm_Session::getClient()->isAdmin()
-                    && !empty($params['site_id']) && empty($params['alias_id']);
+                try {
+                    return pm_Session::isExist() && pm_Session::getClient()->isAdmin()
+                        && !empty($params['site_id']) && empty($params['alias_id']);
+                } catch (Throwable $e) {
+                    return false;   /* no session: no button */
+                }
             },
         ];
         if (defined('pm_Hook_CustomButtons::SECTION_DOMAIN_PROPS_DYNAMIC_MAIL')) {

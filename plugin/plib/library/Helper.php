@@ -298,15 +298,37 @@ class Modules_MailCutover_Helper
             'error' => self::message($code, (string)$r['stderr'], $json)];
     }
 
+    /** Who a long task runs for (its starter's login, kept in its params). */
+    private static $taskActor = null;
+
+    public static function setActor($login)
+    {
+        self::$taskActor = is_string($login) && $login !== '' ? $login : null;
+    }
+
+    /** The administrator's login, from the web session only; code that runs
+     * without one (the scheduled tick, a long task, post-install) never
+     * asks pm_Session for a client. */
+    public static function login()
+    {
+        try {
+            if (class_exists('pm_Session') && method_exists('pm_Session', 'isExist')
+                && pm_Session::isExist()) {
+                $c = pm_Session::getClient();
+                if ($c && method_exists($c, 'getLogin')) {
+                    return (string)$c->getLogin();
+                }
+            }
+        } catch (Throwable $e) {
+            /* no session after all */
+        }
+        return null;
+    }
+
     private static function actor()
     {
-        $login = 'admin';
-        try {
-            $c = pm_Session::getClient();
-            if ($c && method_exists($c, 'getLogin')) {
-                $login = (string)$c->getLogin();
-            }
-        } catch (Exception $e) {
+        $login = self::$taskActor !== null ? self::$taskActor : self::login();
+        if ($login === null) {
             $login = 'scheduler';
         }
         return 'plesk:' . preg_replace('/[^A-Za-z0-9._@-]/', '_', $login);

@@ -99,9 +99,19 @@ class pm_Client
     public function hasAccessToDomain($id) { return true; }
 }
 
+/* MC_STUB_NO_SESSION=1: code run without a web session (the scheduled
+ * tick, post-install, a long task): isExist() is false and getClient()
+ * dies as it may on Plesk (an Error, not an Exception) */
 class pm_Session
 {
-    public static function getClient() { return new pm_Client(); }
+    public static function isExist() { return getenv('MC_STUB_NO_SESSION') !== '1'; }
+    public static function getClient()
+    {
+        if (!self::isExist()) {
+            throw new Error('pm_Session::getClient() without a session');
+        }
+        return new pm_Client();
+    }
 }
 
 class pm_Domain
@@ -197,6 +207,7 @@ class pm_ApiCli
         $code = proc_close($p);
         if (getenv('MC_CALL_LOG')) {
             file_put_contents(getenv('MC_CALL_LOG'), json_encode(['argv' => $args, 'env' => array_keys($env),
+                'actor' => isset($env['MAILCUTOVER_ACTOR']) ? $env['MAILCUTOVER_ACTOR'] : null,
                 'stdin_len' => strlen((string)$stdin), 'code' => $code, 'stdout' => $out, 'stderr' => $err]) . "\n",
                 FILE_APPEND | LOCK_EX);
         }

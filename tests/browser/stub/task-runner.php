@@ -10,6 +10,8 @@ if (PHP_SAPI !== 'cli' || !isset($argv[1])) {
     exit(2);
 }
 require __DIR__ . '/pm.php';
+/* a long task has no web session on Plesk either (pm_Session::isExist()) */
+putenv('MC_STUB_NO_SESSION=1');
 pm_Context::init('mail-cutover');
 $file = $argv[1];
 $t = json_decode((string)file_get_contents($file), true);

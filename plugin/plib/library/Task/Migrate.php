@@ -13,6 +13,8 @@ class Modules_MailCutover_Task_Migrate extends pm_LongTask_Task
 
     public function run()
     {
+        /* no web session here: the actor is the one who started it */
+        Modules_MailCutover_Helper::setActor((string)$this->getParam('actor', ''));
         $cmd = (string)$this->getParam('command', 'migrate');
         $domains = (array)$this->getParam('domains', []);
         $total = max(1, count($domains));

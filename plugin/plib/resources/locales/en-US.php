@@ -47,6 +47,7 @@ $messages = [
     'state_rolling_back' => 'rolling back',
     'state_rolled_back' => 'rolled back',
     'state_unknown' => 'unknown',
+    'resultBusy' => 'busy, retrying',
     'step_plan' => 'plan',
     'step_prepare' => 'lower TTL',
     'step_switch' => 'switch records',

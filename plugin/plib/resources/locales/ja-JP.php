@@ -47,6 +47,7 @@ $messages = [
     'state_rolling_back' => 'ロールバック中',
     'state_rolled_back' => 'ロールバック済み',
     'state_unknown' => '不明',
+    'resultBusy' => '処理中（再試行します）',
     'step_plan' => '計画',
     'step_prepare' => 'TTL を下げる',
     'step_switch' => 'レコード切り替え',
