@@ -121,6 +121,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dnsask c;
 	struct dom d;
 	char *text, *ip, *dom, *nl;
+	size_t k;
 
 	if (size > 16384 || (text = fuzz_str(data, size)) == NULL)
 		return 0;
@@ -148,6 +149,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(d.name, sizeof(d.name), "%s", dom);
 	snprintf(d.zone, sizeof(d.zone), "%s", dom);
 	plan_spf(&e, &c, &d, ip);
+	for (k = 0; k < d.nnotes; k++)
+		free(d.notes[k].text);	/* each note as long as its text */
 	free(d.notes);
 out:
 	free(text);
