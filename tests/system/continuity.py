@@ -874,7 +874,20 @@ def t_5_stale_sender_without_the_gate(w):
     a = tally(stale, old, new)
     a["strangers"] = [m for m in list(old) + list(new)
                       if not m.startswith("off-")]
-    print(stale_line(a, "off"))
+    # Without the gate a message can also be lost outright: the old server
+    # answered 250 moments before its mail went off, and the message was
+    # still in its queue when the domain left virtual_mailbox_domains (seen
+    # once in about ten runs under load). That is what the gate prevents
+    # too; it is counted as lost and named, and only that kind may be.
+    at_off = [mid for mid in a["lost"] if mid in stale.delivered and
+              stale.delivered[mid][0] == OLD and
+              t.get("disable0", 0) - 15 <= stale.delivered[mid][1] <=
+              t.get("disable", 0)]
+    print(stale_line(a, "off") + (
+        " (%d accepted by the old server in the seconds before its mail "
+        "went off, never delivered: %s)" % (len(at_off), ", ".join(at_off))
+        if at_off else ""))
+    a["lost"] = [mid for mid in a["lost"] if mid not in at_off]
     if failure:
         raise failure
     check(has_note(t["disable_notes"], "info", "quiet gate", "off"),
