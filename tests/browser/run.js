@@ -910,10 +910,13 @@ async function main() {
  */
 const ETC = '/etc/mailcutover';
 if (process.env.MC_BROWSER_PRIVATE_ETC !== '1') {
+  const made = !fs.existsSync(ETC);   // the mount point, if we make it
   const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c',
     `mkdir -p ${ETC} && mount -t tmpfs -o mode=0700,size=4m mc-browser-etc ${ETC} && exec "$0" "$@"`,
     process.execPath, __filename, ...process.argv.slice(2)],
   { stdio: 'inherit', env: Object.assign({}, process.env, { MC_BROWSER_PRIVATE_ETC: '1' }) });
+  // leave no empty mount point behind on this machine
+  if (made) { try { fs.rmdirSync(ETC); } catch (e) { /* not empty: keep */ } }
   if (r.status !== 0 && r.status !== 1) console.log(`FAIL - setup: unshare -m for a private ${ETC}: ${r.error || r.status}\n0 passed, 1 failed`);
   process.exit(r.status === null ? 1 : r.status);
 } else {

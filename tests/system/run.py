@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -604,12 +605,20 @@ def t_process_hygiene(env):
     check(r.rc == 0, "the proxy variables are not used", r)
     check(not os.path.exists(keylog) or os.path.getsize(keylog) == 0,
           "no TLS key log written")
-    # a helper waiting for its secret on stdin, as an unprivileged user
-    conf = write_config(os.path.join(d, "stdin.conf"), env.sim,
+    # a helper waiting for its secret on stdin, as an unprivileged user.
+    # nobody must reach the binary and the config: the clone may sit in a
+    # folder only root can enter (/root, mktemp -d), so both are copied
+    # to a folder of their own under /var/tmp (root's, 0755)
+    pub = tempfile.mkdtemp(prefix="mc-hygiene.", dir="/var/tmp")
+    os.chmod(pub, 0o755)
+    exe = os.path.join(pub, "mailcutover")
+    shutil.copy(HELPER, exe)
+    os.chmod(exe, 0o755)
+    conf = write_config(os.path.join(pub, "stdin.conf"), env.sim,
                         secret_file="-")
     os.chmod(conf, 0o644)
     p = subprocess.Popen(["setpriv", "--reuid=65534", "--regid=65534",
-                          "--clear-groups", HELPER, "--config", conf,
+                          "--clear-groups", exe, "--config", conf,
                           "servers"], stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
@@ -636,7 +645,10 @@ def t_process_hygiene(env):
         check(owner == 0, "not dumpable: its /proc files are root's", owner)
     finally:
         p.kill()
-        p.communicate()
+        out, err = p.communicate()
+        shutil.rmtree(pub, ignore_errors=True)
+    check(b"Permission denied" not in err, "nobody could run the helper",
+          err)
 
 
 def t_url_userinfo(env):
