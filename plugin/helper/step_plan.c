@@ -200,27 +200,25 @@ plan_names(struct engine *e, struct dom *d, const struct own_decision *dec)
 	return n;
 }
 
-/* plan's outcome of a decision with nothing to do; 1: something to do */
+/* plan's outcome of a decision with nothing to do; 1: something to do.
+ * decide_outcome() as the steps say it, plus a block note for a refusal
+ * and, for a skip, why nothing is moved. */
 static int
 verdict_plan(struct dom *d, const struct own_decision *dec)
 {
 	switch (dec->verdict) {
 	case OWN_REFUSED:
 		dom_note(d, NOTE_BLOCK, "%s", dec->reason);
-		dom_outcome(d, DR_REFUSED, "refused: %s", dec->reason);
-		return 0;
+		break;
 	case OWN_SKIP:
 		dom_outcome(d, DR_SKIPPED, "skipped: %s; nothing here is the "
 		    "old server's to move", dec->reason);
 		return 0;
 	case OWN_ALREADY:
-		dom_outcome(d, DR_ALREADY, "already on the new IP %s: nothing "
-		    "to do", dec->new4[0] ? dec->new4 : dec->new6);
-		return 0;
 	case OWN_SWITCH:
 		break;
 	}
-	return 1;
+	return decide_outcome(d, dec);
 }
 
 /*
