@@ -58,6 +58,27 @@ count_results(xmlNodePtr n)
 	return k;
 }
 
+/* Read the <result> c into *r; a malformed one fails o. */
+static enum mc_result
+read_result(struct op *o, xmlNodePtr c, struct result *r, struct mc_err *err)
+{
+	if (result_read(c, r, err) != MC_OK)
+		return fail(o, MC_E_PARSE, err, "%.255s", err ? err->msg : "bad "
+		    "result");
+	return MC_OK;
+}
+
+/* 1 when *r is Plesk's error: o takes it and *r is released */
+static int
+result_refused(struct op *o, struct result *r, struct mc_err *err)
+{
+	if (r->ok)
+		return 0;
+	api_error(o, r, err);
+	result_clear(r);
+	return 1;
+}
+
 /* Exactly one <result>; read it into *r. */
 static enum mc_result
 one_result(struct op *o, xmlNodePtr n, struct result *r, struct mc_err *err)
@@ -67,10 +88,7 @@ one_result(struct op *o, xmlNodePtr n, struct result *r, struct mc_err *err)
 	if (c == NULL || count_results(n) != 1)
 		return fail(o, MC_E_MISMATCH, err, "expected exactly one "
 		    "<result>%s", "");
-	if (result_read(c, r, err) != MC_OK)
-		return fail(o, MC_E_PARSE, err, "%.255s", err ? err->msg : "bad "
-		    "result");
-	return MC_OK;
+	return read_result(o, c, r, err);
 }
 
 static enum mc_result
@@ -82,11 +100,8 @@ take_protos(struct op *o, xmlNodePtr n, struct mc_err *err)
 
 	if (one_result(o, n, &r, err) != MC_OK)
 		return o->result;
-	if (!r.ok) {
-		api_error(o, &r, err);
-		result_clear(&r);
+	if (result_refused(o, &r, err))
 		return o->result;
-	}
 	ps = xml_child(r.node, "protos");
 	for (p = ps ? xml_child(ps, "proto") : NULL; p; p = xml_next(p, "proto"))
 		k++;
@@ -115,11 +130,8 @@ take_server_info(struct op *o, xmlNodePtr n, struct mc_err *err)
 
 	if (one_result(o, n, &r, err) != MC_OK)
 		return o->result;
-	if (!r.ok) {
-		api_error(o, &r, err);
-		result_clear(&r);
+	if (result_refused(o, &r, err))
 		return o->result;
-	}
 	o->server_name = xml_child_text(xml_child(r.node, "gen_info"),
 	    "server_name");
 	st = xml_child(r.node, "stat");
@@ -313,14 +325,10 @@ take_get_rec(struct op *o, xmlNodePtr n, struct mc_err *err)
 	if (k > 0 && (o->recs = calloc(k, sizeof(*o->recs))) == NULL)
 		return fail(o, MC_E_NOMEM, err, "out of memory%s", "");
 	for (c = xml_child(n, "result"); c != NULL; c = xml_next(c, "result")) {
-		if (result_read(c, &r, err) != MC_OK)
-			return fail(o, MC_E_PARSE, err, "%.255s",
-			    err ? err->msg : "bad result");
-		if (!r.ok) {
-			api_error(o, &r, err);
-			result_clear(&r);
+		if (read_result(o, c, &r, err) != MC_OK)
 			return o->result;
-		}
+		if (result_refused(o, &r, err))
+			return o->result;
 		result_clear(&r);
 		rec = &o->recs[o->nrecs];
 		d = xml_child(c, "data");
@@ -439,9 +447,8 @@ take_per_id(struct op *o, xmlNodePtr n, struct mc_err *err)
 		it->id = o->ids[i];
 		it->zone_enabled = it->mailservice = -1;
 		o->nitems = i + 1;
-		if (result_read(c, &r, err) != MC_OK)
-			return fail(o, MC_E_PARSE, err, "%.255s",
-			    err ? err->msg : "bad result");
+		if (read_result(o, c, &r, err) != MC_OK)
+			return o->result;
 		if (xml_child(c, echo) != NULL &&
 		    (!xml_child_ulong(c, echo, &v) || v != it->id)) {
 			result_clear(&r);
@@ -498,14 +505,10 @@ take_get_info(struct op *o, xmlNodePtr n, struct mc_err *err)
 	    (o->usage = calloc(k, sizeof(*o->usage))) == NULL))
 		return fail(o, MC_E_NOMEM, err, "out of memory%s", "");
 	for (c = xml_child(n, "result"); c; c = xml_next(c, "result")) {
-		if (result_read(c, &r, err) != MC_OK)
-			return fail(o, MC_E_PARSE, err, "%.255s",
-			    err ? err->msg : "bad result");
-		if (!r.ok) {
-			api_error(o, &r, err);
-			result_clear(&r);
+		if (read_result(o, c, &r, err) != MC_OK)
 			return o->result;
-		}
+		if (result_refused(o, &r, err))
+			return o->result;
 		result_clear(&r);
 		/* a domain with no mail names: a bare ok <result> [I] */
 		if ((m = xml_child(c, "mailname")) == NULL)
@@ -535,9 +538,8 @@ take_all(struct op *o, xmlNodePtr n, struct mc_err *err)
 	    (o->items = calloc(k, sizeof(*o->items))) == NULL))
 		return fail(o, MC_E_NOMEM, err, "out of memory%s", "");
 	for (c = xml_child(n, "result"); c; c = xml_next(c, "result")) {
-		if (result_read(c, &r, err) != MC_OK)
-			return fail(o, MC_E_PARSE, err, "%.255s",
-			    err ? err->msg : "bad result");
+		if (read_result(o, c, &r, err) != MC_OK)
+			return o->result;
 		if (!r.ok) {
 			/* an empty server answers an error for "no objects" */
 			if (r.errcode == PLESK_ERR_NOT_FOUND) {
