@@ -18,7 +18,8 @@ struct xfer {
 	size_t		 len;
 	size_t		 off;		/* bytes handed to libcurl */
 	int		 rewind_refused;
-	char		*buf;		/* reply body */
+	CURL		*curl;		/* its Content-Length sizes buf */
+	char		*buf;		/* reply body, handed to the caller */
 	size_t		 buflen, bufcap, max;
 	int		 toobig;
 };
@@ -139,7 +140,14 @@ write_cb(char *src, size_t size, size_t nmemb, void *arg)
 		return 0;	/* short count: libcurl aborts */
 	}
 	if (x->buflen + n + 1 > x->bufcap) {
+		/* as long as the reply says it is (a bulk read's answer is
+		   megabytes: no doubling slack), else doubling */
+		curl_off_t cl = -1;
 		cap = x->bufcap ? x->bufcap : 16384;
+		if (x->bufcap == 0 && curl_easy_getinfo(x->curl,
+		    CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) == CURLE_OK &&
+		    cl > 0 && (size_t)cl <= x->max && (size_t)cl >= n)
+			cap = (size_t)cl + 1;
 		while (cap < x->buflen + n + 1)
 			cap *= 2;
 		if ((p = realloc(x->buf, cap)) == NULL)
@@ -222,6 +230,7 @@ set_options(struct transport *t, const struct transport_conf *c)
 	curl_easy_setopt(t->curl, CURLOPT_SEEKDATA, &t->x);
 	curl_easy_setopt(t->curl, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(t->curl, CURLOPT_WRITEDATA, &t->x);
+	t->x.curl = t->curl;
 	curl_easy_setopt(t->curl, CURLOPT_ERRORBUFFER, t->errbuf);
 	curl_easy_setopt(t->curl, CURLOPT_CONNECTTIMEOUT_MS,
 	    c->connect_timeout_ms > 0 ? c->connect_timeout_ms : 10000L);
@@ -417,7 +426,9 @@ transport_post(struct transport *t, const char *body, size_t len,
 	t->x.len = len;
 	t->x.off = 0;
 	t->x.rewind_refused = 0;
-	t->x.buflen = 0;
+	free(t->x.buf);		/* a reply not handed over (a failure) */
+	t->x.buf = NULL;
+	t->x.buflen = t->x.bufcap = 0;
 	t->x.toobig = 0;
 	t->errbuf[0] = '\0';
 	curl_easy_setopt(t->curl, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -438,13 +449,14 @@ transport_post(struct transport *t, const char *body, size_t len,
 			err->maybe_applied = code >= 500;
 		return MC_E_HTTP;
 	}
-	if ((*reply = malloc(t->x.buflen + 1)) == NULL)
+	/* the buffer itself, not a copy: a bulk answer is held once */
+	if (t->x.buf == NULL && (t->x.buf = calloc(1, 1)) == NULL)
 		return mc_err_set(err, MC_E_NOMEM, "%s: out of memory",
 		    t->name);
-	if (t->x.buflen > 0)
-		memcpy(*reply, t->x.buf, t->x.buflen);
-	(*reply)[t->x.buflen] = '\0';
+	*reply = t->x.buf;
 	*replylen = t->x.buflen;
+	t->x.buf = NULL;
+	t->x.buflen = t->x.bufcap = 0;
 	return MC_OK;
 }
 

@@ -70,7 +70,8 @@ srv_add(const struct engine *e, struct dom *d, const char *name,
 	size_t s, i;
 
 	if (strcmp(addr, e->cc->primary_dns) == 0) {
-		snprintf(d->srv[0].name, sizeof(d->srv[0].name), "%s", name);
+		if (!dom_str_set(&d->srv[0].name, name))
+			dom_fail(d, "out of memory");
 		return;
 	}
 	for (s = 1; s < d->nsrv; s++)
@@ -80,7 +81,10 @@ srv_add(const struct engine *e, struct dom *d, const char *name,
 		dom_fail(d, "out of memory");
 		return;
 	}
-	snprintf(v->name, sizeof(v->name), "%s", name);
+	if (!dom_str_set(&v->name, name)) {
+		dom_fail(d, "out of memory");
+		return;
+	}
 	snprintf(v->addr, sizeof(v->addr), "%s", addr);
 	for (i = 0; i < e->conf->nsecondaries; i++)
 		if (strcmp(e->conf->secondaries[i].address, addr) == 0)

@@ -18,7 +18,35 @@
 #define REFRESH_IDLE_MS		1000	/* ... when its server matched nothing
 					   for this long */
 
-/* printf onto the end of v->seen */
+#define SEEN_MAX	256	/* bytes of what a server serves, in messages */
+
+/* v->seen = what fmt makes, cut to SEEN_MAX at a character boundary */
+static void
+seen_vset(struct srv *v, const char *fmt, va_list ap)
+{
+	char buf[SEEN_MAX];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	utf8_trim(buf);
+	if (!dom_str_set(&v->seen, buf))
+		dom_str_free(&v->seen);	/* "": said nothing rather than wrong */
+}
+
+static void
+seen_set(struct srv *v, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+seen_set(struct srv *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	seen_vset(v, fmt, ap);
+	va_end(ap);
+}
+
+/* printf onto the end of v->seen (cut to SEEN_MAX) */
 static void
 seen_add(struct srv *v, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -26,15 +54,17 @@ seen_add(struct srv *v, const char *fmt, ...)
 static void
 seen_add(struct srv *v, const char *fmt, ...)
 {
+	char buf[SEEN_MAX];
 	size_t used = strlen(v->seen);
 	va_list ap;
 
-	if (used + 1 >= sizeof(v->seen))
+	if (used + 1 >= sizeof(buf))
 		return;
+	memcpy(buf, v->seen, used + 1);
 	va_start(ap, fmt);
-	vsnprintf(v->seen + used, sizeof(v->seen) - used, fmt, ap);
+	vsnprintf(buf + used, sizeof(buf) - used, fmt, ap);
 	va_end(ap);
-	utf8_trim(v->seen);
+	seen_set(v, "%s", buf);
 }
 
 size_t
@@ -193,15 +223,14 @@ judge_soa(void *ctx, struct dnspoll_item *it, const struct dnsq *q)
 	v->has_serial = v->answered && q->has_serial;
 	v->serial = q->serial;
 	if (!v->has_serial) {
-		snprintf(v->seen, sizeof(v->seen), "no SOA (%.100s)",
+		seen_set(v, "no SOA (%.100s)",
 		    q->result != MC_OK ? q->msg : !q->aa ? "not authoritative" :
 		    "no answer");
-		utf8_trim(v->seen);
 		/* manual DNS: the primary is asked once, not waited for */
 		return dom_manual(d) && J->primary_only ? DNSPOLL_DONE :
 		    DNSPOLL_SOA;
 	}
-	snprintf(v->seen, sizeof(v->seen), "serial %lu", v->serial);
+	seen_set(v, "serial %lu", v->serial);
 	return serial_judged(J, it, d, v);
 }
 

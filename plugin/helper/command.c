@@ -419,7 +419,8 @@ load_domains(struct engine *e, char **names, size_t n)
 		if (dup[i])
 			continue;
 		e->n++;
-		dom_init(d, names[i]);
+		if (!dom_init(d, names[i]))
+			return exit_usage("out of memory");
 		if (strcmp(e->cmd, "status") && strcmp(e->cmd, "list") &&
 		    journal_lock(e->cc->state_dir, d->name, &d->lockfd, &err)) {
 			/* held by another run: not a failure; tick (or the

@@ -45,21 +45,90 @@ note_kind_name(enum note_kind k)
 	return (unsigned)k < NOTE__MAX ? note_names[k] : "?";
 }
 
+char dom_nostr[1];
+/* a message that could not be kept (never freed) */
+static char msg_oom[] = "out of memory keeping the message";
+
+int
+dom_str_set(char **slot, const char *s)
+{
+	char *p;
+
+	if (s == NULL || *s == '\0')
+		p = dom_nostr;
+	else if ((p = strdup(s)) == NULL)
+		return 0;
+	dom_str_free(slot);
+	*slot = p;
+	return 1;
+}
+
+int
+dom_str_setf(char **slot, const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&p, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return 0;
+	if (n == 0) {
+		free(p);
+		p = dom_nostr;
+	}
+	dom_str_free(slot);
+	*slot = p;
+	return 1;
+}
+
 void
+dom_str_free(char **slot)
+{
+	if (*slot != NULL && *slot != dom_nostr && *slot != msg_oom)
+		free(*slot);
+	*slot = dom_nostr;
+}
+
+int
 dom_init(struct dom *d, const char *name)
 {
+	char low[256], uni[256];
 	size_t k;
 
 	memset(d, 0, sizeof(*d));
 	d->lockfd = -1;
 	d->zone_enabled = d->mailservice = -1;
 	d->next = STEP__MAX;
-	for (k = 0; name[k] && k + 1 < sizeof(d->name); k++)
-		d->name[k] = (char)tolower((unsigned char)name[k]);
-	if (k > 0 && d->name[k - 1] == '.')
+	d->name = d->display = d->zone = d->msg = dom_nostr;
+	d->panel_ip = d->panel_ip6 = d->target_ip = d->target_ip6 = dom_nostr;
+	for (k = 0; name[k] && k + 1 < sizeof(low); k++)
+		low[k] = (char)tolower((unsigned char)name[k]);
+	if (k > 0 && low[k - 1] == '.')
 		k--;
-	d->name[k] = '\0';
-	idn_unicode(d->name, d->display, sizeof(d->display));
+	low[k] = '\0';
+	idn_unicode(low, uni, sizeof(uni));
+	if (!dom_str_set(&d->name, low) || !dom_str_set(&d->display, uni)) {
+		dom_release(d);
+		return 0;
+	}
+	return 1;
+}
+
+/* the domain's strings back to "" (freed) */
+static void
+dom_strs_free(struct dom *d)
+{
+	dom_str_free(&d->name);
+	dom_str_free(&d->display);
+	dom_str_free(&d->zone);
+	dom_str_free(&d->msg);
+	dom_str_free(&d->panel_ip);
+	dom_str_free(&d->panel_ip6);
+	dom_str_free(&d->target_ip);
+	dom_str_free(&d->target_ip6);
 }
 
 void
@@ -72,14 +141,17 @@ dom_release(struct dom *d)
 	journal_unlock(d->lockfd);
 	d->lockfd = -1;
 	dom_zone_clear(d);
-	for (k = 0; k < d->nnotes; k++)
-		free(d->notes[k].text);
 	free(d->notes);
 	d->notes = NULL;
-	d->nnotes = d->capnotes = 0;
+	d->notes_len = d->nnotes = 0;
+	for (k = 0; k < d->nsrv; k++) {
+		dom_str_free(&d->srv[k].name);
+		dom_str_free(&d->srv[k].seen);
+	}
 	free(d->srv);
 	d->srv = NULL;
 	d->nsrv = d->capsrv = 0;
+	dom_strs_free(d);
 }
 
 struct srv *
@@ -98,6 +170,7 @@ dom_srv_add(struct dom *d)
 	}
 	p = &d->srv[d->nsrv++];
 	memset(p, 0, sizeof(*p));
+	p->name = p->seen = dom_nostr;
 	return p;
 }
 
@@ -108,22 +181,11 @@ dom_srv_add(struct dom *d)
 void
 dom_note(struct dom *d, enum note_kind k, const char *fmt, ...)
 {
-	char buf[DOM_NOTE_MAX];
+	char buf[DOM_NOTE_MAX], *p;
 	va_list ap;
+	size_t len;
 	int n;
 
-	if (d->nnotes == d->capnotes) {
-		/* most domains carry a handful: grown on demand, never capped
-		   (plan finds blocks by scanning them: none may vanish) */
-		size_t cap = d->capnotes ? d->capnotes * 2 : 4;
-		struct note *p = reallocarray(d->notes, cap, sizeof(*p));
-		if (p == NULL) {
-			dom_fail(d, "out of memory keeping note %zu", d->nnotes + 1);
-			return;
-		}
-		d->notes = p;
-		d->capnotes = cap;
-	}
 	va_start(ap, fmt);
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
@@ -133,12 +195,51 @@ dom_note(struct dom *d, enum note_kind k, const char *fmt, ...)
 	utf8_trim(buf);
 	if (n >= (int)sizeof(buf))
 		strcat(buf, CUT);
-	/* each note as long as its text, not DOM_NOTE_MAX */
-	if ((d->notes[d->nnotes].text = strdup(buf)) == NULL) {
+	/* never capped (plan finds blocks by scanning them: none may
+	   vanish), each as long as its text: one block grown exactly */
+	len = strlen(buf);
+	if ((p = realloc(d->notes, d->notes_len + len + 2)) == NULL) {
 		dom_fail(d, "out of memory keeping note %zu", d->nnotes + 1);
 		return;
 	}
-	d->notes[d->nnotes++].kind = k;
+	d->notes = p;
+	p[d->notes_len] = (char)k;
+	memcpy(p + d->notes_len + 1, buf, len + 1);
+	d->notes_len += len + 2;
+	d->nnotes++;
+}
+
+int
+dom_note_next(const struct dom *d, struct note *n)
+{
+	if (n->next >= d->notes_len)
+		return 0;
+	n->at = n->next;
+	n->kind = (enum note_kind)(unsigned char)d->notes[n->at];
+	n->text = d->notes + n->at + 1;
+	n->next = n->at + 1 + strlen(n->text) + 1;
+	return 1;
+}
+
+void
+dom_note_kind_set(struct dom *d, const struct note *n, enum note_kind k)
+{
+	if (n->at < d->notes_len)
+		d->notes[n->at] = (char)k;
+}
+
+/* the outcome's message, cut to DOM_MSG_MAX at a character boundary */
+static void
+msg_set(struct dom *d, const char *fmt, va_list ap)
+{
+	char buf[DOM_MSG_MAX];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	utf8_trim(buf);
+	if (!dom_str_set(&d->msg, buf)) {
+		dom_str_free(&d->msg);
+		d->msg = msg_oom;
+	}
 }
 
 void
@@ -149,9 +250,8 @@ dom_fail(struct dom *d, const char *fmt, ...)
 	d->res = DR_FAILED;
 	d->skip = 1;
 	va_start(ap, fmt);
-	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	msg_set(d, fmt, ap);
 	va_end(ap);
-	utf8_trim(d->msg);
 }
 
 void
@@ -166,9 +266,8 @@ dom_outcome(struct dom *d, enum dres res, const char *fmt, ...)
 	d->next = STEP__MAX;
 	d->next_at = 0;
 	va_start(ap, fmt);
-	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	msg_set(d, fmt, ap);
 	va_end(ap);
-	utf8_trim(d->msg);
 }
 
 /* a wait never hides a failure or a final outcome of this run */
@@ -184,9 +283,8 @@ dom_wait(struct dom *d, enum step_id next, time_t at, const char *fmt, ...)
 	d->next = next;
 	d->next_at = at;
 	va_start(ap, fmt);
-	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	msg_set(d, fmt, ap);
 	va_end(ap);
-	utf8_trim(d->msg);
 }
 
 /* only a domain still "done" gets a done message: a later wait or
@@ -199,9 +297,8 @@ dom_done(struct dom *d, const char *fmt, ...)
 	if (d->res != DR_DONE)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	msg_set(d, fmt, ap);
 	va_end(ap);
-	utf8_trim(d->msg);
 }
 
 void
@@ -357,9 +454,10 @@ dom_manual(const struct dom *d)
 void
 dom_zone_init(struct dom *d)
 {
-	if (d->zone[0] == '\0')
-		snprintf(d->zone, sizeof(d->zone), "%s",
-		    dom_get(d, JK_ZONE) ? dom_get(d, JK_ZONE) : d->name);
+	if (d->zone[0] == '\0' &&
+	    !dom_str_set(&d->zone, dom_get(d, JK_ZONE) ? dom_get(d, JK_ZONE) :
+	    d->name))
+		dom_fail(d, "out of memory keeping the zone's name");
 }
 
 /* split a space-separated journal value into at most max words */
@@ -441,23 +539,40 @@ dom_records_at(const struct dom *d, const char *label,
 	return k;
 }
 
+/* a copy's four strings live in one block, starting at type: one
+ * allocation per record (ten thousand zones of a dozen records each) */
+static void
+rec_clear(struct dns_record *r)
+{
+	free(r->type);
+	r->type = r->host = r->value = r->opt = NULL;
+}
+
 /* the record is copied (its strings too): the op it came from is freed
  * with its batch */
 int
 dom_record_add(struct dom *d, const struct dns_record *src)
 {
-	struct dns_record *nr = realloc(d->recs, (d->nrecs + 1) * sizeof(*nr));
+	const char *opt = src->opt ? src->opt : "";
+	size_t lt = strlen(src->type) + 1, lh = strlen(src->host) + 1;
+	size_t lv = strlen(src->value) + 1, lo = strlen(opt) + 1;
+	struct dns_record *nr;
+	char *p;
 
-	if (nr == NULL)
+	if ((p = malloc(lt + lh + lv + lo)) == NULL)
 		return 0;
+	if ((nr = realloc(d->recs, (d->nrecs + 1) * sizeof(*nr))) == NULL) {
+		free(p);
+		return 0;
+	}
 	d->recs = nr;
 	nr = &d->recs[d->nrecs++];
 	*nr = *src;
-	nr->type = strdup(src->type);
-	nr->host = strdup(src->host);
-	nr->value = strdup(src->value);
-	nr->opt = strdup(src->opt ? src->opt : "");
-	return nr->type && nr->host && nr->value && nr->opt;
+	nr->type = memcpy(p, src->type, lt);
+	nr->host = memcpy(p + lt, src->host, lh);
+	nr->value = memcpy(p + lt + lh, src->value, lv);
+	nr->opt = memcpy(p + lt + lh + lv, opt, lo);
+	return 1;
 }
 
 void
@@ -467,7 +582,7 @@ dom_record_drop(struct dom *d, unsigned long id)
 
 	for (i = 0; i < d->nrecs; i++)
 		if (d->recs[i].id == id) {
-			dns_record_clear(&d->recs[i]);
+			rec_clear(&d->recs[i]);
 			memmove(&d->recs[i], &d->recs[i + 1],
 			    (d->nrecs - i - 1) * sizeof(d->recs[0]));
 			d->nrecs--;
@@ -481,7 +596,7 @@ dom_zone_clear(struct dom *d)
 	size_t i;
 
 	for (i = 0; i < d->nrecs; i++)
-		dns_record_clear(&d->recs[i]);
+		rec_clear(&d->recs[i]);
 	free(d->recs);
 	d->recs = NULL;
 	d->nrecs = 0;

@@ -39,15 +39,26 @@ enum note_kind {
 };
 
 #define DOM_NOTE_MAX	400	/* bytes of one note's text, at most */
+#define DOM_MSG_MAX	512	/* ... of the outcome's message */
 
+/* one note, as dom_note_next gives it */
 struct note {
 	enum note_kind	 kind;
-	char		*text;		/* as long as it is (malloc'd) */
+	const char	*text;
+	size_t		 at;		/* where it is in the domain's notes */
+	size_t		 next;		/* where the next one starts */
 };
+
+/*
+ * The strings of a domain and its servers are as long as their value
+ * (dom_str_set): never NULL ("" when empty), never written in place.
+ * Ten thousand domains in one run keep a few KiB each (issue 14).
+ */
+extern char dom_nostr[];	/* the shared "" */
 
 /* One authoritative server of a zone and what it answered. */
 struct srv {
-	char		 name[256];	/* NS name, or "" */
+	char		*name;		/* NS name, or "" */
 	char		 addr[64];
 	int		 primary;	/* the primary name server */
 	const struct secondary_conf *sc; /* matching [secondary], or NULL */
@@ -55,7 +66,7 @@ struct srv {
 	unsigned long	 serial;
 	int		 has_serial;
 	int		 ok;		/* serves what is expected */
-	char		 seen[256];	/* what it serves, for messages */
+	char		*seen;		/* what it serves, for messages */
 	int		 refreshed;	/* refresh sent this run */
 	long long	 refreshed_at;	/* ... when (dnspoll_now) */
 	int		 names_asked;	/* its names were asked ... */
@@ -63,22 +74,22 @@ struct srv {
 };
 
 struct dom {
-	char		 name[256];	/* as asked, lower case */
+	char		*name;		/* as asked, lower case */
 	struct journal	*j;
 	int		 lockfd;
 	int		 skip;		/* out of this run: no further work */
-	char		 display[256];	/* Unicode form of an IDN, or "" */
+	char		*display;	/* Unicode form of an IDN, or "" */
 
 	/* what the source panel has, read once per run (zone.h) */
 	int		 read;		/* read (or being read) this run */
 	unsigned long	 site_id;	/* or site-alias-id when alias */
 	int		 alias;		/* DNS operations use site-alias-id */
 	enum site_kind	 kind;
-	char		 panel_ip[64];	/* the domain's addresses on the */
-	char		 panel_ip6[64];	/* source panel (dns_ip_address) */
-	char		 target_ip[64];	/* ... and on the target panel */
-	char		 target_ip6[64];
-	char		 zone[256];	/* ASCII zone name */
+	char		*panel_ip;	/* the domain's addresses on the */
+	char		*panel_ip6;	/* source panel (dns_ip_address) */
+	char		*target_ip;	/* ... and on the target panel */
+	char		*target_ip6;
+	char		*zone;		/* ASCII zone name */
 	struct dns_record *recs;	/* the zone's records */
 	size_t		 nrecs;
 	int		 have_zone;
@@ -96,18 +107,30 @@ struct dom {
 	int		 acted;		/* in the list of the step acting */
 	enum dres	 res;
 	int		 noop;		/* nothing to do: already done */
-	char		 msg[512];
+	char		*msg;		/* at most DOM_MSG_MAX bytes */
 	enum step_id	 next;		/* next step, or STEP__MAX */
 	time_t		 next_at;	/* when it becomes possible, or 0 */
-	struct note	*notes;		/* grown on demand (a domain that
-					   cannot keep a note fails) */
-	size_t		 nnotes, capnotes;
+	/* the notes, in order, packed: each a kind byte, its text and a
+	   NUL; as long as they are (a domain that cannot keep a note
+	   fails) */
+	char		*notes;
+	size_t		 notes_len, nnotes;
 };
 
-/* Set up d for the run: name (lower case, no final dot), nothing read. */
-void	dom_init(struct dom *, const char *name);
-/* Release what d holds: journal, lock, records, notes, servers. */
+/* Set up d for the run: name (lower case, no final dot), nothing read;
+ * 0 when out of memory (d is then released and may be released again). */
+int	dom_init(struct dom *, const char *name);
+/* Release what d holds: journal, lock, records, notes, servers, strings. */
 void	dom_release(struct dom *);
+
+/* *slot = a copy of s as long as it is (the old value freed); NULL or ""
+ * -> the shared "". 0 when out of memory (*slot unchanged). */
+int	dom_str_set(char **slot, const char *s);
+/* ... of what fmt makes */
+int	dom_str_setf(char **slot, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* free *slot unless it is the shared "", and make it "" */
+void	dom_str_free(char **slot);
 
 /* A new (zeroed) server at the end of d->srv, grown on demand; NULL
  * when out of memory. */
@@ -122,6 +145,11 @@ const char	*note_kind_name(enum note_kind);
 
 void	dom_note(struct dom *, enum note_kind, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
+/* the notes in order: start with a zeroed struct note; 1 while there is
+ * one (n is it), 0 after the last */
+int	dom_note_next(const struct dom *, struct note *n);
+/* change the kind of note n (as dom_note_next gave it) */
+void	dom_note_kind_set(struct dom *, const struct note *n, enum note_kind);
 /* this domain failed: out of the run */
 void	dom_fail(struct dom *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));

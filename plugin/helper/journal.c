@@ -31,10 +31,12 @@ struct pair {
 };
 
 struct journal {
-	char		 domain[JOURNAL_NAME_MAX];	/* lower case, no trailing dot */
 	struct pair	*pairs;			/* in order of first insertion */
 	size_t		 n, cap;
 	size_t		 size;			/* file size when saved */
+	char		 domain[];		/* lower case, no trailing dot:
+						   as long as it is (one per
+						   domain of a bulk run) */
 };
 
 /* ---- names and paths ---------------------------------------------------- */
@@ -143,10 +145,11 @@ static struct journal *
 journal_new(const char *normdomain)
 {
 	struct journal *j;
+	size_t len = strlen(normdomain);
 
-	if ((j = calloc(1, sizeof(*j))) == NULL)
+	if ((j = calloc(1, sizeof(*j) + len + 1)) == NULL)
 		return NULL;
-	memcpy(j->domain, normdomain, strlen(normdomain) + 1);
+	memcpy(j->domain, normdomain, len + 1);
 	j->size = header_len(j->domain);
 	return j;
 }

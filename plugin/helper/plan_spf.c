@@ -17,6 +17,7 @@ plan_spf(const struct engine *e, const struct dnsask *c, struct dom *d,
 	const char *switched[CONFIG_MAX_RECORDS];
 	struct spf now, after;
 	enum spf_res rn, ra;
+	struct note nt = { 0 };
 	size_t k;
 
 	for (k = 0; k < e->cc->nrecords && k < CONFIG_MAX_RECORDS; k++) {
@@ -41,10 +42,9 @@ plan_spf(const struct engine *e, const struct dnsask *c, struct dom *d,
 	}
 	if (rn == SPF_PASS || ra == SPF_PASS)
 		/* the literal check of plan's notes is moot then */
-		for (k = 0; k < d->nnotes; k++)
-			if (d->notes[k].kind == NOTE_WARN &&
-			    !strncmp(d->notes[k].text, "SPF \"", 5))
-				d->notes[k].kind = NOTE_INFO;
+		while (dom_note_next(d, &nt))
+			if (nt.kind == NOTE_WARN && !strncmp(nt.text, "SPF \"", 5))
+				dom_note_kind_set(d, &nt, NOTE_INFO);
 	if (rn == SPF_PASS)
 		dom_note(d, NOTE_CHECK, "SPF: the new IP %s passes \"%s\" "
 		    "already (matched by %s)", new_ip, now.record, now.match);

@@ -50,6 +50,7 @@ void
 report_text_domain(const struct engine *e, const struct dom *d)
 {
 	char show[600], t1[32];
+	struct note nt = { 0 };
 	unsigned k;
 	time_t t;
 
@@ -57,9 +58,8 @@ report_text_domain(const struct engine *e, const struct dom *d)
 	    d->res == DR_DONE ? "nothing to do" : dres_name(d->res),
 	    d->msg[0] ? ": " : "");
 	printf("%s%s\n", d->msg, dom_manual(d) ? " (manual DNS)" : "");
-	for (k = 0; k < d->nnotes; k++)
-		printf("  [%s] %s\n", note_kind_name(d->notes[k].kind),
-		    d->notes[k].text);
+	while (dom_note_next(d, &nt))
+		printf("  [%s] %s\n", note_kind_name(nt.kind), nt.text);
 	/* the checklist */
 	for (k = 0; reports_only(e) && d->j != NULL && k < STEP__MAX; k++) {
 		if (runbook[k].label == NULL)
@@ -85,6 +85,7 @@ static void
 json_lists(const struct engine *e, const struct dom *d, struct json *j)
 {
 	char t1[32];
+	struct note nt = { 0 };
 	unsigned k;
 	size_t s;
 
@@ -120,10 +121,10 @@ json_lists(const struct engine *e, const struct dom *d, struct json *j)
 	}
 	json_arr_close(j);
 	json_arr_open(j, "notes");
-	for (s = 0; s < d->nnotes; s++) {
+	while (dom_note_next(d, &nt)) {
 		json_obj_open(j, NULL);
-		json_str(j, "kind", note_kind_name(d->notes[s].kind));
-		json_str(j, "text", d->notes[s].text);
+		json_str(j, "kind", note_kind_name(nt.kind));
+		json_str(j, "text", nt.text);
 		json_obj_close(j);
 	}
 	json_arr_close(j);

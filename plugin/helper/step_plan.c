@@ -287,7 +287,7 @@ plan_act(struct engine *e)
 	struct dom **ds;
 	const char **nips, **oips;
 	char (*buf)[64], (*obuf)[64];
-	size_t i, k, s, n = 0;
+	size_t i, s, n = 0;
 
 	buf = calloc(e->n + 1, sizeof(*buf));
 	obuf = calloc(e->n + 1, sizeof(*obuf));
@@ -313,10 +313,11 @@ plan_act(struct engine *e)
 	mail_preflight(e, ds, n, nips, oips);
 	for (i = 0; i < n; i++) {
 		struct dom *d = ds[i];
-		for (k = 0; k < d->nnotes; k++)
-			if (d->notes[k].kind == NOTE_BLOCK)
-				break;
-		if (k < d->nnotes && d->res != DR_FAILED) {
+		struct note nt = { 0 };
+		int blocked = 0;
+		while (!blocked && dom_note_next(d, &nt))
+			blocked = nt.kind == NOTE_BLOCK;
+		if (blocked && d->res != DR_FAILED) {
 			dom_fail(d, "blocked (see the notes); nothing was "
 			    "changed");
 			d->next = STEP__MAX;

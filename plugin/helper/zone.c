@@ -58,8 +58,11 @@ resolved(struct dom *d, const struct site_ref *f)
 
 	d->kind = f->kind;
 	d->alias = f->kind == SITE_ALIAS;
-	if (strcmp(f->stored, d->name) != 0 && d->display[0] == '\0')
-		snprintf(d->display, sizeof(d->display), "%s", f->stored);
+	if (strcmp(f->stored, d->name) != 0 && d->display[0] == '\0' &&
+	    !dom_str_set(&d->display, f->stored)) {
+		dom_fail(d, "out of memory");
+		return;
+	}
 	if (d->alias && !f->manage_dns) {
 		/* an alias without a zone of its own has nothing to
 		   switch: its records are in its site's zone */
@@ -70,9 +73,12 @@ resolved(struct dom *d, const struct site_ref *f)
 		return;
 	}
 	d->site_id = f->id;
-	snprintf(d->zone, sizeof(d->zone), "%s", d->name);
-	snprintf(d->panel_ip, sizeof(d->panel_ip), "%s", f->ip);
-	snprintf(d->panel_ip6, sizeof(d->panel_ip6), "%s", f->ip6);
+	if (!dom_str_set(&d->zone, d->name) ||
+	    !dom_str_set(&d->panel_ip, f->ip) ||
+	    !dom_str_set(&d->panel_ip6, f->ip6)) {
+		dom_fail(d, "out of memory");
+		return;
+	}
 	dom_set(d, JK_KIND, site_kind_name(f->kind));
 	dom_set(d, JK_ALIAS, d->alias ? "1" : "0");
 }
@@ -280,7 +286,7 @@ send_reads(struct engine *e, struct batch *b, enum mc_result *r,
  * own (not for an alias or a subdomain). `kinds`: 1 zone and SOA, 2 mail.
  */
 static int
-read_doms(struct engine *e, struct dom **ds, size_t n, int kinds)
+read_round(struct engine *e, struct dom **ds, size_t n, int kinds)
 {
 	struct mc_err err = { 0 };
 	struct batch *b = NULL;
@@ -342,6 +348,28 @@ out:
 	free(ids);
 	free(aids);
 	free(mids);
+	return ok;
+}
+
+/*
+ * The domains in rounds, each about one packet's worth (three kinds of
+ * read of batch_max ids each; with 100, 3,300 domains): a round's answer
+ * and the records it carries are let go before the next is asked. Ten
+ * thousand zones in one go held a 27 MB answer, its copy and 110,000
+ * parsed records at once (issue 14); the packets sent stay as few.
+ */
+static int
+read_doms(struct engine *e, struct dom **ds, size_t n, int kinds)
+{
+	size_t per = e->src->batch_max ? e->src->batch_max : 1;
+	size_t round = per * (per / 3 ? per / 3 : 1), at, k;
+	int ok = 1;
+
+	for (at = 0; at < n; at += k) {
+		k = n - at < round ? n - at : round;
+		if (!read_round(e, ds + at, k, kinds))
+			ok = 0;
+	}
 	return ok;
 }
 
@@ -409,10 +437,9 @@ take_targets(struct site_ref *refs, struct dom **who, size_t n)
 	for (i = 0; i < n; i++) {
 		if (refs[i].result != MC_OK)
 			continue;
-		snprintf(who[i]->target_ip, sizeof(who[i]->target_ip), "%s",
-		    refs[i].ip);
-		snprintf(who[i]->target_ip6, sizeof(who[i]->target_ip6), "%s",
-		    refs[i].ip6);
+		if (!dom_str_set(&who[i]->target_ip, refs[i].ip) ||
+		    !dom_str_set(&who[i]->target_ip6, refs[i].ip6))
+			dom_fail(who[i], "out of memory");
 	}
 }
 

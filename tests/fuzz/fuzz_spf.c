@@ -121,7 +121,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dnsask c;
 	struct dom d;
 	char *text, *ip, *dom, *nl;
-	size_t k;
 
 	if (size > 16384 || (text = fuzz_str(data, size)) == NULL)
 		return 0;
@@ -137,7 +136,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&cc, 0, sizeof(cc));
 	memset(&conf, 0, sizeof(conf));
 	memset(&e, 0, sizeof(e));
-	memset(&d, 0, sizeof(d));
 	memcpy(cc.records, records, sizeof(records));
 	cc.nrecords = 3;
 	e.conf = &conf;
@@ -146,12 +144,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.server = "192.0.2.53";
 	c.port = 53;
 	c.how = "fuzz";
-	snprintf(d.name, sizeof(d.name), "%s", dom);
-	snprintf(d.zone, sizeof(d.zone), "%s", dom);
-	plan_spf(&e, &c, &d, ip);
-	for (k = 0; k < d.nnotes; k++)
-		free(d.notes[k].text);	/* each note as long as its text */
-	free(d.notes);
+	if (dom_init(&d, dom) && dom_str_set(&d.zone, d.name))
+		plan_spf(&e, &c, &d, ip);
+	dom_release(&d);
 out:
 	free(text);
 	return 0;
