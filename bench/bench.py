@@ -94,6 +94,10 @@ BIG_N = int(os.environ.get("BENCH_BIG_N", "10000"))
 SQR_BIG = int(os.environ.get("BENCH_SQR_BIG", "200"))
 SQR_ALL = int(os.environ["BENCH_SQR"]) if os.environ.get("BENCH_SQR") else None
 LIST_PAGE = os.environ.get("BENCH_LIST_PAGE", "1") != "0"
+# BENCH_REPLAY=0: no replay (nor the list page, which runs against the
+# replay's emulator): a run measured for its DNS steps alone, such as
+# 10,000 zones at BIND's default serial-query-rate
+REPLAY = os.environ.get("BENCH_REPLAY", "1") != "0"
 BATCH = 100
 DAY = 86400
 # the runbook's steps, as in issue 6 (the totals, the baselines)
@@ -901,17 +905,22 @@ def one_n(n, base, sims):
     sims.remove(sim)
     # the replay: a fresh emulator, the helper's packets again; then the
     # list page against it (it ends in the helper's final state)
-    sim = Sim("sim-%d-replay" % n, fx, names, sqr)
-    sims.append(sim)
-    log(" replay:")
-    run["replay"] = run_replay(sim, run["helper"], "replay-%d" % n)
-    if run["replay"] and run["replay"].get("helper_panel_s"):
-        run["efficiency_replay"] = round(run["replay"]["panel_s"] /
-                                         run["replay"]["helper_panel_s"], 3)
-    if LIST_PAGE:
-        run["list_page"] = run_listpage(sim, run["helper"], "listpage-%d" % n)
-    sim.down()
-    sims.remove(sim)
+    if REPLAY:
+        sim = Sim("sim-%d-replay" % n, fx, names, sqr)
+        sims.append(sim)
+        log(" replay:")
+        run["replay"] = run_replay(sim, run["helper"], "replay-%d" % n)
+        if run["replay"] and run["replay"].get("helper_panel_s"):
+            run["efficiency_replay"] = round(
+                run["replay"]["panel_s"] / run["replay"]["helper_panel_s"], 3)
+        if LIST_PAGE:
+            run["list_page"] = run_listpage(sim, run["helper"],
+                                            "listpage-%d" % n)
+        sim.down()
+        sims.remove(sim)
+    else:
+        run["replay"] = None
+        log(" replay: not run (BENCH_REPLAY=0)")
     if n == BASE_N:
         for kind in ("batch1", "curl"):
             sim = Sim("sim-%d-%s" % (n, kind), fx, names)
