@@ -24,6 +24,19 @@ batch_free(struct batch *b)
 	free(b);
 }
 
+void
+batch_drop(struct batch *b, size_t n)
+{
+	size_t i;
+
+	if (n > b->n)
+		n = b->n;
+	for (i = 0; i < n; i++)
+		op_free(b->ops[i]);
+	memmove(b->ops, b->ops + n, (b->n - n) * sizeof(*b->ops));
+	b->n -= n;
+}
+
 struct op *
 batch_add(struct batch *b, enum op_kind kind)
 {

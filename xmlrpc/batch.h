@@ -14,6 +14,11 @@ struct batch {
 struct batch	*batch_new(void);
 void		 batch_free(struct batch *);
 
+/* Free the first n operations (all when n > b->n); the rest move to the
+ * front, in order: a caller that sends a long queue in rounds keeps only
+ * what has not gone yet. */
+void		 batch_drop(struct batch *, size_t n);
+
 /* Queue a new operation (owned by the batch); NULL on ENOMEM. */
 struct op	*batch_add(struct batch *, enum op_kind);
 

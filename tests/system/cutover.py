@@ -556,7 +556,7 @@ def t_panel_error_mid_batch(mail):
         bed.down()
 
 
-def t_read_rounds(mail):
+def t_rounds(mail):
     """The panel's zones and mail preferences are read in rounds of about
     one packet (issue 14: ten thousand zones in one answer were held at
     once, 27 MB and its records): with batch_size 2 a round reads two
@@ -593,6 +593,21 @@ def t_read_rounds(mail):
             r.json.pop("now", None)
             r.json.pop("requests", None)
         check(one.json == two.json, "the same plan", one.json, two.json)
+        # the changes too go as soon as a packet is full (nine adds, then
+        # nine deletes, in packets of two across the domains' boundaries)
+        check(helper(small, "prepare", *DOMAINS).rc == 0, "prepare")
+        mid = bed.sim.counters()
+        r = helper(small, "switch", *DOMAINS, fake=DAY + 60)
+        after = bed.sim.counters()
+        check(r.rc == 0 and set(x["result"] for x in r.json["domains"]) ==
+              {"done"}, "switch in rounds", r)
+        for key in ("dns.add_rec", "dns.del_rec"):
+            check(ops(mid, after, key) == 9, "each change once: %s" % key,
+                  mid, after)
+        for dom in DOMAINS:
+            for label in NAMES:
+                check(a_values(bed.zone(dom), label) == [NEW],
+                      "switched", dom, label, bed.zone(dom))
     finally:
         bed.down()
 

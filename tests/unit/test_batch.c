@@ -418,6 +418,35 @@ test_dns_get(void **state)
 	batch_free(b);
 }
 
+/* batch_drop: the first n freed, the rest at the front in order (a queue
+ * sent in rounds, issue 14); more than there are empties it */
+static void
+test_drop(void **state)
+{
+	struct batch *b = batch_new();
+	size_t i;
+
+	(void)state;
+	assert_non_null(b);
+	for (i = 0; i < 5; i++) {
+		struct op *o = batch_add(b, OP_DNS_DEL_REC);
+		assert_non_null(o);
+		o->id = 100 + i;
+	}
+	batch_drop(b, 2);
+	assert_int_equal(b->n, 3);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(b->ops[i]->id, 102 + i);
+	assert_non_null(batch_add(b, OP_DNS_DEL_REC));
+	assert_int_equal(b->n, 4);
+	batch_drop(b, 0);
+	assert_int_equal(b->n, 4);
+	assert_int_equal(b->ops[0]->id, 102);
+	batch_drop(b, 9);
+	assert_int_equal(b->n, 0);
+	batch_free(b);
+}
+
 static void
 test_enable_disable(void **state)
 {
@@ -983,6 +1012,7 @@ main(void)
 		cmocka_unit_test(test_dns_set),
 		cmocka_unit_test(test_dns_get),
 		cmocka_unit_test(test_enable_disable),
+		cmocka_unit_test(test_drop),
 		cmocka_unit_test(test_packet_mismatch),
 		cmocka_unit_test(test_take_range),
 		cmocka_unit_test(test_batch_fail),
