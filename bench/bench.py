@@ -54,10 +54,13 @@ from simlib import FAKETIME_LIB, KEY, write_secret  # noqa: E402
 
 SIM = os.path.join(ROOT, "tests", "plesk-sim", "plesk-sim")
 HELPER_SRC = os.path.join(ROOT, "mailcutover")
-# a private copy: another `make` in the tree must not swap the binary mid-run
-HELPER = os.path.join(ROOT, "bench", "out", "mailcutover")
 BENCH = os.path.join(ROOT, "bench")
-OUT = os.path.join(BENCH, "out")
+# BENCH_OUT=DIR: another bench's files (a second run beside the first, on
+# other addresses: BENCH_LISTEN, BENCH_SECONDARY_LISTEN, BENCH_PRIMARY,
+# BENCH_SECONDARY, BENCH_NEW_IP)
+OUT = os.environ.get("BENCH_OUT") or os.path.join(BENCH, "out")
+# a private copy: another `make` in the tree must not swap the binary mid-run
+HELPER = os.path.join(OUT, "mailcutover")
 BUILD = os.path.join(ROOT, "build", "bench")
 DNSBENCH = os.path.join(BUILD, "dnsbench")
 DNSCOUNT = os.path.join(BUILD, "dnscount.so")
