@@ -352,17 +352,20 @@ out:
 }
 
 /*
- * The domains in rounds, each about one packet's worth (three kinds of
- * read of batch_max ids each; with 100, 3,300 domains): a round's answer
- * and the records it carries are let go before the next is asked. Ten
- * thousand zones in one go held a 27 MB answer, its copy and 110,000
- * parsed records at once (issue 14); the packets sent stay as few.
+ * The domains in rounds, each about one packet's worth (per domain a read
+ * of each kind asked, batch_max ids each: with 100, 3,300 domains for
+ * zone, SOA and mail, 10,000 for mail alone): a round's answer and the
+ * records it carries are let go before the next is asked. Ten thousand
+ * zones in one go held a 27 MB answer, its copy and 110,000 parsed
+ * records at once (issue 14); the packets sent stay as few, give or take
+ * the last round's.
  */
 static int
 read_doms(struct engine *e, struct dom **ds, size_t n, int kinds)
 {
 	size_t per = e->src->batch_max ? e->src->batch_max : 1;
-	size_t round = per * (per / 3 ? per / 3 : 1), at, k;
+	size_t nk = ((kinds & 1) ? 2 : 0) + ((kinds & 2) ? 1 : 0);
+	size_t round = per * (per / nk ? per / nk : 1), at, k;
 	int ok = 1;
 
 	for (at = 0; at < n; at += k) {

@@ -608,6 +608,25 @@ def t_rounds(mail):
             for label in NAMES:
                 check(a_values(bed.zone(dom), label) == [NEW],
                       "switched", dom, label, bed.zone(dom))
+        # mail preferences read alone (one kind): rounds of 2 x 2 domains,
+        # so the three go in one round (rounds sized for three kinds made
+        # it two, and at 10,000 domains two requests over the bound)
+        check(helper(small, "sync", *DOMAINS, fake=DAY + 60).rc == 0,
+              "sync")
+        mid = bed.sim.counters()
+        r = helper(small, "disable-old-mail", *DOMAINS, fake=DAY + 1020)
+        after = bed.sim.counters()
+        check(r.rc == 0, "disable in rounds", r)
+        check(ops(mid, after, "mail.get_prefs") == 4, "mail preferences: "
+              "2 with the zones (2 + 1 domains), 2 alone (ids of 3 in "
+              "filters of 2)", mid, after)
+        check(ops(mid, after, "mail.disable") == 3, "each domain's mail "
+              "disabled once", mid, after)
+        # 1 negotiation, zones and mail in 2 rounds x 2 packets, mailbox
+        # usage 2, mail alone 1 (rounds sized for three kinds: 2), the
+        # disables 2
+        check(after["requests"] - mid["requests"] == 10, "requests of the "
+              "rounds", mid, after)
     finally:
         bed.down()
 
