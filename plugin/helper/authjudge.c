@@ -22,17 +22,6 @@
 
 /* v->seen = what fmt makes, cut to SEEN_MAX at a character boundary */
 static void
-seen_vset(struct srv *v, const char *fmt, va_list ap)
-{
-	char buf[SEEN_MAX];
-
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	utf8_trim(buf);
-	if (!dom_str_set(&v->seen, buf))
-		dom_str_free(&v->seen);	/* "": said nothing rather than wrong */
-}
-
-static void
 seen_set(struct srv *v, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -40,10 +29,13 @@ static void
 seen_set(struct srv *v, const char *fmt, ...)
 {
 	va_list ap;
+	int ok;
 
 	va_start(ap, fmt);
-	seen_vset(v, fmt, ap);
+	ok = dom_str_vcut(&v->seen, SEEN_MAX, fmt, ap);
 	va_end(ap);
+	if (!ok)
+		dom_str_free(&v->seen);	/* "": said nothing rather than wrong */
 }
 
 /* printf onto the end of v->seen (cut to SEEN_MAX) */

@@ -64,24 +64,19 @@ dom_str_set(char **slot, const char *s)
 }
 
 int
-dom_str_setf(char **slot, const char *fmt, ...)
+dom_str_vcut(char **slot, size_t max, const char *fmt, va_list ap)
 {
-	va_list ap;
 	char *p;
-	int n;
+	int ok;
 
-	va_start(ap, fmt);
-	n = vasprintf(&p, fmt, ap);
-	va_end(ap);
-	if (n < 0)
+	if (vasprintf(&p, fmt, ap) < 0)
 		return 0;
-	if (n == 0) {
-		free(p);
-		p = dom_nostr;
-	}
-	dom_str_free(slot);
-	*slot = p;
-	return 1;
+	if (max > 0 && strlen(p) >= max)
+		p[max - 1] = '\0';
+	utf8_trim(p);
+	ok = dom_str_set(slot, p);
+	free(p);
+	return ok;
 }
 
 void
@@ -232,11 +227,7 @@ dom_note_kind_set(struct dom *d, const struct note *n, enum note_kind k)
 static void
 msg_set(struct dom *d, const char *fmt, va_list ap)
 {
-	char buf[DOM_MSG_MAX];
-
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	utf8_trim(buf);
-	if (!dom_str_set(&d->msg, buf)) {
+	if (!dom_str_vcut(&d->msg, DOM_MSG_MAX, fmt, ap)) {
 		dom_str_free(&d->msg);
 		d->msg = msg_oom;
 	}

@@ -3,6 +3,7 @@
 #ifndef MC_DOM_H
 #define MC_DOM_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -126,9 +127,10 @@ void	dom_release(struct dom *);
 /* *slot = a copy of s as long as it is (the old value freed); NULL or ""
  * -> the shared "". 0 when out of memory (*slot unchanged). */
 int	dom_str_set(char **slot, const char *s);
-/* ... of what fmt makes */
-int	dom_str_setf(char **slot, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
+/* ... of what fmt makes, cut to fewer than max bytes at a character
+ * boundary (a message, what a server serves) */
+int	dom_str_vcut(char **slot, size_t max, const char *fmt, va_list ap)
+	    __attribute__((format(printf, 3, 0)));
 /* free *slot unless it is the shared "", and make it "" */
 void	dom_str_free(char **slot);
 

@@ -365,7 +365,7 @@ read_doms(struct engine *e, struct dom **ds, size_t n, int kinds)
 {
 	size_t per = e->src->batch_max ? e->src->batch_max : 1;
 	size_t nk = ((kinds & 1) ? 2 : 0) + ((kinds & 2) ? 1 : 0);
-	size_t round = per * (per / nk ? per / nk : 1), at, k;
+	size_t round = per * (nk && per / nk ? per / nk : 1), at, k;
 	int ok = 1;
 
 	for (at = 0; at < n; at += k) {

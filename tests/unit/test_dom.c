@@ -27,6 +27,19 @@ own_rec_parse(const char *s, struct own_rec *r)
 	return 0;
 }
 
+/* dom_str_vcut with arguments */
+static int
+cutf(char **slot, size_t max, const char *fmt, ...)
+{
+	va_list ap;
+	int ok;
+
+	va_start(ap, fmt);
+	ok = dom_str_vcut(slot, max, fmt, ap);
+	va_end(ap);
+	return ok;
+}
+
 /* the idx-th note of d (0-based), or fail the test */
 static struct note
 note_at(const struct dom *d, size_t idx)
@@ -117,7 +130,7 @@ test_servers_grow(void **state)
 		assert_string_equal(v->name, "");
 		assert_string_equal(v->seen, "");
 		assert_int_equal(v->ok, 0);
-		assert_true(dom_str_setf(&v->name, "ns%zu.many-ns.example", i));
+		assert_true(cutf(&v->name, 256, "ns%zu.many-ns.example", i));
 		snprintf(v->addr, sizeof(v->addr), "127.0.66.%zu", i + 1);
 		v->ok = 1;
 		assert_true(d.capsrv >= d.nsrv && d.capsrv <= 2 * d.nsrv + 2);
@@ -208,8 +221,15 @@ test_strings_sized(void **state)
 	assert_ptr_equal(d.zone, dom_nostr);
 	assert_true(dom_str_set(&d.panel_ip, NULL));
 	assert_ptr_equal(d.panel_ip, dom_nostr);
-	assert_true(dom_str_setf(&d.panel_ip, "%s.%d", "192.0.2", 7));
+	assert_true(cutf(&d.panel_ip, 64, "%s.%d", "192.0.2", 7));
 	assert_string_equal(d.panel_ip, "192.0.2.7");
+	/* cut to fewer than max bytes, never inside a character */
+	assert_true(cutf(&d.panel_ip, 8, "%s", "abcdefghij"));
+	assert_string_equal(d.panel_ip, "abcdefg");
+	assert_true(cutf(&d.panel_ip, 8, "abcdef%s", "\xc3\xbc"));
+	assert_string_equal(d.panel_ip, "abcdef");
+	assert_true(cutf(&d.panel_ip, 8, "%s", ""));
+	assert_ptr_equal(d.panel_ip, dom_nostr);
 	memset(big, 'm', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	dom_fail(&d, "%s", big);
