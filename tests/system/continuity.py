@@ -732,6 +732,23 @@ def settle(snds, grace=30):
         snd.join(grace + 10)
 
 
+def landed(w, snds, domain=DOM, timeout=20):
+    """Wait until every message a sender got a 250 for is in a Maildir of
+    either bed (at most timeout s). A 250 means Postfix queued it; the
+    delivery to the Maildir follows a moment later, so reading the
+    Maildirs the instant the last 250 came back can miss the last
+    message (CI saw exactly that: the last one sent, counted lost)."""
+    end = time.time() + timeout
+    while True:
+        there = set(maildir_ids(w.oldbed, domain)) | set(
+            maildir_ids(w.newbed, domain))
+        missing = [mid for snd in snds for mid in snd.delivered
+                   if mid not in there]
+        if not missing or time.time() > end:
+            return missing
+        time.sleep(0.2)
+
+
 def tally(snd, old, new):
     """Per-message accounting of one sender (account()), over the mail of
     its own tag."""
@@ -776,6 +793,7 @@ def t_3_continuity(w):
         failure = e
     finally:
         settle(snds)
+    landed(w, snds)
     old = maildir_ids(w.oldbed)
     new = maildir_ids(w.newbed)
     a = tally(snd, old, new)
@@ -869,6 +887,7 @@ def t_5_stale_sender_without_the_gate(w):
         failure = e
     finally:
         settle([stale])
+    landed(w, [stale], DOM2)
     old = maildir_ids(w.oldbed, DOM2)
     new = maildir_ids(w.newbed, DOM2)
     a = tally(stale, old, new)
