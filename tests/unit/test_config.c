@@ -389,6 +389,32 @@ test_load(void **state)
 	assert_string_equal(c->source.url, "https://old.example.com:8443");
 	config_free(c);
 
+	/* 256 KiB is the cap: a config of exactly that loads, one byte more
+	   is refused with the cap named (the file is never read) */
+	{
+		size_t cap = 256 * 1024, k;
+		char *big = malloc(cap + 2);
+
+		assert_non_null(big);
+		memcpy(big, text, strlen(text));
+		for (k = strlen(text); k < cap; k++)
+			big[k] = (k + 1) % 64 == 0 ? '\n' : '#';
+		big[cap - 1] = '\n';
+		unit_write_file(p, big, cap, 0600);
+		assert_int_equal(config_load(p, &c, &err), MC_OK);
+		assert_string_equal(c->source.url,
+		    "https://old.example.com:8443");
+		config_free(c);
+		c = NULL;
+		big[cap] = '\n';
+		unit_write_file(p, big, cap + 1, 0600);
+		assert_int_equal(config_load(p, &c, &err), MC_E_CONFIG);
+		assert_null(c);
+		assert_contains(err.msg, p);
+		assert_contains(err.msg, "at most 262144 bytes");
+		free(big);
+	}
+
 	/* a NUL byte */
 	unit_write_file(p, SRC "\0x = y\n", sizeof(SRC) + 6, 0600);
 	assert_int_equal(config_load(p, &c, &err), MC_E_CONFIG);
