@@ -168,37 +168,47 @@ mailbox_poll(struct engine *e, struct dom **ds, size_t n, int *ok)
 	free(now);
 }
 
-/* "a@zone +N bytes, b@zone +M bytes" of the mailboxes that grew */
-static size_t
-grown(const struct dom *d, const char *base, const char *now, char *report,
-    size_t sz)
+/*
+ * "a@zone +N bytes, b@zone +M bytes" of the mailboxes that grew, however
+ * many (malloc'd; NULL when out of memory): the list is journaled and the
+ * copy commands are read back from it, so a cut list would drop a mailbox
+ * whose mail then stays on the old server.
+ */
+static char *
+grown(const struct dom *d, const char *base, const char *now, size_t *grew)
 {
 	const char *p;
-	char name[128];
-	size_t used = 0, grew = 0, len;
+	char *name, *report = NULL;
+	size_t len, rlen;
 	unsigned long after, before;
-	int found;
+	int found, whole = 1;
+	FILE *f;
 
-	report[0] = '\0';
+	*grew = 0;
+	if ((f = open_memstream(&report, &rlen)) == NULL)
+		return NULL;
 	for (p = now; *p != '\0'; ) {
 		len = strcspn(p, "=");
-		snprintf(name, sizeof(name), "%.*s", (int)len, p);
+		if ((name = strndup(p, len)) == NULL) {
+			whole = 0;
+			break;
+		}
 		after = p[len] == '=' ? bytes_at(p + len + 1) : 0;
 		before = usage_of(base, name, &found);
-		if (after > before && used < sz) {
-			used += (size_t)snprintf(report + used, sz - used,
-			    "%s%s@%s +%lu bytes", grew ? ", " : "", name,
-			    d->zone, after - before);
-			grew++;
-		}
+		if (after > before)
+			fprintf(f, "%s%s@%s +%lu bytes", (*grew)++ ? ", " : "",
+			    name, d->zone, after - before);
+		free(name);
 		if ((p = strchr(p, ' ')) == NULL)
 			break;
 		p++;
 	}
-	/* a long list is cut, and says so (the count is whole) */
-	if (used >= sz && sz > 12)
-		snprintf(report + sz - 12, 12, " ... (cut)");
-	return grew;
+	if (fclose(f) != 0 || !whole) {
+		/* out of memory part way: not a list that looks whole */
+		free(report);
+		return NULL;
+	}
+	return report;
 }
 
 /* the verdict of one domain: what grew, none, or could not be seen */
@@ -206,12 +216,17 @@ static void
 residual_one(struct engine *e, struct dom *d, const char *base,
     const char *now)
 {
-	char report[1024];
+	char *report;
 	const char *why;
 	size_t grew;
 	int live = gate_usage_live(e, d, &why);
 
-	if ((grew = grown(d, base, now, report, sizeof(report)))) {
+	if ((report = grown(d, base, now, &grew)) == NULL) {
+		dom_note(d, NOTE_WARN, "residual mail not checked: out of "
+		    "memory");
+		return;
+	}
+	if (grew) {
 		dom_note(d, NOTE_WARN, "residual mail: %zu mailbox%s on the old "
 		    "server grew after the switch: %s; copy them to the new "
 		    "server (imapsync, or Plesk Migrator's copy-mail-content)"
@@ -230,6 +245,7 @@ residual_one(struct engine *e, struct dom *d, const char *base,
 		    why);
 		dom_set(d, JK_RESIDUAL_REPORT, "unknown");
 	}
+	free(report);
 	mailbox_copy_notes(d);
 }
 
@@ -284,8 +300,9 @@ shell_word(const char *v, char *out, size_t n)
 	out[used] = '\0';
 }
 
-size_t
-mailbox_copy_list(const struct dom *d, struct mailbox_copy *out, size_t max)
+int
+mailbox_copy_next(const struct dom *d, const char **pos,
+    struct mailbox_copy *out)
 {
 	const char *rep = dom_get(d, JK_RESIDUAL_REPORT);
 	const char *base = dom_get(d, JK_RESIDUAL_BASE);
@@ -294,52 +311,47 @@ mailbox_copy_list(const struct dom *d, struct mailbox_copy *out, size_t max)
 	const char *zone = d->zone[0] ? d->zone : dom_get(d, JK_ZONE) ?
 	    dom_get(d, JK_ZONE) : d->name;
 	char addr[320], host2[300], w1[700], w2[330], w3[330];
-	size_t n = 0, len;
-	unsigned long grew;
+	size_t len;
+	int unknown;
 
 	if (rep == NULL || !strcmp(rep, "none") || oldip == NULL)
 		return 0;
 	/* unknown: every mailbox of the switch; else the ones that grew */
-	for (p = !strcmp(rep, "unknown") ? base : rep; p != NULL &&
-	    *p != '\0' && n < max; ) {
-		grew = 0;
-		if (!strcmp(rep, "unknown")) {
-			len = strcspn(p, "=");
-			snprintf(addr, sizeof(addr), "%.*s@%s", (int)len, p,
-			    zone);
-			p = strchr(p, ' ');
-		} else {
-			len = strcspn(p, " ");
-			snprintf(addr, sizeof(addr), "%.*s", (int)len, p);
-			if (p[len] == ' ' && p[len + 1] == '+')
-				grew = strtoul(p + len + 2, NULL, 10);
-			p = strstr(p, ", ");
-		}
-		if (p != NULL)
-			p += *p == ',' ? 2 : 1;
-		snprintf(host2, sizeof(host2), "%s%s", newip && *newip ? "" :
-		    "mail.", newip && *newip ? newip : zone);
-		shell_word(addr, w1, sizeof(w1));
-		shell_word(oldip, w2, sizeof(w2));
-		shell_word(host2, w3, sizeof(w3));
-		snprintf(out[n].address, sizeof(out[n].address), "%s", addr);
-		out[n].grew = grew;
-		snprintf(out[n].command, sizeof(out[n].command), "imapsync "
-		    "--host1 %s --ssl1 --user1 %s --password1 "
-		    "'PASSWORD-ON-OLD' --host2 %s --ssl2 --user2 %s "
-		    "--password2 'PASSWORD-ON-NEW'", w2, w1, w3, w1);
-		n++;
+	unknown = !strcmp(rep, "unknown");
+	p = *pos != NULL ? *pos : unknown ? base : rep;
+	if (p == NULL || *p == '\0')
+		return 0;
+	out->grew = 0;
+	if (unknown) {
+		len = strcspn(p, "=");
+		snprintf(addr, sizeof(addr), "%.*s@%s", (int)len, p, zone);
+		p = strchr(p, ' ');
+	} else {
+		len = strcspn(p, " ");
+		snprintf(addr, sizeof(addr), "%.*s", (int)len, p);
+		if (p[len] == ' ' && p[len + 1] == '+')
+			out->grew = strtoul(p + len + 2, NULL, 10);
+		p = strstr(p, ", ");
 	}
-	return n;
+	*pos = p == NULL ? "" : p + (*p == ',' ? 2 : 1);
+	snprintf(host2, sizeof(host2), "%s%s", newip && *newip ? "" : "mail.",
+	    newip && *newip ? newip : zone);
+	shell_word(addr, w1, sizeof(w1));
+	shell_word(oldip, w2, sizeof(w2));
+	shell_word(host2, w3, sizeof(w3));
+	snprintf(out->address, sizeof(out->address), "%s", addr);
+	snprintf(out->command, sizeof(out->command), "imapsync --host1 %s "
+	    "--ssl1 --user1 %s --password1 'PASSWORD-ON-OLD' --host2 %s "
+	    "--ssl2 --user2 %s --password2 'PASSWORD-ON-NEW'", w2, w1, w3, w1);
+	return 1;
 }
 
 void
 mailbox_copy_notes(struct dom *d)
 {
-	struct mailbox_copy c[16];
-	size_t i, n = mailbox_copy_list(d, c, 16);
+	struct mailbox_copy c;
+	const char *pos = NULL;
 
-	for (i = 0; i < n; i++)
-		dom_note(d, NOTE_INFO, "copy %s: %s", c[i].address,
-		    c[i].command);
+	while (mailbox_copy_next(d, &pos, &c))
+		dom_note(d, NOTE_INFO, "copy %s: %s", c.address, c.command);
 }

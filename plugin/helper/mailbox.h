@@ -40,11 +40,12 @@ struct mailbox_copy {
 					   passwords as placeholders */
 };
 
-/* The mailboxes of the residual report (residual.report): the ones that
- * grew, or every mailbox of the switch when it could not be seen;
- * returns how many (at most max). */
-size_t	mailbox_copy_list(const struct dom *, struct mailbox_copy *,
-	    size_t max);
+/* The mailboxes of the residual report (residual.report) one at a time,
+ * however many: the ones that grew, or every mailbox of the switch when
+ * it could not be seen. *pos is NULL for the first; 1 while there is
+ * one (in *out), then 0. */
+int	mailbox_copy_next(const struct dom *, const char **pos,
+	    struct mailbox_copy *out);
 /* the same as notes: "copy a@zone: imapsync ..." */
 void	mailbox_copy_notes(struct dom *);
 

@@ -38,11 +38,11 @@ reports_only(const struct engine *e)
 static void
 text_residual(const struct dom *d)
 {
-	struct mailbox_copy c[16];
-	size_t k, n = mailbox_copy_list(d, c, 16);
+	struct mailbox_copy c;
+	const char *pos = NULL;
 
-	for (k = 0; k < n; k++)
-		printf("  copy %s: %s\n", c[k].address, c[k].command);
+	while (mailbox_copy_next(d, &pos, &c))
+		printf("  copy %s: %s\n", c.address, c.command);
 }
 
 /* "example.com: waiting: ..." then the notes, the checklist, what next */
@@ -167,22 +167,20 @@ json_quiet(const struct engine *e, const struct dom *d, struct json *j)
 static void
 json_residual(const struct dom *d, struct json *j)
 {
-	struct mailbox_copy c[16];
-	const char *rep = dom_get(d, JK_RESIDUAL_REPORT);
-	size_t k, n;
+	struct mailbox_copy c;
+	const char *rep = dom_get(d, JK_RESIDUAL_REPORT), *pos = NULL;
 
 	if (rep == NULL)
 		return;
-	n = mailbox_copy_list(d, c, 16);
 	json_obj_open(j, "residual");
 	json_str(j, "state", !strcmp(rep, "none") ? "none" :
 	    !strcmp(rep, "unknown") ? "unknown" : "grew");
 	json_arr_open(j, "mailboxes");
-	for (k = 0; k < n; k++) {
+	while (mailbox_copy_next(d, &pos, &c)) {
 		json_obj_open(j, NULL);
-		json_str(j, "address", c[k].address);
-		json_num(j, "grew_bytes", (long long)c[k].grew);
-		json_str(j, "command", c[k].command);
+		json_str(j, "address", c.address);
+		json_num(j, "grew_bytes", (long long)c.grew);
+		json_str(j, "command", c.command);
 		json_obj_close(j);
 	}
 	json_arr_close(j);

@@ -3,6 +3,7 @@
 Plesk emulator on real BIND 9 primary and secondary, real Postfix/Dovecot
 for the mail probes; time gates passed with faketime.
 Ends with one line: "N passed, N failed"."""
+import json
 import os
 import shutil
 import signal
@@ -33,11 +34,12 @@ class Bed:
 
     def __init__(self, name, notify=True, secondary=S, extra="",
                  secondaries="", listen="127.0.2.10:8443", primary=P,
-                 external=None, mail=MAIL_DIR, simextra=()):
+                 external=None, mail=MAIL_DIR, simextra=(),
+                 fixture=FIXTURE):
         self.d = os.path.join(OUT, "cutover", name)
         shutil.rmtree(self.d, ignore_errors=True)
         os.makedirs(self.d)
-        self.sim = Sim("cutover-" + name, FIXTURE, listen=listen,
+        self.sim = Sim("cutover-" + name, fixture, listen=listen,
                        primary=primary, secondary=secondary, notify=notify,
                        trace=False, external=external, extra=simextra)
         self.key = os.path.join(self.d, "key.secret")
@@ -739,13 +741,13 @@ class QuietBed(Bed):
     """An emulator whose mailbox usage comes from Maildirs the test
     writes (a mail bed without Postfix), live or daily."""
 
-    def __init__(self, name, usage, extra=""):
+    def __init__(self, name, usage, extra="", fixture=FIXTURE):
         self.old = os.path.join(OUT, "cutover", name + "-oldmail")
         shutil.rmtree(self.old, ignore_errors=True)
         os.makedirs(os.path.join(self.old, "mail"))
         with open(os.path.join(self.old, "state.json"), "w") as f:
             f.write('{"all_domains": []}')
-        Bed.__init__(self, name, extra=extra, simextra=(
+        Bed.__init__(self, name, extra=extra, fixture=fixture, simextra=(
             "--mailbed", self.old, "--mailbox-usage", usage))
         self.n = 0
 
@@ -913,6 +915,74 @@ def t_quiet_gate_daily(mail):
         check(res["state"] == "unknown" and
               res["mailboxes"][0]["address"] == "orders@shop.test",
               "the JSON: unknown, every mailbox", res)
+    finally:
+        bed.down()
+
+
+def t_quiet_gate_many_mailboxes(mail):
+    """A domain whose mailbox list is far over 4 KiB (80 mailboxes with
+    55-character names), 20 of them growing, the last of the list among
+    them: every one is counted in the note and named in the JSON, the text
+    report and the notes, a copy command each. A list cut at 4 KiB (issue
+    11's silent limit) would miss the last; the residual report cut at
+    1 KiB or 16 copy commands (both until now) would miss more."""
+    with open(FIXTURE) as f:
+        fx = json.load(f)
+    ex = next(x for x in fx["domains"] if x["name"] == "example.com")
+    names = ["mailbox-with-a-rather-long-local-part-for-the-list-%03d" % i
+             for i in range(80)]
+    ex["mail"]["mailnames"] += [{"id": 100 + i, "name": n}
+                                for i, n in enumerate(names)]
+    check(sum(len(n) + len("=0 ") for n in names) > 4096,
+          "the list is over 4 KiB even with every usage 0")
+    path = os.path.join(OUT, "cutover", "quiet-many-fixture.json")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(fx, f)
+    grew = names[-20:]
+    want = ["%s@example.com" % n for n in grew]
+    bed = QuietBed("quiet-many", "live", fixture=path)
+    try:
+        bed.switched("example.com")
+        for at in (200, 400):
+            for n in grew:
+                bed.deliver("example.com", n)
+            r = bed.mc("disable-old-mail", "example.com", fake=DAY + at)
+            d, q = quiet_of(r, "example.com")
+            check(r.rc == 3 and q["state"] == "receiving",
+                  "the growth holds the gate", at, q)
+        check(q["signal"] == "live", "seen changing twice: fresh", q)
+        r = bed.mc("disable-old-mail", "example.com", fake=DAY + 1400)
+        check(r.rc == 0, "quiet for the window: disabled", r)
+        r = bed.mc("verify", "example.com", fake=DAY + 1500)
+        d, _ = quiet_of(r, "example.com")
+        # the note counts them all and names the first (a note's text is
+        # at most 400 bytes, its cut said); the copy lines name each
+        check(has_note(d, "warn", "residual mail: 20 mailboxes",
+                       want[0] + " +"), "all 20 counted", d["notes"])
+        copies = [n["text"] for n in d["notes"]
+                  if n["kind"] == "info" and n["text"].startswith("copy ")]
+        check(copies == ["copy %s: imapsync" % a for a in want] or
+              [c.split(":")[0] for c in copies] == ["copy " + a
+                                                    for a in want],
+              "a copy command for each of the 20, in order", copies)
+        r = bed.mc("status", "example.com", fake=DAY + 1500)
+        res = by_domain(r)["example.com"]["residual"]
+        check(res["state"] == "grew" and
+              [m["address"] for m in res["mailboxes"]] == want and
+              all(m["grew_bytes"] > 1800 and m["address"] in m["command"]
+                  for m in res["mailboxes"]),
+              "the 20, in the JSON, each with its command", res)
+        env = dict(os.environ)
+        env.update(faketime_env(DAY + 1500))
+        r = subprocess.run([HELPER, "--config", bed.conf, "status",
+                            "example.com"], capture_output=True, text=True,
+                           timeout=60, env=env)
+        san_check(r.returncode, r.stderr, "status (text)")
+        check([x.split(":")[0].strip() for x in r.stdout.splitlines()
+               if x.strip().startswith("copy ")] == ["copy " + a
+                                                     for a in want],
+              "the text report lists the 20 copy commands", r.stdout)
     finally:
         bed.down()
 
