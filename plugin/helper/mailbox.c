@@ -9,6 +9,7 @@
 #include "dom.h"
 #include "engine.h"
 #include "gate.h"
+#include "journal.h"
 #include "mailbox.h"
 #include "valid.h"
 
@@ -100,6 +101,27 @@ usage_of(const char *list, const char *name, int *found)
 	return 0;
 }
 
+/*
+ * Whether a list of mailbox sizes fits in a journal value; if not, d says
+ * so (what for, how many mailboxes, the limit) and goes on without it:
+ * the switch is done whether or not its base can be kept.
+ */
+static int
+fits(struct dom *d, const char *what, const char *list)
+{
+	size_t len = strlen(list), k = *list != '\0';
+	const char *p;
+
+	if (len <= JOURNAL_VALUE_MAX)
+		return 1;
+	for (p = list; (p = strchr(p, ' ')) != NULL; p++)
+		k++;
+	dom_note(d, NOTE_WARN, "residual mail: the sizes of %zu mailboxes "
+	    "(%zu bytes) are more than a journal value holds (%d bytes): %s",
+	    k, len, JOURNAL_VALUE_MAX, what);
+	return 0;
+}
+
 void
 mailbox_base(struct engine *e, struct dom **ds, size_t n)
 {
@@ -110,9 +132,23 @@ mailbox_base(struct engine *e, struct dom **ds, size_t n)
 		return;
 	usage_read(e, ds, n, base);
 	for (i = 0; i < n; i++) {
-		if (base[i] != NULL && dom_set(ds[i], JK_RESIDUAL_BASE,
-		    base[i]))
-			dom_save(e, ds[i]);
+		if (base[i] == NULL)
+			;
+		else if (fits(ds[i], "not kept at the switch; copy every "
+		    "mailbox that may have received mail after it", base[i])) {
+			/* a new base: a report from an earlier switch is
+			   no longer about it */
+			if (dom_set(ds[i], JK_RESIDUAL_BASE, base[i])) {
+				dom_unset(ds[i], JK_RESIDUAL_REPORT);
+				dom_save(e, ds[i]);
+			}
+		} else {
+			/* none (not an earlier one): verify can only say it
+			   could not see */
+			dom_unset(ds[i], JK_RESIDUAL_BASE);
+			if (dom_set(ds[i], JK_RESIDUAL_REPORT, "unknown"))
+				dom_save(e, ds[i]);
+		}
 		free(base[i]);
 	}
 	free(base);
@@ -122,13 +158,16 @@ mailbox_base(struct engine *e, struct dom **ds, size_t n)
  * first) cannot both come from a once-a-day statistics run */
 #define LIVE_SPAN	(12 * 3600)
 
-/* one reading of d: a change against the previous one is growth */
-static void
+/* one reading of d: a change against the previous one is growth; 0 when
+ * it cannot be kept (the gate then goes by time) */
+static int
 poll_one(struct engine *e, struct dom *d, const char *now)
 {
 	const char *prev = dom_get(d, JK_QUIET_READING);
 	time_t before = dom_time(d, JK_QUIET_READ_AT), from;
 
+	if (!fits(d, "the quiet gate cannot compare them", now))
+		return 0;
 	if (prev == NULL) {
 		prev = dom_get(d, JK_RESIDUAL_BASE);
 		before = dom_time(d, JK_SWITCH_DONE);
@@ -145,6 +184,7 @@ poll_one(struct engine *e, struct dom *d, const char *now)
 	dom_set(d, JK_QUIET_READING, now);
 	dom_stamp(e, d, JK_QUIET_READ_AT);
 	dom_save(e, d);
+	return 1;
 }
 
 void
@@ -159,10 +199,9 @@ mailbox_poll(struct engine *e, struct dom **ds, size_t n, int *ok)
 		return;
 	usage_read(e, ds, n, now);
 	for (i = 0; i < n; i++) {
-		if (now[i] != NULL && dom_active(ds[i])) {
-			poll_one(e, ds[i], now[i]);
-			ok[i] = dom_active(ds[i]);
-		}
+		if (now[i] != NULL && dom_active(ds[i]))
+			ok[i] = poll_one(e, ds[i], now[i]) &&
+			    dom_active(ds[i]);
 		free(now[i]);
 	}
 	free(now);
@@ -232,7 +271,10 @@ residual_one(struct engine *e, struct dom *d, const char *base,
 		    "server (imapsync, or Plesk Migrator's copy-mail-content)"
 		    "%s", grew, grew == 1 ? "" : "es", report, live ? "" :
 		    " (mailbox usage may not be fresh: more may have arrived)");
-		dom_set(d, JK_RESIDUAL_REPORT, report);
+		/* too many to keep: offer every mailbox of the switch */
+		dom_set(d, JK_RESIDUAL_REPORT, fits(d, "the ones that grew are "
+		    "not kept; every mailbox is offered for copying", report) ?
+		    report : "unknown");
 	} else if (live) {
 		dom_note(d, NOTE_CHECK, "residual mail: no mailbox on the old "
 		    "server grew after the switch (mailbox usage, fresh)");
@@ -261,11 +303,9 @@ mailbox_residual(struct engine *e, struct dom **ds, size_t n)
 	for (i = 0; i < n; i++) {
 		struct dom *d = ds[i];
 		const char *base = dom_get(d, JK_RESIDUAL_BASE);
+		/* without a base (not kept: step_verify says so) or a
+		   reading there is nothing to compare */
 		if (!dom_active(d) || now[i] == NULL || base == NULL) {
-			if (dom_active(d) && base == NULL &&
-			    dom_time(d, JK_SWITCH_DONE))
-				dom_note(d, NOTE_INFO, "residual mail: no "
-				    "mailbox sizes were taken at the switch");
 			free(now[i]);
 			continue;
 		}

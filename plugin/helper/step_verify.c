@@ -40,10 +40,21 @@ residual(struct engine *e, struct dom **ds, size_t n)
 	struct dom **dd = calloc(n + 1, sizeof(*dd));
 	size_t i, nd = 0;
 
-	for (i = 0; dd != NULL && i < n; i++)
-		if (dom_time(ds[i], JK_DISABLE_DONE) &&
-		    dom_get(ds[i], JK_RESIDUAL_BASE) != NULL)
+	for (i = 0; dd != NULL && i < n; i++) {
+		const char *rep = dom_get(ds[i], JK_RESIDUAL_REPORT);
+
+		if (!dom_time(ds[i], JK_DISABLE_DONE))
+			continue;
+		if (dom_get(ds[i], JK_RESIDUAL_BASE) != NULL)
 			dd[nd++] = ds[i];
+		else if (rep != NULL && !strcmp(rep, "unknown"))
+			/* the switch could not keep the sizes (mailbox.c) */
+			dom_note(ds[i], NOTE_WARN, "residual mail could not be "
+			    "seen: the old mailboxes' sizes were not kept at "
+			    "the switch (more than a journal value holds); "
+			    "copy every mailbox that may have received mail "
+			    "after it");
+	}
 	if (nd > 0 && zone_read(e, NULL))
 		mailbox_residual(e, dd, nd);
 	free(dd);
