@@ -141,6 +141,10 @@ def dns_query(server, name, qtype, timeout=2.0):
 
 # ------------------------------------------------------------- fixtures
 
+# a DKIM TXT whose key is longer than plan checks (5000 base64 characters)
+LONG_DKIM = "v=DKIM1; k=rsa; p=" + "MIIB" * 1250
+
+
 def dkim_key(d):
     """A fresh RSA public key, base64 DER (SubjectPublicKeyInfo)."""
     key = os.path.join(d, "dkim.key")
@@ -166,13 +170,13 @@ def zone(records, ttl=ZONE_TTL):
             "records": [r(*x) for x in records]}
 
 
-def domain_zone(name, spf, dkim):
+def domain_zone(name, spf, dkim, extra=()):
     recs = [("NS", "", "ns1.%s." % name), ("NS", "", "ns2.%s." % name),
             ("A", "ns1", P), ("A", "ns2", S), ("A", "", OLD),
             ("A", "www", OLD), ("A", "mail", OLD), ("A", "lists", OLD),
             ("A", "webmail", OLD), ("MX", "", "mail.%s." % name, "10"),
             ("TXT", "", spf), ("TXT", "default._domainkey", dkim)]
-    z = zone(recs)
+    z = zone(recs + list(extra))
     # record ids are global in the emulator
     base = {DOM: 100, BAD: 200}.get(name, 300)
     for r in z["records"]:
@@ -197,7 +201,8 @@ def fixtures(d):
                  {"id": 3, "name": "test"}, {"id": 4, "name": "postmaster"},
                  {"id": 5, "name": "sales"}]},
              "zone": domain_zone(BAD, "v=spf1 ip4:%s -all" % OLD,
-                                 "v=DKIM1; k=rsa; p=AAAAnotakeyAAAA")},
+                                 "v=DKIM1; k=rsa; p=AAAAnotakeyAAAA",
+                                 [("TXT", "long._domainkey", LONG_DKIM)])},
             {"id": 3, "kind": "webspace", "name": DOM2,
              "mail": {"enabled": True, "mailnames": [
                  {"id": 6, "name": "test"}, {"id": 7, "name": "postmaster"}]},
@@ -417,6 +422,10 @@ mail_cafile = %s
         self.conf_off = os.path.join(D, "mc-quiet-off.conf")
         with open(self.conf) as f, open(self.conf_off, "w") as g:
             g.write(f.read() + "quiet_gate = off\n")
+        # plan with the selector whose key is too long to check
+        self.conf_long = os.path.join(D, "mc-dkim-long.conf")
+        with open(self.conf) as f, open(self.conf_long, "w") as g:
+            g.write(f.read() + "dkim_selector = long\n")
 
     def mc(self, *args, conf=None, **kw):
         return helper(conf or self.conf, *args, **kw)
@@ -469,6 +478,16 @@ def t_1_plan_preflight(w):
     check(has_note(ns, "warn", "DKIM", "does not parse") or
           has_note(ns, "warn", "DKIM", "base64"), "bad DKIM key warned", ns)
     check(has_note(ns, "warn", "SPF", "fail"), "SPF fail warned", ns)
+    # a key longer than plan checks (4095 base64 characters, 5000 here, in
+    # 20 TXT strings and over TCP): said, never cut into a key that would
+    # then fail as invalid
+    rl = w.mc("plan", BAD, conf=w.conf_long)
+    _, ns = notes(rl, BAD)
+    check(has_note(ns, "warn", "DKIM", "long._domainkey.%s" % BAD,
+                   "longer than 4095 base64 characters", "not checked") and
+          not has_note(ns, "warn", "DKIM", "base64", "not valid") and
+          not has_note(ns, "warn", "DKIM", "does not parse"),
+          "a DKIM key over 4095 characters is said, not cut", ns)
     # step 3's advice: the old MX (--relay-reject) answers 554 for a domain
     # it does not serve, as it will for this one once its mail is off
     _, ns = notes(r, DOM)
