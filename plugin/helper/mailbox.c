@@ -101,21 +101,29 @@ usage_of(const char *list, const char *name, int *found)
 	return 0;
 }
 
+/* the mailboxes of a "name=bytes name=bytes" list */
+static size_t
+entries(const char *list)
+{
+	size_t k = *list != '\0';
+
+	for (; (list = strchr(list, ' ')) != NULL; list++)
+		k++;
+	return k;
+}
+
 /*
- * Whether a list of mailbox sizes fits in a journal value; if not, d says
- * so (what for, how many mailboxes, the limit) and goes on without it:
+ * Whether a list of the sizes of k mailboxes fits in a journal value; if
+ * not, d says so (what for, how many, the limit) and goes on without it:
  * the switch is done whether or not its base can be kept.
  */
 static int
-fits(struct dom *d, const char *what, const char *list)
+fits(struct dom *d, const char *what, const char *list, size_t k)
 {
-	size_t len = strlen(list), k = *list != '\0';
-	const char *p;
+	size_t len = strlen(list);
 
 	if (len <= JOURNAL_VALUE_MAX)
 		return 1;
-	for (p = list; (p = strchr(p, ' ')) != NULL; p++)
-		k++;
 	dom_note(d, NOTE_WARN, "residual mail: the sizes of %zu mailboxes "
 	    "(%zu bytes) are more than a journal value holds (%d bytes): %s",
 	    k, len, JOURNAL_VALUE_MAX, what);
@@ -135,7 +143,8 @@ mailbox_base(struct engine *e, struct dom **ds, size_t n)
 		if (base[i] == NULL)
 			;
 		else if (fits(ds[i], "not kept at the switch; copy every "
-		    "mailbox that may have received mail after it", base[i])) {
+		    "mailbox that may have received mail after it", base[i],
+		    entries(base[i]))) {
 			/* a new base: a report from an earlier switch is
 			   no longer about it */
 			if (dom_set(ds[i], JK_RESIDUAL_BASE, base[i])) {
@@ -166,7 +175,7 @@ poll_one(struct engine *e, struct dom *d, const char *now)
 	const char *prev = dom_get(d, JK_QUIET_READING);
 	time_t before = dom_time(d, JK_QUIET_READ_AT), from;
 
-	if (!fits(d, "the quiet gate cannot compare them", now))
+	if (!fits(d, "the quiet gate cannot compare them", now, entries(now)))
 		return 0;
 	if (prev == NULL) {
 		prev = dom_get(d, JK_RESIDUAL_BASE);
@@ -273,8 +282,8 @@ residual_one(struct engine *e, struct dom *d, const char *base,
 		    " (mailbox usage may not be fresh: more may have arrived)");
 		/* too many to keep: offer every mailbox of the switch */
 		dom_set(d, JK_RESIDUAL_REPORT, fits(d, "the ones that grew are "
-		    "not kept; every mailbox is offered for copying", report) ?
-		    report : "unknown");
+		    "not kept; every mailbox is offered for copying", report,
+		    grew) ? report : "unknown");
 	} else if (live) {
 		dom_note(d, NOTE_CHECK, "residual mail: no mailbox on the old "
 		    "server grew after the switch (mailbox usage, fresh)");
