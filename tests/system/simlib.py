@@ -182,13 +182,15 @@ def san_check(rc, err, what):
 
 
 def helper(config, *args, stdin=None, timeout=120, env=None, prefix=(),
-           fake=None):
-    """Run the helper; fake=N runs it N seconds in the future (faketime).
+           fake=None, as_json=True):
+    """Run the helper; fake=N runs it N seconds in the future (faketime);
+    as_json=False: its text report instead of --json.
     A sanitizer report fails the calling test (san_check)."""
     if fake is not None:
         env = dict(env or os.environ)
         env.update(faketime_env(fake))
-    cmd = list(prefix) + [HELPER, "--config", config, "--json"] + list(args)
+    cmd = list(prefix) + [HELPER, "--config", config] + (
+        ["--json"] if as_json else []) + list(args)
     r = subprocess.run(cmd, capture_output=True, text=True, input=stdin,
                        timeout=timeout, env=env)
     san_check(r.returncode, r.stderr, " ".join(args))
